@@ -1,0 +1,104 @@
+// swift-tools-version: 6.1
+// trove-db2-agent: a Trove guest agent for DB2, with full online backup and restore.
+
+import PackageDescription
+
+/// Settings every Swift target gets: Swift 6 language mode (strict concurrency) and upcoming features that make
+/// dependencies explicit.
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let log: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let subprocess: Target.Dependency = .product(name: "Subprocess", package: "swift-subprocess")
+
+let package = Package(
+    name: "trove-db2-agent",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "trove-db2-agent", targets: ["trove-db2-agent"]),
+        .executable(name: "db2sim", targets: ["db2sim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+    ],
+    targets: [
+        // MARK: C libraries. Each is imported by exactly one Swift module (named in the comment).
+        .systemLibrary(name: "CRabbitMQ", pkgConfig: "librabbitmq", providers: [.apt(["librabbitmq-dev"])]),  // AMQP
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),  // CryptoPrimitives
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),  // Compression
+        .systemLibrary(name: "CLibdeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),  // Compression
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),  // HTTPTransport
+
+        // MARK: Wrappers: the only importers of the C libraries above.
+        .target(name: "AgentSupport", swiftSettings: strictSettings),
+        .target(name: "AMQP", dependencies: ["CRabbitMQ", "AgentSupport", log], swiftSettings: strictSettings),
+        .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"], swiftSettings: strictSettings),
+        .target(name: "Compression", dependencies: ["CZlib", "CLibdeflate"], swiftSettings: strictSettings),
+        .target(name: "HTTPTransport", dependencies: ["CCurl", "AgentSupport", log], swiftSettings: strictSettings),
+
+        // MARK: Domain modules.
+        .target(name: "TroveConfig", dependencies: ["AgentSupport", log], swiftSettings: strictSettings),
+        .target(
+            name: "OsloRPC",
+            dependencies: ["AMQP", "AgentSupport", "CryptoPrimitives", log],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "BackupStream",
+            dependencies: ["Compression", "CryptoPrimitives", "AgentSupport", log],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "ObjectStorage",
+            dependencies: ["HTTPTransport", "CryptoPrimitives", "AgentSupport", log],
+            swiftSettings: strictSettings
+        ),
+        .target(name: "DB2", dependencies: ["AgentSupport", subprocess, log], swiftSettings: strictSettings),
+        .target(
+            name: "GuestAgent",
+            dependencies: [
+                "TroveConfig", "OsloRPC", "AMQP", "DB2", "BackupStream", "ObjectStorage", "AgentSupport", log,
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "trove-db2-agent",
+            dependencies: ["GuestAgent", "TroveConfig", "BackupStream", "AgentSupport", argumentParser, log],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: Test support: the DB2 stand-in. Never part of the installed agent.
+        .target(name: "DB2Simulator", dependencies: ["AgentSupport"], swiftSettings: strictSettings),
+        .executableTarget(name: "db2sim", dependencies: ["DB2Simulator"], swiftSettings: strictSettings),
+
+        // MARK: Tests.
+        .target(name: "TestSupport", dependencies: ["AgentSupport"], path: "Tests/TestSupport", swiftSettings: strictSettings),
+        .testTarget(name: "AgentSupportTests", dependencies: ["AgentSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "TroveConfigTests", dependencies: ["TroveConfig", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "OsloRPCTests", dependencies: ["OsloRPC", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "AMQPTests", dependencies: ["AMQP", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "BackupStreamTests",
+            dependencies: ["BackupStream", "Compression", "CryptoPrimitives", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ObjectStorageTests",
+            dependencies: ["ObjectStorage", "HTTPTransport", "CryptoPrimitives", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "DB2Tests", dependencies: ["DB2", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "DB2SimulatorTests", dependencies: ["DB2Simulator", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["TestSupport", "TroveConfig"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,1 @@
+// BackupStream: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+// Compression: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+// DB2: placeholder until its issue lands.

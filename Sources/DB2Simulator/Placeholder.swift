@@ -1,0 +1,1 @@
+// DB2Simulator: placeholder until its issue lands.

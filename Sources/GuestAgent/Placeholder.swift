@@ -1,0 +1,1 @@
+// GuestAgent: placeholder until its issue lands.

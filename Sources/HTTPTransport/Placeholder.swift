@@ -1,0 +1,1 @@
+// HTTPTransport: placeholder until its issue lands.

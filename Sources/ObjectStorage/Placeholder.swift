@@ -1,0 +1,1 @@
+// ObjectStorage: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+// OsloRPC: placeholder until its issue lands.

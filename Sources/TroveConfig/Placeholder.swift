@@ -1,0 +1,1 @@
+// TroveConfig: placeholder until its issue lands.

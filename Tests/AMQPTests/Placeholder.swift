@@ -1,0 +1,1 @@
+// AMQPTests: placeholder until its issue lands.

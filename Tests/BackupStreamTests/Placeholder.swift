@@ -1,0 +1,1 @@
+// BackupStreamTests: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+// DB2Tests: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+// IntegrationTests: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+// OsloRPCTests: placeholder until its issue lands.

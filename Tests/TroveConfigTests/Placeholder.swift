@@ -1,0 +1,1 @@
+// TroveConfigTests: placeholder until its issue lands.

@@ -1,0 +1,26 @@
+# Shared by the project's scripts: paths, the Swift toolchain first on PATH, logging.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export ROOT
+
+# The Swift toolchain sits last on PATH on these machines, and a Debian package can shadow `swift`.
+if command -v swiftc >/dev/null 2>&1; then
+    PATH="$(dirname "$(command -v swiftc)"):$PATH"
+elif [ -x /opt/swift/usr/bin/swiftc ]; then
+    PATH="/opt/swift/usr/bin:$PATH"
+fi
+export PATH
+
+say() { printf '%s %s\n' "[$(basename "$0")]" "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# Runs a command as root: directly when we are root, through sudo otherwise.
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# A free TCP port on 127.0.0.1 (the kernel picks it; racy only against other processes doing the same).
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
