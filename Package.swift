@@ -81,7 +81,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["AgentSupport"], path: "Tests/TestSupport", swiftSettings: strictSettings),
         .testTarget(name: "AgentSupportTests", dependencies: ["AgentSupport"], swiftSettings: strictSettings),
         .testTarget(name: "TroveConfigTests", dependencies: ["TroveConfig", "TestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "OsloRPCTests", dependencies: ["OsloRPC", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "OsloRPCTests", dependencies: ["OsloRPC", "AMQP", "AgentSupport", "TestSupport", log], swiftSettings: strictSettings),
         .testTarget(name: "AMQPTests", dependencies: ["AMQP", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "BackupStreamTests",

@@ -1,0 +1,73 @@
+/// The basic properties the agent reads and writes (oslo.messaging uses no others).
+public struct AMQPMessageProperties: Sendable, Equatable {
+    public var contentType: String?
+    public var contentEncoding: String?
+    /// 2 = persistent, as kombu publishes.
+    public var deliveryMode: UInt8?
+    public var priority: UInt8?
+    /// Milliseconds, as a decimal string (oslo sets it on calls: the call timeout).
+    public var expiration: String?
+    public var correlationID: String?
+    public var replyTo: String?
+
+    public init(
+        contentType: String? = nil, contentEncoding: String? = nil, deliveryMode: UInt8? = nil,
+        priority: UInt8? = nil, expiration: String? = nil, correlationID: String? = nil, replyTo: String? = nil
+    ) {
+        self.contentType = contentType
+        self.contentEncoding = contentEncoding
+        self.deliveryMode = deliveryMode
+        self.priority = priority
+        self.expiration = expiration
+        self.correlationID = correlationID
+        self.replyTo = replyTo
+    }
+
+    /// What oslo.messaging (kombu) sets on every message it publishes.
+    public static let osloJSON = AMQPMessageProperties(
+        contentType: "application/json", contentEncoding: "utf-8", deliveryMode: 2, priority: 0)
+}
+
+/// A message received from a queue; the bytes are owned by Swift (copied out of librabbitmq's buffers).
+public struct AMQPDelivery: Sendable {
+    public var body: [UInt8]
+    public var exchange: String
+    public var routingKey: String
+    public var consumerTag: String
+    public var deliveryTag: UInt64
+    public var redelivered: Bool
+    public var properties: AMQPMessageProperties
+
+    public init(
+        body: [UInt8], exchange: String, routingKey: String, consumerTag: String, deliveryTag: UInt64,
+        redelivered: Bool, properties: AMQPMessageProperties
+    ) {
+        self.body = body
+        self.exchange = exchange
+        self.routingKey = routingKey
+        self.consumerTag = consumerTag
+        self.deliveryTag = deliveryTag
+        self.redelivered = redelivered
+        self.properties = properties
+    }
+}
+
+/// A message to publish.
+public struct AMQPOutgoingMessage: Sendable {
+    public var exchange: String
+    public var routingKey: String
+    public var body: [UInt8]
+    public var properties: AMQPMessageProperties
+    public var mandatory: Bool
+
+    public init(
+        exchange: String, routingKey: String, body: [UInt8], properties: AMQPMessageProperties = .osloJSON,
+        mandatory: Bool = false
+    ) {
+        self.exchange = exchange
+        self.routingKey = routingKey
+        self.body = body
+        self.properties = properties
+        self.mandatory = mandatory
+    }
+}

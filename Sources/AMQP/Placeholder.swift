@@ -1,1 +1,0 @@
-// AMQP: placeholder until its issue lands.

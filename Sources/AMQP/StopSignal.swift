@@ -1,0 +1,31 @@
+import Foundation
+
+/// A flag that a blocking thread checks, and can sleep on, so that stopping wakes it at once.
+final class StopSignal: @unchecked Sendable {
+    // @unchecked: `stopped` is read and written only while holding `condition`.
+    private let condition = NSCondition()
+    private var stopped = false
+
+    var isStopped: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopped
+    }
+
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Sleeps up to `seconds`; returns early (true) when stopped.
+    @discardableResult
+    func sleep(seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while !stopped, condition.wait(until: deadline) {}
+        return stopped
+    }
+}

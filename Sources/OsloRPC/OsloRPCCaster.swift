@@ -1,0 +1,31 @@
+import AMQP
+import Foundation
+
+/// Sends casts (fire-and-forget RPCs) to an oslo.messaging server: Trove's conductor, for this agent.
+public struct OsloRPCCaster: Sendable {
+    private let publisher: any OsloMessagePublisher
+    public let exchange: String
+
+    public init(publisher: any OsloMessagePublisher, exchange: String) {
+        self.publisher = publisher
+        self.exchange = exchange
+    }
+
+    /// Publishes `method(**args)` to `topic` on the control exchange, with version `version`, and returns once the
+    /// broker confirmed it.
+    ///
+    /// - Throws: ``AMQPError`` when the broker did not take it before `deadline`.
+    public func cast(
+        topic: String, method: String, args: [String: JSONValue], context: RequestContext, version: String = "1.0",
+        deadline: Date
+    ) async throws {
+        var message = context.flattened()
+        message["method"] = .string(method)
+        message["args"] = .object(args)
+        message["version"] = .string(version)
+        message["_unique_id"] = .string(OsloRPCServer.newUniqueID())
+        try await publisher.publish(
+            AMQPOutgoingMessage(exchange: exchange, routingKey: topic, body: OsloEnvelope.encode(message)),
+            deadline: deadline)
+    }
+}

@@ -1,1 +1,0 @@
-// OsloRPC: placeholder until its issue lands.

@@ -1,1 +1,0 @@
-// OsloRPCTests: placeholder until its issue lands.

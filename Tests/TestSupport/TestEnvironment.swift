@@ -1,0 +1,38 @@
+import Foundation
+
+/// The services `scripts/test` starts for the integration tests, read from the environment it exports.
+///
+/// A test that needs one calls ``TestEnvironment/require(_:)``: when the variable is missing (the tests were run
+/// with a bare `swift test`), that throws an error saying so, and the test fails instead of silently skipping.
+public enum TestEnvironment {
+    public struct Missing: Error, CustomStringConvertible {
+        public let variable: String
+        public var description: String {
+            "environment variable \(variable) is not set: run the tests with scripts/test, which starts the real services"
+        }
+    }
+
+    public static func require(_ variable: String) throws -> String {
+        guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
+            throw Missing(variable: variable)
+        }
+        return value
+    }
+
+    public static func optional(_ variable: String) -> String? {
+        ProcessInfo.processInfo.environment[variable].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The loopback broker's plain AMQP port.
+    public static func amqpPort() throws -> Int {
+        let text = try require("AMQP_PORT")
+        guard let port = Int(text) else { throw Missing(variable: "AMQP_PORT (not a number: \(text))") }
+        return port
+    }
+
+    /// The directory holding the built executables (`trove-db2-agent`, `db2sim`).
+    public static func binDirectory() throws -> URL { URL(fileURLWithPath: try require("TEST_BIN_DIR")) }
+
+    /// The venv's Python, with oslo.messaging, swift and python-swiftclient.
+    public static func python() throws -> String { try require("TEST_PYTHON") }
+}
