@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "AgentSupportTests", dependencies: ["AgentSupport"], swiftSettings: strictSettings),
         .testTarget(name: "TroveConfigTests", dependencies: ["TroveConfig", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "OsloRPCTests", dependencies: ["OsloRPC", "AMQP", "AgentSupport", "TestSupport", log], swiftSettings: strictSettings),
-        .testTarget(name: "AMQPTests", dependencies: ["AMQP", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "AMQPTests", dependencies: ["AMQP", "AgentSupport", "TestSupport", log], swiftSettings: strictSettings),
         .testTarget(
             name: "BackupStreamTests",
             dependencies: ["BackupStream", "Compression", "CryptoPrimitives", "TestSupport"],
@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "DB2SimulatorTests", dependencies: ["DB2Simulator", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["TestSupport", "TroveConfig"],
+            dependencies: ["TestSupport", "TroveConfig", "OsloRPC", "AMQP", "AgentSupport"],
             swiftSettings: strictSettings
         ),
     ]

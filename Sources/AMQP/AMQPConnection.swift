@@ -26,13 +26,9 @@ public final class AMQPConnection {
         }
         self.state = state
         self.endpoint = endpoint
-        do {
-            try open(parameters)
-            healthy = true
-        } catch {
-            amqp_destroy_connection(state)
-            throw error
-        }
+        // Every stored property is set: if `open` throws, `deinit` runs and destroys the state (once).
+        try open(parameters)
+        healthy = true
     }
 
     deinit {

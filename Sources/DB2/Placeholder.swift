@@ -1,1 +1,0 @@
-// DB2: placeholder until its issue lands.

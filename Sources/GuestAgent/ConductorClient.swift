@@ -1,0 +1,78 @@
+import Foundation
+import Logging
+import OsloRPC
+
+/// Casts to trove-conductor (`conductor_queue`, version 1.0): heartbeats, backup state, end notifications.
+///
+/// Every message carries `sent` (float seconds since the epoch), strictly increasing: the conductor drops a
+/// message whose `sent` is not newer than the last one it stored for the same instance and method.
+public actor ConductorClient {
+    private let caster: OsloRPCCaster
+    private let topic: String
+    private let guestID: String
+    private let logger: Logger
+    private var lastSent: Double = 0
+
+    public init(caster: OsloRPCCaster, topic: String, guestID: String, logger: Logger) {
+        self.caster = caster
+        self.topic = topic
+        self.guestID = guestID
+        self.logger = logger
+    }
+
+    /// `heartbeat(instance_id, payload={"service_status": ...}, sent)`, with an empty context as Trove sends it.
+    public func heartbeat(_ status: ServiceStatus, deadline: Date) async throws {
+        try await cast(
+            "heartbeat", args: ["payload": ["service_status": .string(status.rawValue)]],
+            context: .empty(requestID: Self.requestID()), deadline: deadline)
+    }
+
+    /// `update_backup(instance_id, backup_id, sent, **fields)` in the context of the `create_backup` request.
+    public func updateBackup(
+        backupID: String, fields: [String: JSONValue], context: RequestContext, deadline: Date
+    ) async throws {
+        var args = fields
+        args["backup_id"] = .string(backupID)
+        try await cast("update_backup", args: args, context: context, deadline: deadline)
+    }
+
+    /// `notify_end(serialized_notification, notification_args)`.
+    public func notifyEnd(serializedNotification: JSONValue, context: RequestContext, deadline: Date) async throws {
+        try await cast(
+            "notify_end", args: ["serialized_notification": serializedNotification, "notification_args": [:]],
+            context: context, deadline: deadline, includeInstanceID: false, includeSent: false)
+    }
+
+    /// `notify_exc_info(serialized_notification, message, exception)`.
+    public func notifyExceptionInfo(
+        serializedNotification: JSONValue, message: String, exception: [String], context: RequestContext,
+        deadline: Date
+    ) async throws {
+        try await cast(
+            "notify_exc_info",
+            args: [
+                "serialized_notification": serializedNotification, "message": .string(message),
+                "exception": .array(exception.map(JSONValue.string)),
+            ], context: context, deadline: deadline, includeInstanceID: false, includeSent: false)
+    }
+
+    private func cast(
+        _ method: String, args: [String: JSONValue], context: RequestContext, deadline: Date,
+        includeInstanceID: Bool = true, includeSent: Bool = true
+    ) async throws {
+        var args = args
+        if includeInstanceID { args["instance_id"] = .string(guestID) }
+        if includeSent { args["sent"] = .double(nextSent()) }
+        try await caster.cast(topic: topic, method: method, args: args, context: context, deadline: deadline)
+        logger.debug("sent to the conductor", metadata: ["conductor.method": "\(method)"])
+    }
+
+    /// Now, or just after the previous `sent` if the clock has not moved (or went back).
+    private func nextSent() -> Double {
+        let now = Date().timeIntervalSince1970
+        lastSent = max(now, lastSent.nextUp.nextUp)
+        return lastSent
+    }
+
+    static func requestID() -> String { "req-\(UUID().uuidString.lowercased())" }
+}

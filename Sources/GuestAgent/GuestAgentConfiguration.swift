@@ -1,0 +1,50 @@
+import AMQP
+import Foundation
+import OsloRPC
+
+/// What the running agent needs, already checked and typed (mapped from Trove's config files by
+/// ``GuestAgentConfiguration/init(_:)`` in `GuestAgentConfiguration+TroveConfig.swift`).
+public struct GuestAgentConfiguration: Sendable {
+    /// `[DEFAULT] guest_id`: the instance id; the agent's topic is `guestagent.<guest_id>`.
+    public var guestID: String
+    public var datastore: String = "db2"
+    /// `control_exchange` (Trove sets `trove`).
+    public var controlExchange: String
+    /// `conductor_queue` (`trove-conductor`).
+    public var conductorTopic: String
+    /// `report_interval`, seconds.
+    public var reportInterval: Double
+    public var messaging: AMQPConnectionParameters
+    public var queueOptions: OsloQueueOptions
+    public var reconnectBackoff: ReconnectBackoff
+    public var rpc: RPCServerConfiguration
+    /// `[db2] mount_point`.
+    public var mountPoint: String
+    /// `[db2] instance_owner` (ours), for the status check.
+    public var instanceOwner: String
+    public var prepareMarkers: PrepareMarkers
+
+    public init(
+        guestID: String, controlExchange: String = "trove", conductorTopic: String = "trove-conductor",
+        reportInterval: Double = 30, messaging: AMQPConnectionParameters, queueOptions: OsloQueueOptions = .init(),
+        reconnectBackoff: ReconnectBackoff = .init(), rpc: RPCServerConfiguration = .init(),
+        mountPoint: String = "/home/db2inst1/db2inst1", instanceOwner: String = "db2inst1",
+        prepareMarkers: PrepareMarkers = .home
+    ) {
+        self.guestID = guestID
+        self.controlExchange = controlExchange
+        self.conductorTopic = conductorTopic
+        self.reportInterval = reportInterval
+        self.messaging = messaging
+        self.queueOptions = queueOptions
+        self.reconnectBackoff = reconnectBackoff
+        self.rpc = rpc
+        self.mountPoint = mountPoint
+        self.instanceOwner = instanceOwner
+        self.prepareMarkers = prepareMarkers
+    }
+
+    /// `guestagent.<guest_id>`: the topic Trove's control plane sends to (Ocata and later; Newton's queue of the
+    /// same name is its server queue, so both eras reach it).
+    public var topic: String { "guestagent.\(guestID)" }
+}

@@ -1,1 +1,0 @@
-// GuestAgent: placeholder until its issue lands.

@@ -1,0 +1,29 @@
+import Logging
+import OsloRPC
+
+/// Trove's guest-agent RPC surface for DB2 (version 1.0): the method table oslo dispatches into.
+///
+/// Methods come in groups (basics, unsupported, databases and users, backups...), each a list of
+/// ``GuestMethod``s; a name may appear once.
+public struct TroveGuestEndpoint: RPCEndpoint {
+    public let version = RPCVersion(major: 1, minor: 0)
+    private let methods: [String: GuestMethod.Handler]
+
+    public init(groups: [[GuestMethod]]) {
+        var table: [String: GuestMethod.Handler] = [:]
+        for method in groups.joined() {
+            precondition(table[method.name] == nil, "RPC method \(method.name) registered twice")
+            table[method.name] = method.handler
+        }
+        methods = table
+    }
+
+    public var methodNames: [String] { methods.keys.sorted() }
+
+    public func supports(method: String) -> Bool { methods[method] != nil }
+
+    public func handle(_ request: RPCRequest) async throws -> JSONValue {
+        guard let handler = methods[request.method] else { throw RemoteError.noSuchMethod(request.method) }
+        return try await handler(request, RPCArguments(method: request.method, values: request.args))
+    }
+}

@@ -1,0 +1,34 @@
+import OsloRPC
+
+/// What Trove's DB2 manager declares unsupported: each answers `DatastoreOperationNotSupported` with Trove's
+/// operation name and message, e.g. "The 'enable_root' operation is not supported for the 'db2' datastore."
+public enum UnsupportedMethods {
+    /// RPC method → the operation name Trove reports.
+    public static let operations: [String: String] = [
+        "change_passwords": "change_passwords",
+        "update_attributes": "update_attributes",
+        "enable_root": "enable_root",
+        "enable_root_with_password": "enable_root_with_password",
+        "disable_root": "disable_root",
+        "is_root_enabled": "is_root_enabled",
+        "get_root_password": "get_root_password",
+        "get_replication_snapshot": "get_replication_snapshot",
+        "attach_replication_slave": "attach_replication_slave",
+        "detach_replica": "detach_replica",
+        "get_replica_context": "get_replica_context",
+        "make_read_only": "make_read_only",
+        "enable_as_master": "enable_as_master",
+        "get_txn_count": "get_txn_count",
+        "get_latest_txn_id": "get_latest_txn_id",
+        "wait_for_txn": "wait_for_txn",
+        "demote_replication_master": "demote_replication_master",
+    ]
+
+    public static func methods(datastore: String) -> [GuestMethod] {
+        operations.map { method, operation in
+            GuestMethod(method) { _, _ in
+                throw TroveError.datastoreOperationNotSupported(operation: operation, datastore: datastore)
+            }
+        }
+    }
+}

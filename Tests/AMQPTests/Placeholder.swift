@@ -1,1 +1,0 @@
-// AMQPTests: placeholder until its issue lands.

@@ -1,0 +1,101 @@
+import AgentSupport
+import Foundation
+import TestSupport
+
+/// The `trove-db2-agent` executable run as a daemon for a test, with Trove-style config files
+/// (`trove-guestagent.conf` + `guest_info.conf`) in a temporary directory that is also its `$HOME`.
+final class AgentDaemon: @unchecked Sendable {
+    // @unchecked: `process` and `logs` are set before the daemon starts and only read afterwards.
+    let guestID: String
+    let directory: URL
+    let configFiles: [URL]
+    private let process = Process()
+    private(set) var logs: LineReader!
+
+    /// - Parameter config: extra `[section] key = value` lines, which override the defaults written here.
+    init(amqpPort: Int, guestID: String? = nil, config: [String: [String: String]] = [:]) throws {
+        self.guestID = guestID ?? "g\(UUID().uuidString.prefix(8).lowercased())"
+        directory = try makeTemporaryDirectory(prefix: "agent-\(self.guestID)")
+        let mount = directory.appendingPathComponent("mount")
+        try FileManager.default.createDirectory(at: mount, withIntermediateDirectories: true)
+        var sections: [String: [String: String]] = [
+            "DEFAULT": [
+                "transport_url": "rabbit://guest:guest@127.0.0.1:\(amqpPort)/",
+                "control_exchange": "trove",
+                "report_interval": "1",
+                "debug": "true",
+            ],
+            "db2": [
+                "mount_point": mount.path,
+                "instance_owner": NSUserName(),
+                "instance_home": directory.path,
+            ],
+            "oslo_messaging_rabbit": ["heartbeat_timeout_threshold": "10", "rabbit_retry_interval": "0.2",
+                                      "rabbit_retry_backoff": "0.3", "rabbit_interval_max": "2"],
+        ]
+        for (section, values) in config { sections[section, default: [:]].merge(values) { $1 } }
+        let main = directory.appendingPathComponent("trove-guestagent.conf")
+        try Self.ini(sections).write(to: main, atomically: true, encoding: .utf8)
+        let guestInfo = directory.appendingPathComponent("guest_info.conf")
+        try "[DEFAULT]\nguest_id=\(self.guestID)\ndatastore_manager=db2\ntenant_id=test-tenant\n"
+            .write(to: guestInfo, atomically: true, encoding: .utf8)
+        configFiles = [main, guestInfo]
+    }
+
+    static func ini(_ sections: [String: [String: String]]) -> String {
+        sections.keys.sorted { $0 == "DEFAULT" ? true : $1 == "DEFAULT" ? false : $0 < $1 }.map { section in
+            "[\(section)]\n" + sections[section]!.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)\n" }.joined()
+        }.joined(separator: "\n")
+    }
+
+    var topic: String { "guestagent.\(guestID)" }
+    var pid: Int32 { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
+
+    /// Starts the daemon and waits until it consumes from its queue.
+    func start(readyTimeout: Double = 60) async throws {
+        process.executableURL = try TestEnvironment.binDirectory().appendingPathComponent("trove-db2-agent")
+        process.arguments = ["run"] + configFiles.flatMap { ["--config-file", $0.path] }
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = directory.path
+        process.environment = environment
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        try Data().write(to: logFile)
+        logs = LineReader(stderr.fileHandleForReading, echo: try FileHandle(forWritingTo: logFile))
+        try process.run()
+        _ = try await waitForLog("consuming RPC", timeout: readyTimeout)
+    }
+
+    var logFile: URL { directory.appendingPathComponent("agent.log") }
+
+    @discardableResult
+    func waitForLog(_ text: String, after index: Int = 0, timeout: Double = 30) async throws -> (index: Int, line: String) {
+        try await logs.waitForLine(from: index, timeout: timeout, describe: "'\(text)' in the agent log") { $0.contains(text) }
+    }
+
+    var logText: String { logs.allLines.joined(separator: "\n") }
+
+    /// Sends `signal` and waits for the process to end; returns its exit status.
+    func stop(signal: Int32 = SIGTERM, timeout: Double = 30) async -> Int32 {
+        guard process.isRunning else { return process.terminationStatus }
+        kill(process.processIdentifier, signal)
+        let process = self.process
+        return await BlockingThreadPool.shared.run {
+            let deadline = Date().addingTimeInterval(timeout)
+            while process.isRunning, Date() < deadline { usleep(20_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+}

@@ -1,0 +1,105 @@
+import AMQP
+import AgentSupport
+import Foundation
+import OsloRPC
+import Testing
+import TestSupport
+
+/// Raw AMQP messages that no oslo client would send: each is answered with a failure when the sender can be found,
+/// dropped otherwise, and the daemon keeps serving.
+@Suite struct BadInputTests {
+    /// A raw AMQP client with its own reply queue.
+    final class RawClient: @unchecked Sendable {
+        // @unchecked: the connection is used only from the one thread `blocking` runs on at a time (serially).
+        let connection: AMQPConnection
+        let replyQueue = "reply_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
+
+        init(port: Int) throws {
+            let parameters = AMQPConnectionParameters(
+                endpoints: [AMQPEndpoint(host: "127.0.0.1", port: port, user: "guest", password: Secret("guest"))],
+                connectionName: "bad-input-test")
+            connection = try AMQPConnection(endpoint: parameters.endpoints[0], parameters: parameters)
+            try connection.declare(AMQPTopology(queues: [
+                AMQPQueueDeclaration(name: replyQueue, durable: false, autoDelete: true, bindings: []),
+            ]))
+            try connection.enablePublisherConfirms()
+            try connection.consume(queue: replyQueue)
+        }
+
+        func send(_ body: [UInt8], topic: String) throws {
+            let sequence = try connection.publish(AMQPOutgoingMessage(exchange: "trove", routingKey: topic, body: body))
+            try connection.waitForConfirm(upTo: sequence, timeout: 10)
+        }
+
+        func nextReply(timeout: Double) throws -> [String: JSONValue]? {
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                if let delivery = try connection.nextDelivery(timeout: 0.2) {
+                    try connection.ack(delivery.deliveryTag)
+                    return try OsloEnvelope.decode(delivery.body)
+                }
+            }
+            return nil
+        }
+    }
+
+    func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DedicatedThread.start(name: "raw-amqp") { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
+    @Test func everyKindOfBadInputIsAnsweredOrDroppedAndTheDaemonKeepsServing() async throws {
+        let port = try TestEnvironment.amqpPort()
+        let daemon = try AgentDaemon(amqpPort: port, config: ["DEFAULT": ["rpc_max_message_size": "65536"]])
+        try await daemon.start()
+        let client = try await blocking { try RawClient(port: port) }
+        let topic = daemon.topic
+        let queue = client.replyQueue
+
+        func inner(_ fields: String) -> [UInt8] {
+            let message = "{\(fields), \"_msg_id\": \"m\", \"_reply_q\": \"\(queue)\", \"_unique_id\": \"\(UUID().uuidString)\"}"
+            return OsloEnvelope.encode(try! JSONParser.parse(message).objectValue!)
+        }
+        let cases: [(name: String, body: [UInt8], expected: String?)] = [
+            ("not JSON", Array("this is not json".utf8), nil),
+            ("not JSON but addressable", Array("{\"_msg_id\": \"m\", \"_reply_q\": \"\(queue)\", broken".utf8), "ValueError"),
+            ("unknown envelope version", Array(JSONWriter.bytes([
+                "oslo.version": "3.0",
+                "oslo.message": .string("{\"method\": \"rpc_ping\", \"_msg_id\": \"m\", \"_reply_q\": \"\(queue)\"}"),
+            ])), "UnsupportedRpcEnvelopeVersion"),
+            ("no method", inner("\"args\": {}"), "ValueError"),
+            ("args not an object", inner("\"method\": \"rpc_ping\", \"args\": [1, 2]"), "ValueError"),
+            ("wrong argument type", inner("\"method\": \"get_filesystem_stats\", \"args\": {\"fs_path\": [1]}"), "TypeError"),
+            ("unknown method", inner("\"method\": \"no_such_thing\", \"args\": {}"), "NoSuchMethod"),
+            ("oversized", inner("\"method\": \"rpc_ping\", \"args\": {\"pad\": \"\(String(repeating: "x", count: 100_000))\"}"), "ValueError"),
+            ("a cast with a bad body", Array("{\"method\": 5}".utf8), nil),
+        ]
+        for testCase in cases {
+            let reply = try await blocking {
+                try client.send(testCase.body, topic: topic)
+                return try client.nextReply(timeout: testCase.expected == nil ? 1 : 10)
+            }
+            if let expected = testCase.expected {
+                let failure = try JSONParser.parse(try #require(reply?["failure"]?.stringValue, "no failure for \(testCase.name)"))
+                #expect(failure["class"] == .string(expected), "\(testCase.name)")
+                #expect(reply?["ending"] == true)
+            } else {
+                #expect(reply == nil, "\(testCase.name) got a reply")
+            }
+        }
+        let ping = try await PythonPeer("client", url: PythonPeer.amqpURL(port: port), topic: topic)
+        #expect(try await ping.call("rpc_ping")["result"] == true)
+        // Nothing was requeued: the queue is empty.
+        let listing = try await ProcessRunner.run(
+            "/usr/lib/rabbitmq/bin/rabbitmqctl",
+            ["-n", "rabbit-\(port)@localhost", "list_queues", "name", "messages"],
+            environment: [
+                "HOME": try TestEnvironment.require("RABBITMQ_DIR") + "/home",
+                "ERL_EPMD_PORT": try TestEnvironment.require("EPMD_PORT"),
+            ])
+        let line = listing.stdout.split(separator: "\n").first { $0.hasPrefix(topic + "\t") || $0.hasPrefix(topic + " ") }
+        #expect(line.map { $0.hasSuffix("0") } == true, "queue listing: \(listing.stdout) \(listing.stderr)")
+        #expect(await daemon.stop() == 0)
+    }
+}

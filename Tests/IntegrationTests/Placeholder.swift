@@ -1,1 +1,0 @@
-// IntegrationTests: placeholder until its issue lands.

@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Real oslo.messaging peers for the interop tests, playing Trove's control plane.
+
+  peer.py client --url URL --exchange trove --topic guestagent.ID
+      Reads JSON commands on stdin, one per line, and answers each with one JSON line on stdout:
+        {"op": "call", "method": M, "args": {...}, "context": {...}, "timeout": 15, "version": "1.0"}
+        {"op": "cast", "method": M, "args": {...}, "context": {...}}
+      → {"ok": true, "result": R} or {"ok": false, "class": C, "module": MOD, "message": TEXT}
+  peer.py conductor --url URL --exchange trove [--topic trove-conductor]
+      An RPC server with Trove's conductor methods; prints each call it receives as a JSON line
+      {"method": M, "args": {...}, "context": {...}} and "READY" once it is consuming.
+  peer.py ping-server --url URL --exchange trove --topic T
+      An RPC server with rpc_ping, for benchmarks; prints READY.
+  peer.py ping-client --url URL --exchange trove --topic T --count N
+      Calls rpc_ping N times and prints one JSON line with the latencies in seconds.
+"""
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "trove_stub"))
+
+from oslo_config import cfg  # noqa: E402
+import oslo_messaging as messaging  # noqa: E402
+
+CONF = cfg.CONF
+
+
+def transport_for(url):
+    CONF([], project="trove-interop")
+    return messaging.get_rpc_transport(CONF, url=url, allowed_remote_exmods=["trove.common.exception"])
+
+
+def emit(obj):
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def describe_exception(exc):
+    if isinstance(exc, messaging.RemoteError):
+        return {"ok": False, "class": exc.exc_type, "module": "RemoteError", "message": exc.value}
+    cls = type(exc)
+    name = cls.__name__
+    module = cls.__module__
+    if name.endswith("_Remote"):
+        name = name[: -len("_Remote")]
+    if module.endswith("_Remote"):
+        module = module[: -len("_Remote")]
+    message = str(exc).split("\n")[0]
+    return {"ok": False, "class": name, "module": module, "message": message}
+
+
+def run_client(args):
+    transport = transport_for(args.url)
+    target = messaging.Target(exchange=args.exchange, topic=args.topic, version="1.0")
+    emit("READY")
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        command = json.loads(line)
+        client = messaging.get_rpc_client(
+            transport, target, timeout=command.get("timeout", 15), version_cap=None
+        ).prepare(version=command.get("version", "1.0"))
+        context = command.get("context", {})
+        try:
+            if command["op"] == "call":
+                result = client.call(context, command["method"], **command.get("args", {}))
+                emit({"ok": True, "result": result})
+            else:
+                client.cast(context, command["method"], **command.get("args", {}))
+                emit({"ok": True, "result": None})
+        except Exception as exc:  # the point is to report what the caller would see
+            emit(describe_exception(exc))
+
+
+class ConductorEndpoint:
+    target = messaging.Target(version="1.0")
+
+    def __init__(self):
+        self.lock = threading.Lock()
+
+    def _record(self, ctxt, method, **kwargs):
+        with self.lock:
+            emit({"method": method, "args": kwargs, "context": ctxt})
+
+    def heartbeat(self, ctxt, instance_id, payload, sent=None):
+        self._record(ctxt, "heartbeat", instance_id=instance_id, payload=payload, sent=sent)
+
+    def update_backup(self, ctxt, instance_id, backup_id, sent=None, **backup_fields):
+        self._record(ctxt, "update_backup", instance_id=instance_id, backup_id=backup_id, sent=sent, **backup_fields)
+
+    def notify_end(self, ctxt, serialized_notification, notification_args):
+        self._record(ctxt, "notify_end", serialized_notification=serialized_notification,
+                     notification_args=notification_args)
+
+    def notify_exc_info(self, ctxt, serialized_notification, message, exception):
+        self._record(ctxt, "notify_exc_info", serialized_notification=serialized_notification, message=message,
+                     exception=exception)
+
+    def report_root(self, ctxt, instance_id, user=None):
+        self._record(ctxt, "report_root", instance_id=instance_id, user=user)
+
+
+class PingEndpoint:
+    target = messaging.Target(version="1.0")
+
+    def rpc_ping(self, ctxt):
+        return True
+
+
+def run_server(args, endpoint, topic, server_name):
+    transport = transport_for(args.url)
+    target = messaging.Target(exchange=args.exchange, topic=topic, server=server_name)
+    server = messaging.get_rpc_server(transport, target, [endpoint], executor="threading",
+                                      access_policy=messaging.DefaultRPCAccessPolicy)
+    server.start()
+    emit("READY")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+def run_ping_client(args):
+    transport = transport_for(args.url)
+    target = messaging.Target(exchange=args.exchange, topic=args.topic, version="1.0")
+    client = messaging.get_rpc_client(transport, target, timeout=30)
+    client.call({}, "rpc_ping")  # warm up the reply queue
+    latencies = []
+    start = time.monotonic()
+    for _ in range(args.count):
+        t0 = time.monotonic()
+        client.call({}, "rpc_ping")
+        latencies.append(time.monotonic() - t0)
+    emit({"latencies": latencies, "elapsed": time.monotonic() - start})
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("client", "conductor", "ping-server", "ping-client"):
+        p = sub.add_parser(name)
+        p.add_argument("--url", required=True)
+        p.add_argument("--exchange", default="trove")
+        p.add_argument("--topic", default="trove-conductor")
+        p.add_argument("--count", type=int, default=100)
+    args = parser.parse_args()
+    if args.command == "client":
+        run_client(args)
+    elif args.command == "conductor":
+        run_server(args, ConductorEndpoint(), args.topic, "conductor")
+    elif args.command == "ping-server":
+        run_server(args, PingEndpoint(), args.topic, "pinger")
+    else:
+        run_ping_client(args)
+
+
+if __name__ == "__main__":
+    main()
