@@ -98,7 +98,7 @@ extension AgentConfiguration {
 
     /// Reads configuration files and directories in order, as `--config-file` and `--config-dir` arguments.
     ///
-    /// - Throws: ``ConfigError``, see ``load(configFiles:logger:)-(_,_)``.
+    /// - Throws: ``ConfigError``, see ``load(configFiles:logger:)``.
     public static func load(sources: [ConfigSource], logger: Logger) throws(ConfigError) -> AgentConfiguration {
         var files: [INIFile] = []
         for source in sources { files += try source.readFiles() }
@@ -111,19 +111,19 @@ extension AgentConfiguration {
     /// Reads configuration text held in memory, earliest first (tests, generated configuration).
     ///
     /// - Parameter texts: (name, contents) pairs; the name stands for the file in errors and reports.
-    /// - Throws: ``ConfigError``, see ``load(configFiles:logger:)-(_,_)``.
+    /// - Throws: ``ConfigError``, see ``load(configFiles:logger:)``.
     public static func parse(texts: [(name: String, contents: String)], logger: Logger) throws(ConfigError)
         -> AgentConfiguration
     {
         try load(sources: texts.map { ConfigSource.text(name: $0.name, contents: $0.contents) }, logger: logger)
     }
 
-    /// ``load(configFiles:logger:)-(_,_)`` on the blocking thread pool.
+    /// ``load(configFiles:logger:)`` on the blocking thread pool.
     public static func load(configFiles: [String], logger: Logger) async throws(ConfigError) -> AgentConfiguration {
         try await load(sources: configFiles.map(ConfigSource.file), logger: logger)
     }
 
-    /// ``load(sources:logger:)-(_,_)`` on the blocking thread pool.
+    /// ``load(sources:logger:)`` on the blocking thread pool.
     public static func load(sources: [ConfigSource], logger: Logger) async throws(ConfigError) -> AgentConfiguration {
         let result: Result<AgentConfiguration, ConfigError> = await BlockingThreadPool.shared.run {
             Result { () throws(ConfigError) -> AgentConfiguration in try load(sources: sources, logger: logger) }

@@ -13,7 +13,7 @@ public enum ConfigSource: Sendable, Equatable {
 
     /// Reads and parses the source into files, in override order.
     ///
-    /// Blocking: call it off Swift's cooperative pool (``AgentConfiguration/load(sources:logger:)-async`` does).
+    /// Blocking: call it off Swift's cooperative pool (the `async` ``AgentConfiguration/load(sources:logger:)`` does).
     ///
     /// - Throws: ``ConfigError`` `.unreadableFile` when a file or directory is missing, unreadable or not UTF-8;
     ///   `.malformedFile` when a file is not valid INI.

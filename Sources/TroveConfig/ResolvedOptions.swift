@@ -1,6 +1,9 @@
 /// Every option of ``OptionTable`` with its effective value and where it came from: what the loader produces
 /// and what the typed configuration and the `check-config` report are built from.
-struct ResolvedOptions: Sendable {
+///
+/// It holds secrets as plain text, so its textual forms and its mirror show nothing of the values: printing or
+/// dumping an ``AgentConfiguration`` cannot leak them.
+struct ResolvedOptions: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// One option's outcome.
     struct Entry: Sendable {
         let definition: OptionDefinition
@@ -19,6 +22,10 @@ struct ResolvedOptions: Sendable {
         self.entries = entries
         self.files = files
     }
+
+    var description: String { "ResolvedOptions(\(entries.count) options from \(files.count) files)" }
+    var debugDescription: String { description }
+    var customMirror: Mirror { Mirror(self, children: []) }
 
     /// The entry of the option whose current name is `name`.
     ///

@@ -159,19 +159,24 @@ import Testing
             arguments.append(url.path)
         }
         let processArguments = arguments
+        let stderrURL = directory.appendingPathComponent("stderr.txt")
+        try Data().write(to: stderrURL)
         let output: Data = try await BlockingThreadPool.shared.run {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: python)
             process.arguments = processArguments
             let pipe = Pipe()
             process.standardOutput = pipe
+            process.standardError = try FileHandle(forWritingTo: stderrURL)
             try process.run()
             let data = pipe.fileHandleForReading.readDataToEndOfFile()
             process.waitUntilExit()
             return data
         }
-        let decoded = try JSONSerialization.jsonObject(with: output) as? [String: String]
-        return try #require(decoded, "oslo.config script printed \(String(decoding: output, as: UTF8.self))")
+        let decoded = try? JSONSerialization.jsonObject(with: output) as? [String: String]
+        let stderr = (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? ""
+        return try #require(
+            decoded, "oslo.config script printed \(String(decoding: output, as: UTF8.self)), stderr: \(stderr)")
     }
 
     /// The option table as the script reads it; defaults typed as oslo.config expects them.

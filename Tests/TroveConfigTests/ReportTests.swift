@@ -58,7 +58,9 @@ import Testing
                 contents: "[DEFAULT]\ntransport_url = rabbit://trove:tr0ve-Pa55@h/\nbackup_aes_cbc_key = aes-K3y-0001\n"
             ),
             logger: recorder.logger())
-        let described = "\(config.messaging) \(config.backup) \(String(describing: config.instanceRPCEncryptionKey))"
+        var dumped = ""
+        dump(config, to: &dumped)
+        let described = "\(config) \(String(reflecting: config)) \(dumped) \(config.messaging) \(config.backup)"
         for secret in secrets {
             #expect(!recorder.allText.contains(secret))
             #expect(!described.contains(secret))
