@@ -1,1 +1,0 @@
-// TroveConfig: placeholder until its issue lands.

@@ -1,1 +1,0 @@
-// TroveConfigTests: placeholder until its issue lands.
