@@ -325,6 +325,7 @@ enum CommandParser {
                 var local = false
                 if words.accept(["USING", "LOCAL", "TIME"]) {
                     local = true
+                    request.showLocalTime = true
                 } else {
                     _ = words.accept(["USING", "UTC", "TIME"])
                 }

@@ -25,6 +25,16 @@ struct RestoreUtility {
     }
 
     func run() throws -> CommandOutput {
+        var messages: [DB2Message] = []
+        do {
+            return try restore(warnings: &messages)
+        } catch let failure as DB2Failure {
+            // Warnings given before the failure are printed before it.
+            throw DB2Failure(messages: messages + failure.messages)
+        }
+    }
+
+    private func restore(warnings messages: inout [DB2Message]) throws -> CommandOutput {
         let image = try findImage()
         let header = try readHeader(image)
         if let logTarget = request.logTarget {
@@ -34,7 +44,6 @@ struct RestoreUtility {
             throw DB2Failure(DB2Message("SQL2032N", "LOGTARGET"))
         }
         if request.withoutRollingForward, header.online { throw DB2Failure(DB2Message("SQL2537N")) }
-        var messages: [DB2Message] = []
         if let logTarget = request.logTarget, !existingLogs(in: logTarget).isEmpty {
             try confirm(DB2Message("SQL2580W"), into: &messages)
         }
@@ -207,6 +216,18 @@ struct RestoreUtility {
         }
     }
 
+    /// Keeps the active log files of the database restored over when it is the same database (SQL2539W): ROLLFORWARD
+    /// ... TO END OF LOGS reads them after the logs in the image and the archive.
+    private func keepLogFiles(of old: DatabaseLocation, seed: UInt32, in new: DatabaseLocation) throws {
+        for name in FileSystem.list(old.logDirectory) where LogFile.number(ofName: name) != nil {
+            let source = "\(old.logDirectory)/\(name)"
+            guard let header = try? RawFile(path: source, flags: O_RDONLY).read(at: 0, count: Int(LogFile.headerSize)),
+                LogFile.readHeader(header)?.seed == seed
+            else { continue }
+            try FileSystem.rename(source, to: "\(new.logDirectory)/\(name)")
+        }
+    }
+
     /// Writes the restored database's state into the unpacked directory and puts it in place.
     private func install(
         _ unpacked: Unpacked, as target: String, replacing existing: InstanceState.DirectoryEntry?,
@@ -236,12 +257,21 @@ struct RestoreUtility {
         }
         let work = DatabaseStore(location: DatabaseLocation(root: unpacked.directory), instance: session.layout.instanceName)
         state.log.position = LogPosition(file: unpacked.trailer.end.file + 1, offset: LogFile.headerSize)
-        try LogWriter.start(state: &state, location: work.location, firstFile: unpacked.trailer.end.file + 1)
+        if state.rollforward == nil {
+            try LogWriter.start(state: &state, location: work.location, firstFile: unpacked.trailer.end.file + 1)
+        } else {
+            // The log starts again when ROLLFORWARD completes, after the last file it read.
+            state.log.currentFileSize = LogWriter.fileSize(for: state)
+            try FileSystem.createDirectory(work.location.logDirectory)
+        }
         try work.save(state)
         try session.instance.update { instance in
             if let existing {
                 let final = session.instance.location(of: existing).root
                 let old = "\(final).old.\(getpid())"
+                if state.rollforward != nil {
+                    try keepLogFiles(of: DatabaseLocation(root: final), seed: state.seed, in: work.location)
+                }
                 try FileSystem.rename(final, to: old)
                 try FileSystem.rename(unpacked.directory, to: final)
                 FileSystem.remove(old)

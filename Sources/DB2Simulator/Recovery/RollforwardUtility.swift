@@ -126,11 +126,26 @@ struct RollforwardUtility {
         return nil
     }
 
-    /// Ends ROLLFORWARD PENDING: the database continues its log in a new file after the last one read.
+    /// Ends ROLLFORWARD PENDING: the database continues its log, in a new chain, in a new file after the last one
+    /// read. Log files of the original chain still in the active log directory (kept from the database restored
+    /// over) are archived first, so that a later restore of an older image can still roll forward through them.
     private func complete(progress: RollforwardState, database: inout DatabaseState, store: DatabaseStore) throws {
         let next = max(database.log.position.file, (progress.lastFileProcessed ?? -1) + 1)
+        let archive = database.archiveDirectory.map {
+            LogArchiver.archivePath(
+                base: $0, instance: progress.sourceInstance, database: progress.sourceDatabase,
+                chain: progress.sourceChain)
+        }
         for name in FileSystem.list(store.location.logDirectory) where LogFile.number(ofName: name) != nil {
-            FileSystem.remove("\(store.location.logDirectory)/\(name)")
+            let path = "\(store.location.logDirectory)/\(name)"
+            if let archive, !FileSystem.exists("\(archive)/\(name)"), let bytes = try? FileSystem.read(path),
+                let header = LogFile.readHeader(bytes), header.seed == database.seed,
+                header.chain == progress.sourceChain
+            {
+                try FileSystem.createDirectory(archive)
+                try FileSystem.copyAtomically(path, to: "\(archive)/\(name)")
+            }
+            FileSystem.remove(path)
         }
         try LogWriter.start(state: &database, location: store.location, firstFile: next)
         database.log.archivedThrough = next - 1

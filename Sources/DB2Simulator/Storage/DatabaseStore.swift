@@ -76,7 +76,9 @@ struct DatabaseStore {
             let file = try RawFile(path: path, flags: O_RDWR | O_CREAT, mode: 0o600)
             if try file.size() > table.dataLength { try file.truncate(to: table.dataLength) }
         }
-        try LogWriter.recover(state: &state, location: location)
+        // While ROLLFORWARD is pending nothing writes the log; the active log directory may hold the log files of
+        // the database that was restored over, which ROLLFORWARD reads.
+        if state.rollforward == nil { try LogWriter.recover(state: &state, location: location) }
     }
 
     private func deleteUnneededFiles(_ state: inout DatabaseState) {

@@ -148,6 +148,11 @@ final class InstanceHome: Sendable {
         try await run(["db2"] + options + [command])
     }
 
+    /// Runs `db2sim` (for `db2sim fault ...`) with the instance's environment.
+    func simulator(_ arguments: [String]) async throws -> ProcessResult {
+        try await run([try BuiltProducts.simulator()] + arguments)
+    }
+
     /// Runs `script` in `sh -c` (its `db2` commands share the shell's CLP back-end).
     func shell(_ script: String, timeout: Double = 180) async throws -> ProcessResult {
         try await run(["/bin/sh", "-c", script], timeout: timeout)
