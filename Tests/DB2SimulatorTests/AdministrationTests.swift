@@ -15,7 +15,7 @@ import Testing
             let listUsers = "db2 +o  connect to testdb; db2 -x  select grantee, dataaccessauth from sysibm.sysdbauth; db2 connect reset"
             let users = try await home.shell(listUsers)
             let rows = users.output.nonEmptyLines.map { $0.split(separator: " ").map(String.init) }.filter { $0.count == 2 }
-            let me = NSUserName().uppercased()
+            let me = currentAuthorizationID()
             #expect(rows.map { $0[0] } == [me, "PUBLIC", "RANDOM"])
             #expect(rows.map { $0[1] } == ["Y", "N", "Y"])
             #expect(users.output.hasSuffix("DB20000I  The SQL command completed successfully.\n"))
@@ -112,7 +112,7 @@ import Testing
     @Test func switchingOnArchiveLoggingLeavesBackupPendingUntilAFullBackup() async throws {
         try await InstanceHome.with { home in
             try await home.start()
-            let archive = try home.path("ArchiveLogs")
+            let archive = try await home.path("ArchiveLogs")
             try await home.succeed("db2 create database sample")
             let initial = try await home.db2("get db cfg for sample")
             #expect(initial.output.hasPrefix("\n       Database Configuration for Database SAMPLE\n"))

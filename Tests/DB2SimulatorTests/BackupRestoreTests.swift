@@ -21,8 +21,8 @@ import Testing
             """)
     }
 
-    private func images(in directory: String) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".001") }.sorted()
+    private func images(in directory: String) async throws -> [String] {
+        try await Files.list(directory).filter { $0.hasSuffix(".001") }
     }
 
     private func rows(_ home: InstanceHome, database: String = "sample", table: String = "t") async throws -> [String] {
@@ -33,7 +33,7 @@ import Testing
     @Test func anOfflineBackupNeedsTheDatabaseToItselfAndWritesANamedImage() async throws {
         try await InstanceHome.with { home in
             try await prepare(home)
-            let directory = try home.path("backup")
+            let directory = try await home.path("backup")
             let busy = try await home.shell("db2 connect to sample > /dev/null; db2 backup database sample to \(directory)")
             #expect(busy.output == "SQL1035N  The operation failed because the specified database cannot be\nconnected to in the mode requested.  SQLSTATE=57019\n")
             let backup = try await home.db2("backup database sample to \(directory)")
@@ -41,7 +41,7 @@ import Testing
             let timestamp = try #require(backup.output.split(separator: ":").last?.trimmingCharacters(in: .whitespacesAndNewlines))
             #expect(backup.output == "\nBackup successful. The timestamp for this backup image is : \(timestamp)\n\n")
             #expect(timestamp.count == 14 && timestamp.allSatisfy(\.isNumber))
-            #expect(try images(in: directory) == ["SAMPLE.0.\(home.instance).DBPART000.\(timestamp).001"])
+            #expect(try await images(in: directory) == ["SAMPLE.0.\(home.instance).DBPART000.\(timestamp).001"])
             // Trove's GET_DB_NAMES.
             let names = try await home.shell("find \(directory)/ -type f -name '*.001' | grep -Po \"(?<=backup/)[^.']*(?=\\.)\"")
             #expect(names.output == "SAMPLE\n")
@@ -53,9 +53,9 @@ import Testing
     @Test func db2ckbkpVerifiesAnImageAndFindsAChangedByte() async throws {
         try await InstanceHome.with { home in
             try await prepare(home)
-            let directory = try home.path("backup")
+            let directory = try await home.path("backup")
             try await home.succeed("db2 backup database sample to \(directory)")
-            let image = "\(directory)/\(try #require(try images(in: directory).first))"
+            let image = "\(directory)/\(try #require(try await images(in: directory).first))"
             let good = try await home.run(["db2ckbkp", image])
             #expect(good.status == 0)
             #expect(good.output == "[1] Buffers processed:    #\nImage Verification Complete - successful.\n")
@@ -63,9 +63,9 @@ import Testing
             #expect(header.output.contains("    Server Database Name           -- SAMPLE\n"))
             #expect(header.output.contains("    Backup Mode                    -- 0 (Offline)\n"))
 
-            var bytes = try Data(contentsOf: URL(fileURLWithPath: image))
+            var bytes = try await Files.data(image)
             bytes[bytes.count / 2] ^= 0x01
-            try bytes.write(to: URL(fileURLWithPath: image))
+            try await Files.write(bytes, to: image)
             let bad = try await home.run(["db2ckbkp", image])
             #expect(bad.status != 0)
             #expect(bad.output.hasSuffix("Image Verification Complete - ERRORS DETECTED:  1\n"))
@@ -80,12 +80,12 @@ import Testing
     @Test func restoreFindsTheImageAndReplacesOrCreatesTheDatabase() async throws {
         try await InstanceHome.with { home in
             try await prepare(home)
-            let directory = try home.path("backup")
+            let directory = try await home.path("backup")
             let first = try await home.db2("backup database sample to \(directory)")
             let firstTimestamp = try #require(first.output.split(separator: ":").last?.trimmingCharacters(in: .whitespacesAndNewlines))
             try await home.succeed("db2 connect to sample && db2 \"insert into t values (4, 'four')\"")
             try await home.succeed("db2 terminate && db2 backup database sample to \(directory)")
-            #expect(try images(in: directory).count == 2)
+            #expect(try await images(in: directory).count == 2)
 
             let ambiguous = try await home.db2("restore database sample from \(directory) replace existing")
             #expect(ambiguous.output == "SQL2522N  More than one backup file matches the time stamp value provided for\nthe backed up database image.\n")
@@ -121,9 +121,9 @@ import Testing
 
     @Test func aRecoverableDatabaseIsRollforwardPendingAfterRestore() async throws {
         try await InstanceHome.with { home in
-            let archive = try home.path("ArchiveLogs")
+            let archive = try await home.path("ArchiveLogs")
             try await prepare(home, archive: archive)
-            let directory = try home.path("backup")
+            let directory = try await home.path("backup")
             try await home.succeed("db2 backup database sample to \(directory)")
             try await home.succeed("db2 restore database sample from \(directory) replace existing")
             let pending = try await home.db2("connect to sample")
@@ -149,16 +149,16 @@ import Testing
     @Test func onlineBackupsNeedArchiveLoggingAndIncludeTheLogs() async throws {
         try await InstanceHome.with { home in
             try await prepare(home)
-            let directory = try home.path("backup")
+            let directory = try await home.path("backup")
             let circular = try await home.db2("backup database sample online to \(directory) include logs")
             #expect(circular.status == 4)
             #expect(circular.output.hasPrefix("SQL2413N"))
-            let archive = try home.path("ArchiveLogs")
+            let archive = try await home.path("ArchiveLogs")
             try await home.succeed("db2 update db cfg for sample using LOGARCHMETH1 DISK:\(archive) && db2 backup database sample to /dev/null")
             // ONLINE while connected.
             let online = try await home.shell("db2 connect to sample > /dev/null && db2 backup database sample online to \(directory) include logs")
             #expect(online.status == 0, "\(online)")
-            let image = "\(directory)/\(try #require(try images(in: directory).first))"
+            let image = "\(directory)/\(try #require(try await images(in: directory).first))"
             let header = try await home.run(["db2ckbkp", "-h", image])
             #expect(header.output.contains("    Backup Mode                    -- 1 (Online)\n"))
             #expect(header.output.contains("    Includes Logs                  -- 1 (Yes)\n"))
@@ -167,14 +167,14 @@ import Testing
 
     @Test func logtargetExtractsTheLogsAndRefusesToOverwriteOne() async throws {
         try await InstanceHome.with { home in
-            let archive = try home.path("ArchiveLogs")
+            let archive = try await home.path("ArchiveLogs")
             try await prepare(home, archive: archive)
-            let directory = try home.path("backup")
+            let directory = try await home.path("backup")
             try await home.succeed("db2 backup database sample online to \(directory) include logs")
-            let logs = try home.path("logs")
+            let logs = try await home.path("logs")
             let restore = try await home.db2("RESTORE DATABASE sample FROM \(directory) LOGTARGET \(logs) replace existing")
             #expect(restore.output == "DB20000I  The RESTORE DATABASE command completed successfully.\n")
-            let extracted = try FileManager.default.contentsOfDirectory(atPath: logs)
+            let extracted = try await Files.list(logs)
             #expect(!extracted.isEmpty && extracted.allSatisfy { $0.hasPrefix("S") && $0.hasSuffix(".LOG") })
 
             // Again into the same directory: the files are there already.
@@ -187,9 +187,9 @@ import Testing
             #expect(asked.output.hasSuffix("Do you want to continue ? (y/n) \nSQL2001N  The utility was interrupted.  The output data may be incomplete.\n"))
 
             // An offline image has no logs to extract.
-            let offline = try home.path("offline")
+            let offline = try await home.path("offline")
             try await home.succeed("db2 rollforward database sample to end of backup and complete overflow log path \\(\(logs)\\) && db2 backup database sample to \(offline)")
-            let noLogs = try await home.db2("restore database sample from \(offline) logtarget \(try home.path("empty")) replace existing")
+            let noLogs = try await home.db2("restore database sample from \(offline) logtarget \(try await home.path("empty")) replace existing")
             #expect(noLogs.status == 4)
             #expect(noLogs.output.hasPrefix("SQL2581N"))
             #expect(noLogs.output.unwrapped.contains("Reason code \"1\"."))
@@ -199,7 +199,7 @@ import Testing
     @Test func aFullTargetDiskFailsTheBackupAndLeavesNoImage() async throws {
         try await InstanceHome.with { home in
             try await prepare(home)
-            let directory = try home.path("backup")
+            let directory = try await home.path("backup")
             let values = (1...200).map { "(\($0), 'xxxxxxxxxxxxxxxxxxxx')" }.joined(separator: ", ")
             try await home.succeed("db2 connect to sample && db2 \"insert into t values \(values)\" && db2 terminate")
             let fault = try await home.simulator(["fault", "add", "--match", "backup database", "--disk-full-after", "2000"])
@@ -207,7 +207,7 @@ import Testing
             let backup = try await home.db2("backup database sample to \(directory)")
             #expect(backup.status == 4)
             #expect(backup.output == "SQL2419N  The target disk \"\(directory)\" has become full.\n")
-            #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+            #expect(try await Files.list(directory).isEmpty)
             // The next backup (the rule fired once) works.
             #expect(try await home.db2("backup database sample to \(directory)").status == 0)
         }

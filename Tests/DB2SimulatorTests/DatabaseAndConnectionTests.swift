@@ -159,5 +159,5 @@ import Testing
         }
     }
 
-    private func currentUser() -> String { NSUserName().uppercased() }
+    private func currentUser() -> String { currentAuthorizationID() }
 }

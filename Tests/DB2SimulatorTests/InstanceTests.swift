@@ -11,7 +11,7 @@ import Glibc
         try await InstanceHome.with(instance: "db2inst1") { home in
             for tool in ["db2", "db2start", "db2stop", "db2set", "db2ckbkp"] {
                 let path = "\(home.home)/sqllib/bin/\(tool)"
-                let target = try FileManager.default.destinationOfSymbolicLink(atPath: path)
+                let target = try await Files.linkTarget(path)
                 #expect(target.hasSuffix("/db2sim"), "\(tool) links to \(target)")
             }
             #expect(home.environment["DB2INSTANCE"] == "db2inst1")
@@ -42,7 +42,10 @@ import Glibc
             #expect(stop.status == 0)
             #expect(stop.output.hasSuffix("SQL1064N  DB2STOP processing was successful.\n"))
             #expect(try await serverProcesses(home).isEmpty)
-            for pid in servers { #expect(!isRunning(pid), "db2sysc \(pid) still runs") }
+            for pid in servers {
+                let running = await isRunning(pid)
+                #expect(!running, "db2sysc \(pid) still runs")
+            }
 
             let stopped = try await home.run(["db2stop"])
             #expect(stopped.status == 1)
@@ -118,18 +121,19 @@ import Glibc
 
     /// The pids of live (not zombie) `db2sysc` processes of this instance.
     private func serverProcesses(_ home: InstanceHome) async throws -> [Int32] {
-        let state = try Data(contentsOf: URL(fileURLWithPath: "\(home.home)/sqllib/db2sim/instance.json"))
+        let state = try await Files.data("\(home.home)/sqllib/db2sim/instance.json")
         let json = try JSONSerialization.jsonObject(with: state) as? [String: Any]
         guard let server = json?["server"] as? [String: Any], let process = server["process"] as? [String: Any],
             let pid = process["pid"] as? Int
         else { return [] }
         let pid32 = Int32(pid)
-        let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) ?? ""
-        return comm == "db2sysc\n" && isRunning(pid32) ? [pid32] : []
+        let comm = await Files.text("/proc/\(pid)/comm") ?? ""
+        let running = await isRunning(pid32)
+        return comm == "db2sysc\n" && running ? [pid32] : []
     }
 
-    private func isRunning(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+    private func isRunning(_ pid: Int32) async -> Bool {
+        guard let stat = await Files.text("/proc/\(pid)/stat"),
             let close = stat.lastIndex(of: ")")
         else { return false }
         return stat[stat.index(close, offsetBy: 2)] != "Z"

@@ -3,8 +3,8 @@ import Testing
 
 /// Active log files, their archiving, and the fault control file.
 @Suite struct LogAndFaultTests {
-    private func logFiles(_ directory: String) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".LOG") }.sorted()
+    private func logFiles(_ directory: String) async throws -> [String] {
+        try await Files.list(directory).filter { $0.hasSuffix(".LOG") }
     }
 
     private func activeLogDirectory(_ home: InstanceHome) async throws -> String {
@@ -33,11 +33,11 @@ import Testing
             let directory = try await activeLogDirectory(home)
             #expect(directory.hasPrefix("\(home.home)/\(home.instance)/NODE0000/SQL00001/"))
             for round in 0..<4 { try await insertMany(home, from: round * 100, count: 100) }
-            let files = try logFiles(directory)
+            let files = try await logFiles(directory)
             #expect(files.count <= 3, "\(files)")
             #expect(files.last.map { $0 > "S0000003.LOG" } == true, "\(files)")
             for file in files {
-                let size = try FileManager.default.attributesOfItem(atPath: "\(directory)/\(file)")[.size] as? Int
+                let size = try await Files.size("\(directory)/\(file)")
                 #expect(size == 4 * 4096, "\(file) has \(String(describing: size)) bytes")
             }
             #expect(try await home.db2("get db cfg for sample").output.contains(" First active log file                                   = \(files.last!)\n"))
@@ -47,7 +47,7 @@ import Testing
     @Test func archiveLoggingCopiesFullLogFilesToTheArchiveDirectory() async throws {
         try await InstanceHome.with { home in
             try await home.start()
-            let archive = try home.path("ArchiveLogs")
+            let archive = try await home.path("ArchiveLogs")
             try await home.succeed(
                 """
                 db2 create database sample
@@ -59,10 +59,10 @@ import Testing
                 """)
             for round in 0..<3 { try await insertMany(home, from: round * 100, count: 100) }
             let chain = "\(archive)/\(home.instance)/SAMPLE/NODE0000/LOGSTREAM0000/C0000000"
-            let archived = try logFiles(chain)
+            let archived = try await logFiles(chain)
             #expect(archived.count >= 3, "\(archived)")
             #expect(archived.first == "S0000000.LOG" || archived.first == "S0000001.LOG", "\(archived)")
-            let active = try logFiles(try await activeLogDirectory(home))
+            let active = try await logFiles(try await activeLogDirectory(home))
             // Every closed file is archived; the active directory keeps the newest ones.
             #expect(Set(archived).union(active).count == archived.count + 1, "archived \(archived), active \(active)")
         }
@@ -126,7 +126,7 @@ import Testing
             let after = try await home.shell("db2 connect to sample > /dev/null && db2 -x \"select count(*), min(id), max(id) from t\"")
             #expect(after.output == "        100           1         100\n")
             // The log holds what the data holds: a backup restored and rolled forward has the same rows.
-            let directory = try home.path("backup")
+            let directory = try await home.path("backup")
             try await home.succeed("db2 terminate && db2 backup database sample to \(directory) && db2 restore database sample from \(directory) into copy")
             let copy = try await home.shell("db2 connect to copy > /dev/null && db2 -x \"select count(*) from t\"")
             #expect(copy.output == "        100\n")

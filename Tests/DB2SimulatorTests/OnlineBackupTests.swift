@@ -6,19 +6,19 @@ import Testing
 @Suite struct OnlineBackupTests {
     /// Loads `count` rows of about 200 bytes through an input file, as a setup would.
     private func load(_ home: InstanceHome, rows count: Int) async throws {
-        let directory = try home.path("load")
+        let directory = try await home.path("load")
         var script = "connect to sample;\n"
         for start in stride(from: 1, through: count, by: 500) {
             let values = (start..<min(start + 500, count + 1)).map { "(\($0), 'base', '\(String(repeating: "b", count: 180))')" }
             script += "insert into rows values \(values.joined(separator: ", "));\n"
         }
-        try script.write(toFile: "\(directory)/load.clp", atomically: true, encoding: .utf8)
+        try await Files.write(script, to: "\(directory)/load.clp")
         let result = try await home.run(["db2", "-tsf", "\(directory)/load.clp"])
         guard result.status == 0 else { throw HarnessError("loading failed: \(result)") }
     }
 
-    private func lines(_ path: String) -> [String] {
-        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").nonEmptyLines
+    private func lines(_ path: String) async -> [String] {
+        (await Files.text(path) ?? "").nonEmptyLines
     }
 
     private func firedCount(_ home: InstanceHome) async throws -> Int {
@@ -30,9 +30,9 @@ import Testing
     @Test func rowsCommittedDuringAnOnlineBackupAreRecoveredAndNoOthers() async throws {
         try await InstanceHome.with { source in
             try await source.start()
-            let archive = try source.path("ArchiveLogs")
-            let backupDirectory = try source.path("backup")
-            let work = try source.path("writer")
+            let archive = try await source.path("ArchiveLogs")
+            let backupDirectory = try await source.path("backup")
+            let work = try await source.path("writer")
             try await source.succeed(
                 """
                 db2 create database sample
@@ -57,15 +57,15 @@ import Testing
                     if db2 "insert into rows values ($i, 'writer', 'row $i')" > /dev/null; then echo $i >> \(committed); fi
                 done
                 """)
-            try await waitUntil("the writer commits rows") { lines(committed).count >= 3 }
+            try await waitUntil("the writer commits rows") { await lines(committed).count >= 3 }
             let backup = try source.spawnShell("db2 backup database sample online to \(backupDirectory) include logs")
             try await waitUntil("the backup has copied the data") { try await firedCount(source) >= 1 }
             let listed = try await source.db2("list utilities")
             #expect(listed.output.contains("Type                             = BACKUP\n"))
             #expect(listed.output.contains("Description                      = online db\n"))
-            let atDataCopied = lines(committed).count
-            try await waitUntil("the writer commits rows during the backup") { lines(committed).count >= atDataCopied + 25 }
-            #expect(FileManager.default.createFile(atPath: "\(work)/stop", contents: nil))
+            let atDataCopied = await lines(committed).count
+            try await waitUntil("the writer commits rows during the backup") { await lines(committed).count >= atDataCopied + 25 }
+            try await Files.write("", to: "\(work)/stop")
             let writerResult = await writer.wait()
             #expect(writerResult.status == 0, "\(writerResult)")
 
@@ -82,14 +82,14 @@ import Testing
             // After the backup: not in the image, not rolled forward to.
             try await source.succeed("db2 connect to sample && db2 \"insert into rows values (999999, 'after', 'after the backup')\"")
 
-            let expected = Set(lines(committed).compactMap(Int.init))
+            let expected = Set(await lines(committed).compactMap(Int.init))
             #expect(expected.count >= atDataCopied + 25)
-            let image = try #require(try FileManager.default.contentsOfDirectory(atPath: backupDirectory).first)
+            let image = try #require(try await Files.list(backupDirectory).first)
             #expect(try await source.run(["db2ckbkp", "\(backupDirectory)/\(image)"]).status == 0)
 
             try await InstanceHome.with { target in
                 try await target.start()
-                let logs = try target.path("ArchiveLogs")
+                let logs = try await target.path("ArchiveLogs")
                 // Trove's RESTORE_ONLINE_DB and ROLL_FORWARD_DB, as its shell passes them.
                 let restore = try await target.shell(
                     "db2 RESTORE DATABASE sample FROM \(backupDirectory) LOGTARGET \(logs)")
@@ -120,8 +120,8 @@ import Testing
     @Test func rollforwardToTheEndOfLogsOrToAPointInTime() async throws {
         try await InstanceHome.with { home in
             try await home.start()
-            let archive = try home.path("ArchiveLogs")
-            let backupDirectory = try home.path("backup")
+            let archive = try await home.path("ArchiveLogs")
+            let backupDirectory = try await home.path("backup")
             try await home.succeed(
                 """
                 db2 create database sample
@@ -139,8 +139,7 @@ import Testing
             let middle = DB2Clock.localTimestamp()
             let second = (101...200).map { "(\($0), '\(filler)')" }.joined(separator: ", ")
             try await home.succeed("db2 connect to sample && db2 \"insert into t values \(second)\" && db2 terminate")
-            let archived = try FileManager.default.contentsOfDirectory(
-                atPath: "\(archive)/\(home.instance)/SAMPLE/NODE0000/LOGSTREAM0000/C0000000")
+            let archived = try await Files.list("\(archive)/\(home.instance)/SAMPLE/NODE0000/LOGSTREAM0000/C0000000")
             #expect(archived.count >= 2, "\(archived)")
 
             // End of logs: both, read back from the archive and the active log files.

@@ -47,7 +47,7 @@ import Testing
             let noneBare = try await home.shell(connect + "db2 -x \"select * from t where id = 99\"; echo rc=$?")
             #expect(noneBare.output == "rc=1\n")
             let undefined = try await home.shell(connect + "db2 \"select * from nosuch\"; echo rc=$?")
-            #expect(undefined.output == "SQL0204N  \"\(NSUserName().uppercased()).NOSUCH\" is an undefined name.  SQLSTATE=42704\nrc=4\n")
+            #expect(undefined.output == "SQL0204N  \"\(currentAuthorizationID()).NOSUCH\" is an undefined name.  SQLSTATE=42704\nrc=4\n")
             let column = try await home.shell(connect + "db2 \"select nosuch from t\"; echo rc=$?")
             // As DB2 prints it (SQL0206N leaves SQLSTATE for the next line).
             #expect(column.output == "SQL0206N  \"NOSUCH\" is not valid in the context where it is used.\nSQLSTATE=42703\nrc=4\n")
@@ -83,7 +83,7 @@ import Testing
                 ("insert into t values (5, 'x', 'not a time')",
                  "SQL0180N  The syntax of the string representation of a datetime value is\nincorrect.  SQLSTATE=22007\n"),
                 ("create table t (x int)",
-                 "SQL0601N  The name of the object to be created is identical to the existing\nname \"\(NSUserName().uppercased()).T\" of type \"TABLE\".  SQLSTATE=42710\n"),
+                 "SQL0601N  The name of the object to be created is identical to the existing\nname \"\(currentAuthorizationID()).T\" of type \"TABLE\".  SQLSTATE=42710\n"),
             ]
             for (statement, message) in cases {
                 let result = try await home.shell(connect + "db2 \"\(statement)\"; echo rc=$?")
@@ -104,7 +104,7 @@ import Testing
         try await InstanceHome.with { home in
             try await home.start()
             try await home.succeed("db2 create database sample")
-            let directory = try home.path("scripts")
+            let directory = try await home.path("scripts")
             let script = """
                 -- a comment line
                 connect to sample;
@@ -115,7 +115,7 @@ import Testing
                 select * from nosuch;
                 insert into t values (2, 'after');
                 """
-            try script.write(toFile: "\(directory)/script.clp", atomically: true, encoding: .utf8)
+            try await Files.write(script, to: "\(directory)/script.clp")
             let all = try await home.run(["db2", "-tvf", "\(directory)/script.clp"])
             // 0 | 1 (no rows) | 4 (error): the OR of the distinct codes.
             #expect(all.status == 5, "\(all)")
@@ -124,8 +124,8 @@ import Testing
             #expect(all.output.contains("select * from nosuch\nSQL0204N"))
             #expect(all.output.hasSuffix("insert into t values (2, 'after')\nDB20000I  The SQL command completed successfully.\n\n"))
 
-            try script.replacingOccurrences(of: "table t ", with: "table t2 ").write(
-                toFile: "\(directory)/script2.clp", atomically: true, encoding: .utf8)
+            try await Files.write(
+                script.replacingOccurrences(of: "table t ", with: "table t2 "), to: "\(directory)/script2.clp")
             let stop = try await home.run(["db2", "-tvs", "-f", "\(directory)/script2.clp"])
             #expect(stop.status == 5)
             #expect(!stop.output.contains("'after'"))

@@ -80,7 +80,7 @@ final class InstanceHome: Sendable {
     static func with<T>(
         instance: String = "db2inst1", _ body: (InstanceHome) async throws -> T
     ) async throws -> T {
-        let root = try makeTemporaryDirectory(prefix: "db2sim")
+        let root = try await BlockingThreadPool.shared.run { try makeTemporaryDirectory(prefix: "db2sim") }
         let home = InstanceHome(root: root, instance: instance, environment: [:])
         do {
             let ready = try await home.installed()
@@ -93,7 +93,7 @@ final class InstanceHome: Sendable {
                 throw error
             }
         } catch {
-            try? FileManager.default.removeItem(at: root)
+            try? await BlockingThreadPool.shared.run { try FileManager.default.removeItem(at: root) }
             throw error
         }
     }
@@ -128,13 +128,16 @@ final class InstanceHome: Sendable {
     /// Stops the instance (ending its `db2sysc`) and removes the directory.
     func shutDown() async throws {
         _ = try? await run(["db2stop", "force"])
-        try FileManager.default.removeItem(at: root)
+        let root = self.root
+        try await BlockingThreadPool.shared.run { try FileManager.default.removeItem(at: root) }
     }
 
     /// A path under the temporary directory (created as a directory when `create`).
-    func path(_ name: String, create: Bool = true) throws -> String {
+    func path(_ name: String, create: Bool = true) async throws -> String {
         let url = root.appendingPathComponent(name)
-        if create { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+        if create {
+            try await BlockingThreadPool.shared.run { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+        }
         return url.path
     }
 
@@ -227,4 +230,39 @@ extension String {
 
     /// A wrapped message as one line (line breaks as blanks).
     var unwrapped: String { replacingOccurrences(of: "\n", with: " ") }
+}
+
+/// File operations for assertions, run on the blocking pool rather than the test's cooperative thread.
+enum Files {
+    static func list(_ directory: String) async throws -> [String] {
+        try await BlockingThreadPool.shared.run { try FileManager.default.contentsOfDirectory(atPath: directory).sorted() }
+    }
+
+    static func text(_ path: String) async -> String? {
+        await BlockingThreadPool.shared.run { try? String(contentsOfFile: path, encoding: .utf8) }
+    }
+
+    static func data(_ path: String) async throws -> Data {
+        try await BlockingThreadPool.shared.run { try Data(contentsOf: URL(fileURLWithPath: path)) }
+    }
+
+    static func write(_ data: Data, to path: String) async throws {
+        try await BlockingThreadPool.shared.run { try data.write(to: URL(fileURLWithPath: path)) }
+    }
+
+    static func write(_ text: String, to path: String) async throws { try await write(Data(text.utf8), to: path) }
+
+    static func size(_ path: String) async throws -> Int? {
+        try await BlockingThreadPool.shared.run { try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int }
+    }
+
+    static func linkTarget(_ path: String) async throws -> String {
+        try await BlockingThreadPool.shared.run { try FileManager.default.destinationOfSymbolicLink(atPath: path) }
+    }
+}
+
+/// The authorization ID DB2 gives the user running the tests: the effective user's name, upper-cased.
+func currentAuthorizationID() -> String {
+    guard let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name else { return "UNKNOWN" }
+    return String(cString: name).uppercased()
 }
