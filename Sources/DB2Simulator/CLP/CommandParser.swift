@@ -224,6 +224,18 @@ enum CommandParser {
         }
     }
 
+    /// `WITH n BUFFERS`, `BUFFER n`, `PARALLELISM n`: tuning BACKUP and RESTORE accept and the stand-in ignores.
+    private static func skipTuning(_ words: inout CommandWords) throws -> Bool {
+        if words.accept("WITH") {
+            _ = try words.value(expected: "<num-buffers>")
+            try words.expect("BUFFERS")
+            return true
+        }
+        guard words.accept("BUFFER") || words.accept("PARALLELISM") else { return false }
+        _ = try words.value(expected: "<number>")
+        return true
+    }
+
     /// A directory list: `dir [, dir ...]`.
     private static func paths(_ words: inout CommandWords) throws -> [String] {
         var result = [try words.value(expected: "<directory>").text]
@@ -231,11 +243,17 @@ enum CommandParser {
         return result
     }
 
-    private static func backup(_ words: inout CommandWords) throws -> BackupRequest {
+    /// `BACKUP|RESTORE|ROLLFORWARD DATABASE|DB alias [USER u [USING p]]`: the alias.
+    private static func utilityDatabase(_ words: inout CommandWords) throws -> String {
         _ = words.next()
         guard words.accept("DATABASE") || words.accept("DB") else { throw words.unexpected(expected: "DATABASE") }
-        var request = BackupRequest(database: try databaseName(&words))
+        let name = try databaseName(&words)
         try skipUser(&words)
+        return name
+    }
+
+    private static func backup(_ words: inout CommandWords) throws -> BackupRequest {
+        var request = BackupRequest(database: try utilityDatabase(&words))
         while !words.isAtEnd {
             if words.accept("ONLINE") {
                 request.online = true
@@ -243,10 +261,8 @@ enum CommandParser {
                 _ = words.accept("DELTA")
             } else if words.accept("TO") {
                 request.targets = try paths(&words)
-            } else if words.accept("WITH") {
-                _ = try words.value(expected: "<num-buffers>")
-                try words.expect("BUFFERS")
-            } else if words.accept("BUFFER") || words.accept("PARALLELISM") || words.accept("UTIL_IMPACT_PRIORITY") {
+            } else if try skipTuning(&words) {
+            } else if words.accept("UTIL_IMPACT_PRIORITY") {
                 if let next = words.upper(), Int(next) != nil { _ = words.next() }
             } else if words.accept("COMPRESS") || words.accept("ENCRYPT") {
                 while words.accept("COMPRLIB") || words.accept("COMPROPTS") || words.accept("ENCRLIB")
@@ -268,10 +284,7 @@ enum CommandParser {
     }
 
     private static func restore(_ words: inout CommandWords) throws -> RestoreRequest {
-        _ = words.next()
-        guard words.accept("DATABASE") || words.accept("DB") else { throw words.unexpected(expected: "DATABASE") }
-        var request = RestoreRequest(database: try databaseName(&words))
-        try skipUser(&words)
+        var request = RestoreRequest(database: try utilityDatabase(&words))
         while !words.isAtEnd {
             if words.accept("LOGS") {
                 request.logsOnly = true
@@ -287,11 +300,7 @@ enum CommandParser {
                 request.logTarget = try words.value(expected: "<directory>").text
             } else if words.accept("NEWLOGPATH") {
                 _ = try words.value(expected: "<directory>")
-            } else if words.accept("WITH") {
-                _ = try words.value(expected: "<num-buffers>")
-                try words.expect("BUFFERS")
-            } else if words.accept("BUFFER") || words.accept("PARALLELISM") {
-                _ = try words.value(expected: "<number>")
+            } else if try skipTuning(&words) {
             } else if words.accept(["REPLACE", "HISTORY", "FILE"]) {
             } else if words.accept(["REPLACE", "EXISTING"]) {
                 request.replaceExisting = true
@@ -307,10 +316,7 @@ enum CommandParser {
     }
 
     private static func rollforward(_ words: inout CommandWords) throws -> RollforwardRequest {
-        _ = words.next()
-        guard words.accept("DATABASE") || words.accept("DB") else { throw words.unexpected(expected: "DATABASE") }
-        var request = RollforwardRequest(database: try databaseName(&words))
-        try skipUser(&words)
+        var request = RollforwardRequest(database: try utilityDatabase(&words))
         func completion(_ words: inout CommandWords) {
             _ = words.accept(["ON", "ALL", "DBPARTITIONNUMS"])
             if words.accept(["AND", "COMPLETE"]) || words.accept(["AND", "STOP"]) { request.complete = true }

@@ -93,30 +93,33 @@ enum FaultCommand {
             rule.message = message.uppercased()
             actions += 1
         }
-        if let seconds = options["hang"]?.first {
-            guard let value = Double(seconds), value >= 0 else {
-                throw UsageError(description: "--hang needs a number of seconds, not \"\(seconds)\"")
-            }
+        if let seconds = try number(options, "hang", Double.self, what: "a number of seconds") {
             rule.action = .hang
-            rule.seconds = value
+            rule.seconds = seconds
             actions += 1
         }
         if flags.contains("kill") {
             rule.action = .kill
             actions += 1
         }
-        if let bytes = options["disk-full-after"]?.first {
-            guard let value = Int64(bytes), value >= 0 else {
-                throw UsageError(description: "--disk-full-after needs a number of bytes, not \"\(bytes)\"")
-            }
+        if let bytes = try number(options, "disk-full-after", Int64.self, what: "a number of bytes") {
             rule.action = .diskFull
-            rule.bytes = value
+            rule.bytes = bytes
             actions += 1
         }
         guard actions == 1 else {
             throw UsageError(description: "give exactly one of --fail, --hang, --kill, --disk-full-after")
         }
         return rule
+    }
+
+    /// The value of `--name` as a number of at least zero, nil when the option is absent.
+    private static func number<T: LosslessStringConvertible & Comparable & ExpressibleByIntegerLiteral>(
+        _ options: [String: [String]], _ name: String, _ type: T.Type, what: String
+    ) throws -> T? {
+        guard let text = options[name]?.first else { return nil }
+        guard let value = T(text), value >= 0 else { throw UsageError(description: "--\(name) needs \(what), not \"\(text)\"") }
+        return value
     }
 
     private static func describe(_ rule: FaultRule) -> String {

@@ -40,46 +40,10 @@ enum SQLTokenizer {
                 index += 1
             } else if character == "-", index + 1 < characters.count, characters[index + 1] == "-" {
                 while index < characters.count, characters[index] != "\n" { index += 1 }
-            } else if character == "'" {
-                var value = ""
-                index += 1
-                var closed = false
-                while index < characters.count {
-                    if characters[index] == "'" {
-                        if index + 1 < characters.count, characters[index + 1] == "'" {
-                            value.append("'")
-                            index += 2
-                            continue
-                        }
-                        closed = true
-                        index += 1
-                        break
-                    }
-                    value.append(characters[index])
-                    index += 1
-                }
-                guard closed else { throw DB2Failure(DB2Message("SQL0104N", "'\(value)", previous(), "'")) }
-                tokens.append(SQLToken(kind: .string, text: value))
-            } else if character == "\"" {
-                var value = ""
-                index += 1
-                var closed = false
-                while index < characters.count {
-                    if characters[index] == "\"" {
-                        if index + 1 < characters.count, characters[index + 1] == "\"" {
-                            value.append("\"")
-                            index += 2
-                            continue
-                        }
-                        closed = true
-                        index += 1
-                        break
-                    }
-                    value.append(characters[index])
-                    index += 1
-                }
-                guard closed else { throw DB2Failure(DB2Message("SQL0104N", "\"\(value)", previous(), "\"")) }
-                tokens.append(SQLToken(kind: .quotedIdentifier, text: value))
+            } else if character == "'" || character == "\"" {
+                let (value, next) = try quoted(characters, from: index, previous: previous())
+                index = next
+                tokens.append(SQLToken(kind: character == "'" ? .string : .quotedIdentifier, text: value))
             } else if character.isNumber {
                 var value = ""
                 while index < characters.count, characters[index].isNumber || characters[index] == "." {
@@ -113,5 +77,22 @@ enum SQLTokenizer {
             }
         }
         return tokens
+    }
+
+    /// Reads a string constant (`'...'`) or delimited identifier (`"..."`) starting at `start`, where a doubled
+    /// delimiter stands for one; returns its text and the index after it.
+    private static func quoted(_ characters: [Character], from start: Int, previous: String) throws -> (String, Int) {
+        let delimiter = characters[start]
+        var value = ""
+        var index = start + 1
+        while index < characters.count {
+            if characters[index] == delimiter {
+                guard index + 1 < characters.count, characters[index + 1] == delimiter else { return (value, index + 1) }
+                index += 1
+            }
+            value.append(characters[index])
+            index += 1
+        }
+        throw DB2Failure(DB2Message("SQL0104N", "\(delimiter)\(value)", previous, String(delimiter)))
     }
 }
