@@ -161,3 +161,35 @@ import Testing
 
     private func currentUser() -> String { currentAuthorizationID() }
 }
+
+/// ACTIVATE/DEACTIVATE DATABASE and the monitor listings.
+@Suite struct ActivationTests {
+    @Test func anActivatedDatabaseIsActiveWithoutConnections() async throws {
+        try await InstanceHome.with { home in
+            try await home.start()
+            try await home.succeed("db2 create database sample")
+            let activate = try await home.db2("activate database sample")
+            #expect(activate.output == "DB20000I  The ACTIVATE DATABASE command completed successfully.\n")
+            let again = try await home.db2("activate db sample")
+            #expect(again.status == 2)
+            #expect(again.output.hasPrefix("SQL1490W"))
+            #expect(try await home.db2("list active databases").output.contains("Database name                              = SAMPLE\n"))
+            #expect(try await home.run(["db2stop"]).output.hasSuffix("SQL1025N  The database manager was not stopped because databases are still\nactive.\n"))
+            #expect(try await home.db2("backup database sample to /dev/null").output.hasPrefix("SQL1035N"))
+            #expect(try await home.db2("deactivate database sample").output == "DB20000I  The DEACTIVATE DATABASE command completed successfully.\n")
+            let notActive = try await home.db2("deactivate database sample")
+            #expect(notActive.status == 4)
+            #expect(notActive.output.hasPrefix("SQL1496N"))
+            #expect(try await home.db2("list active databases").output == "SQL1611W  No data was returned by Database System Monitor.\n")
+            let applications = try await home.shell("db2 connect to sample > /dev/null && db2 list applications")
+            #expect(applications.output.contains("\(currentAuthorizationID().padded(8)) db2bp"))
+            #expect(applications.output.contains("SAMPLE   1"))
+        }
+    }
+}
+
+extension String {
+    fileprivate func padded(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}

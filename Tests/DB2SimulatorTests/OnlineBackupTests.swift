@@ -117,6 +117,28 @@ import Testing
         }
     }
 
+    @Test func forcingApplicationsInterruptsAnOnlineBackup() async throws {
+        try await InstanceHome.with { home in
+            try await home.start()
+            let archive = try await home.path("ArchiveLogs")
+            let directory = try await home.path("backup")
+            try await home.succeed(
+                "db2 create database sample && db2 update db cfg for sample using LOGARCHMETH1 DISK:\(archive) && db2 backup database sample to /dev/null")
+            #expect(try await home.simulator(["fault", "add", "--match", "backup database", "--at", "after-data", "--hang", "300"]).status == 0)
+            let backup = try home.spawnShell("db2 backup database sample online to \(directory)")
+            try await waitUntil("the backup has copied the data") {
+                try await home.simulator(["fault", "list"]).output.contains("fired=1")
+            }
+            #expect(try await home.db2("force application all").status == 0)
+            #expect(try await home.simulator(["fault", "clear"]).status == 0)
+            let result = await backup.wait()
+            #expect(result.status == 4)
+            #expect(result.output.hasPrefix("SQL1224N"))
+            #expect(try await Files.list(directory).isEmpty)
+            #expect(try await home.db2("backup database sample online to \(directory)").status == 0)
+        }
+    }
+
     @Test func rollforwardToTheEndOfLogsOrToAPointInTime() async throws {
         try await InstanceHome.with { home in
             try await home.start()
