@@ -117,7 +117,8 @@ final class CLPSession {
         return utility
     }
 
-    /// Removes the utility this process registered.
+    /// Removes the utility this process registered. Should that fail, the entry still goes away: entries of ended
+    /// processes are pruned at the next update.
     func unregisterUtility(_ utility: InstanceState.Utility) {
         _ = try? instance.update { state in state.connections.removeAll { $0.utility?.id == utility.id } }
     }

@@ -54,8 +54,7 @@ struct CommandProcessor {
             return try quiesceInstance(name, restrictedAccess: restricted, forceConnections: force)
         case .unquiesceInstance(let name): return try unquiesceInstance(name)
         case .startDatabaseManager:
-            let outcome = try ServerProcess.start(session)
-            return .message(outcome.exitCode == 0 ? outcome.message : outcome.message)
+            return .message(try ServerProcess.start(session).message)
         case .stopDatabaseManager(let force):
             return .message(try ServerProcess.stop(session, force: force).message)
         case .sql(let sql): return try executeSQL(sql)

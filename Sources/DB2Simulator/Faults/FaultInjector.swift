@@ -73,6 +73,7 @@ struct FaultInjector: Sendable {
         }
     }
 
+    /// True while rule `id` is in the control file; an unreadable file ends the hang (it cannot be released).
     private func isPresent(_ id: Int) -> Bool {
         (try? withFileLock(layout.faultLockFile, .shared) { try load().rules.contains { $0.id == id } }) ?? false
     }

@@ -168,7 +168,8 @@ struct SQLEngine {
             var rows: [[SQLValue]] = []
             if let view = SystemViews.table(name, state: state, store: store) {
                 columns = view.columns
-                rows = view.rows
+                let evaluator = Evaluator(columns: columns)
+                rows = try statement.filter.map { filter in try view.rows.filter { try evaluator.test(filter, $0) } } ?? view.rows
             } else if let table = state.table(name) {
                 columns = table.columns
                 let evaluator = Evaluator(columns: columns)
@@ -182,11 +183,7 @@ struct SQLEngine {
             } else {
                 throw DB2Failure(DB2Message("SQL0204N", name.description))
             }
-            let evaluator = Evaluator(columns: columns)
-            if SystemViews.table(name, state: state, store: store) != nil, let filter = statement.filter {
-                rows = try rows.filter { try evaluator.test(filter, $0) }
-            }
-            let result = try evaluator.project(statement, rows: rows)
+            let result = try Evaluator(columns: columns).project(statement, rows: rows)
             var output = CommandOutput(text: result.rendered(headings: headings), returnCode: 0)
             if result.rows.isEmpty { output.returnCode = 1 }
             return output
