@@ -80,7 +80,7 @@ import Testing
             let listing = try await home.db2("get dbm configuration")
             #expect(listing.status == 0)
             #expect(listing.output.hasPrefix("\n          Database Manager Configuration\n"))
-            #expect(listing.output.contains("   Buffer pool                         (DFT_MON_BUFPOOL) = OFF\n"))
+            #expect(listing.output.contains(" Default database monitor switches\n   Buffer pool                         (DFT_MON_BUFPOOL) = OFF\n"))
             #expect(listing.output.contains(" Max number of concurrently active databases     (NUMDB) = 32\n"))
             #expect(listing.output.contains(" Default database path                       (DFTDBPATH) = \(home.home)\n"))
             var values = parse(listing.output)

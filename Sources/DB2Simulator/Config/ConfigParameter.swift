@@ -17,6 +17,8 @@ struct ConfigParameter: Sendable {
         case archiveMethod
         /// Shown but not updatable (reported by the database, not set).
         case status
+        /// A description alone, introducing the indented lines after it.
+        case heading
     }
 
     let description: String
@@ -34,11 +36,20 @@ struct ConfigParameter: Sendable {
     /// An empty line between groups.
     static let blank = ConfigParameter("", nil, "", .status)
 
+    /// A line with a description only (it introduces the indented lines after it).
+    static func heading(_ description: String) -> ConfigParameter { ConfigParameter(description, nil, "", .heading) }
+
     var isBlank: Bool { description.isEmpty && name == nil }
+
+    var isHeading: Bool {
+        if case .heading = kind { return true }
+        return false
+    }
 
     /// The line as DB2 prints it: the left side (description and `(NAME)`) is 56 columns wide, then ` = value`.
     func rendered(value: String) -> String {
         if isBlank { return "" }
+        if isHeading { return " " + description }
         var left = " " + description
         if let name {
             let tag = "(\(name))"

@@ -25,7 +25,7 @@ enum ConfigurationTables {
         ConfigParameter("Current member resolved ALT_DIAGPATH", nil, "", .status),
         ConfigParameter("Size of rotating db2diag & notify logs (MB)", "DIAGSIZE", "0", .integer(0...2_147_483_647)),
         .blank,
-        ConfigParameter("Default database monitor switches", nil, "", .status),
+        .heading("Default database monitor switches"),
         ConfigParameter("  Buffer pool", "DFT_MON_BUFPOOL", "OFF", .keyword(["ON", "OFF"])),
         ConfigParameter("  Lock", "DFT_MON_LOCK", "OFF", .keyword(["ON", "OFF"])),
         ConfigParameter("  Sort", "DFT_MON_SORT", "OFF", .keyword(["ON", "OFF"])),

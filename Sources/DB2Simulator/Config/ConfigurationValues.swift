@@ -30,7 +30,7 @@ struct ConfigurationValues: Codable, Sendable, Equatable {
         }
         let value = rawValue
         switch parameter.kind {
-        case .status:
+        case .status, .heading:
             throw DB2Failure(DB2Message("SQL0104N", name, "USING", "<config-parameter>"))
         case .text:
             return value
