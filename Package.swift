@@ -74,7 +74,7 @@ let package = Package(
         ),
 
         // MARK: Test support: the DB2 stand-in. Never part of the installed agent.
-        .target(name: "DB2Simulator", dependencies: ["AgentSupport"], swiftSettings: strictSettings),
+        .target(name: "DB2Simulator", dependencies: ["AgentSupport"], exclude: ["README.md"], swiftSettings: strictSettings),
         .executableTarget(name: "db2sim", dependencies: ["DB2Simulator"], swiftSettings: strictSettings),
 
         // MARK: Tests.

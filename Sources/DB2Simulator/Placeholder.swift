@@ -1,1 +1,0 @@
-// DB2Simulator: placeholder until its issue lands.

@@ -1,0 +1,294 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// RESTORE DATABASE.
+///
+/// Finds the image (`<alias>.0.<instance>.DBPART000.<timestamp>.001`) in the FROM directories, checks every byte of
+/// it while unpacking into a new directory, and only then puts the restored database in place of the old one (or
+/// catalogs it). A database that was recoverable is left ROLLFORWARD PENDING; LOGTARGET extracts the logs the image
+/// includes, and fails when a file of the same name is already there.
+struct RestoreUtility {
+    let session: CLPSession
+    let request: RestoreRequest
+    let commandText: String
+
+    /// What the image held, unpacked.
+    private struct Unpacked {
+        var header: BackupImage.Header
+        var trailer: BackupImage.Trailer
+        var catalog: DatabaseState
+        var directory: String
+        var logFiles: [String]
+    }
+
+    func run() throws -> CommandOutput {
+        var messages: [DB2Message] = []
+        do {
+            return try restore(warnings: &messages)
+        } catch let failure as DB2Failure {
+            // Warnings given before the failure are printed before it.
+            throw DB2Failure(messages: messages + failure.messages)
+        }
+    }
+
+    private func restore(warnings messages: inout [DB2Message]) throws -> CommandOutput {
+        let image = try findImage()
+        let header = try readHeader(image)
+        if let logTarget = request.logTarget {
+            guard FileSystem.isDirectory(logTarget) else { throw DB2Failure(DB2Message("SQL2036N", logTarget)) }
+            guard header.includesLogs else { throw DB2Failure(DB2Message("SQL2581N", "1")) }
+        } else if request.logsOnly {
+            throw DB2Failure(DB2Message("SQL2032N", "LOGTARGET"))
+        }
+        if request.withoutRollingForward, header.online { throw DB2Failure(DB2Message("SQL2537N")) }
+        if let logTarget = request.logTarget, !existingLogs(in: logTarget).isEmpty {
+            try confirm(DB2Message("SQL2580W"), into: &messages)
+        }
+        if request.logsOnly {
+            try session.requireStarted(try session.instance.read())
+            _ = try unpack(image, into: nil)
+            return .messages(messages + [.completed("RESTORE DATABASE")])
+        }
+        let target = request.into ?? request.database
+        let (existing, utility) = try prepareTarget(target, header: header, messages: &messages)
+        defer { session.unregisterUtility(utility) }
+        let defaultPath = try session.instance.read().defaultDatabasePath
+        let nodeDirectory = session.layout.nodeDirectory(
+            onPath: existing?.localDirectory ?? request.onPath ?? defaultPath)
+        try FileSystem.createDirectory(nodeDirectory)
+        let workDirectory = "\(nodeDirectory)/RESTORE.\(getpid())"
+        FileSystem.remove(workDirectory)
+        do {
+            let unpacked = try unpack(image, into: workDirectory)
+            try install(unpacked, as: target, replacing: existing, nodeDirectory: nodeDirectory)
+        } catch {
+            FileSystem.remove(workDirectory)
+            throw error
+        }
+        return .messages(messages + [.completed("RESTORE DATABASE")])
+    }
+
+    // MARK: Finding and checking
+
+    /// The one image in the FROM directories for the alias (and TAKEN AT, a timestamp or its leading part).
+    private func findImage() throws -> String {
+        let sources = request.sources.isEmpty ? [FileSystem.currentDirectory()] : request.sources
+        var matches: [String] = []
+        for source in sources {
+            guard FileSystem.isDirectory(source) else { throw DB2Failure(DB2Message("SQL2036N", source)) }
+            for name in FileSystem.list(source) {
+                guard let parsed = BackupImage.parseFileName(name), parsed.alias == request.database else { continue }
+                if let takenAt = request.takenAt, !parsed.timestamp.hasPrefix(takenAt) { continue }
+                matches.append("\(source)/\(name)")
+            }
+        }
+        guard !matches.isEmpty else {
+            throw DB2Failure(DB2Message("SQL2542N", request.database, request.takenAt ?? ""))
+        }
+        guard matches.count == 1 else { throw DB2Failure(DB2Message("SQL2522N")) }
+        return matches[0]
+    }
+
+    private func readHeader(_ path: String) throws -> BackupImage.Header {
+        do {
+            let reader = try BackupImageReader(path: path)
+            guard let entry = try reader.nextEntry(), entry.kind == .header else { throw DB2Failure(DB2Message("SQL2530N")) }
+            return try reader.decodeBody(BackupImage.Header.self, entry)
+        } catch is BackupImageReader.Damage {
+            throw DB2Failure(DB2Message("SQL2530N"))
+        } catch is DecodingError {
+            throw DB2Failure(DB2Message("SQL2530N"))
+        }
+    }
+
+    private func existingLogs(in directory: String) -> [String] {
+        FileSystem.list(directory).filter { LogFile.number(ofName: $0) != nil }
+    }
+
+    /// Prints a warning that asks for confirmation. Without WITHOUT PROMPTING the answer is read from standard
+    /// input (end of input means no); with it the restore carries on.
+    ///
+    /// - Throws: ``DB2Failure`` SQL2001N when the answer is not `y`.
+    private func confirm(_ warning: DB2Message, into messages: inout [DB2Message]) throws {
+        if request.withoutPrompting {
+            messages.append(warning)
+            return
+        }
+        FileHandle.standardOutput.write(Data("\(warning)\nDo you want to continue ? (y/n) ".utf8))
+        guard let line = session.readLine() else {
+            // End of input: no answer, which is no.
+            FileHandle.standardOutput.write(Data("\n".utf8))
+            throw DB2Failure(DB2Message("SQL2001N"))
+        }
+        guard line.trimmingCharacters(in: .whitespaces).lowercased() == "y" else {
+            throw DB2Failure(DB2Message("SQL2001N"))
+        }
+    }
+
+    /// Checks the target database can be replaced (or created), asks about replacing it, and registers the restore.
+    private func prepareTarget(
+        _ target: String, header: BackupImage.Header, messages: inout [DB2Message]
+    ) throws -> (InstanceState.DirectoryEntry?, InstanceState.Utility) {
+        let existing: InstanceState.DirectoryEntry? = try session.instance.update { state in
+            try session.requireStarted(state)
+            guard let entry = state.entry(target) else { return nil }
+            if !state.connections(to: target).isEmpty || state.activatedDatabases.contains(target) {
+                throw DB2Failure(DB2Message("SQL1035N"))
+            }
+            return entry
+        }
+        if let existing, !request.replaceExisting {
+            let seed = try? session.instance.databaseStore(for: existing).read { $0.seed }
+            try confirm(DB2Message(seed == header.seed ? "SQL2539W" : "SQL2523W"), into: &messages)
+        }
+        let utility = try session.instance.update { state in
+            if let existing, !state.connections(to: existing.alias).isEmpty { throw DB2Failure(DB2Message("SQL1035N")) }
+            return try session.registerUtility(
+                database: target, type: "RESTORE", description: "db", exclusive: true, in: &state)
+        }
+        return (existing, utility)
+    }
+
+    // MARK: Unpacking
+
+    /// Reads the whole image, checking every checksum: data files go into `directory` (nil: only logs are wanted),
+    /// logs into LOGTARGET (under temporary names, renamed only once the image proved whole).
+    private func unpack(_ path: String, into directory: String?) throws -> Unpacked {
+        var temporaries: [(String, String)] = []
+        defer { for (temporary, _) in temporaries { unlink(temporary) } }
+        do {
+            let reader = try BackupImageReader(path: path)
+            var header: BackupImage.Header?
+            var trailer: BackupImage.Trailer?
+            var catalog: DatabaseState?
+            var logFiles: [String] = []
+            if let directory { try FileSystem.createDirectory("\(directory)/DATA") }
+            while let entry = try reader.nextEntry() {
+                switch entry.kind {
+                case .header: header = try reader.decodeBody(BackupImage.Header.self, entry)
+                case .trailer: trailer = try reader.decodeBody(BackupImage.Trailer.self, entry)
+                case .catalog: catalog = try reader.decodeBody(DatabaseState.self, entry)
+                case .dataFile:
+                    guard let directory else {
+                        try reader.streamBody(entry) { _ in }
+                        continue
+                    }
+                    try copy(reader, entry, to: "\(directory)/DATA/\(entry.name)")
+                case .logFile:
+                    logFiles.append(entry.name)
+                    guard let logTarget = request.logTarget else {
+                        try reader.streamBody(entry) { _ in }
+                        continue
+                    }
+                    let final = "\(logTarget)/\(entry.name)"
+                    if FileSystem.exists(final) { throw DB2Failure(DB2Message("SQL2581N", "3")) }
+                    let temporary = "\(final).tmp.\(getpid())"
+                    temporaries.append((temporary, final))
+                    try copy(reader, entry, to: temporary)
+                }
+            }
+            guard let header, let trailer, let catalog else { throw BackupImageReader.Damage(description: "incomplete") }
+            for (temporary, final) in temporaries {
+                if FileSystem.exists(final) { throw DB2Failure(DB2Message("SQL2581N", "3")) }
+                try FileSystem.rename(temporary, to: final)
+            }
+            temporaries.removeAll()
+            return Unpacked(
+                header: header, trailer: trailer, catalog: catalog, directory: directory ?? "", logFiles: logFiles)
+        } catch is BackupImageReader.Damage {
+            throw DB2Failure(DB2Message("SQL2530N"))
+        } catch is DecodingError {
+            throw DB2Failure(DB2Message("SQL2530N"))
+        } catch let error as SystemCallError where error.isNoSpace {
+            throw DB2Failure(DB2Message("SQL0968C"))
+        }
+    }
+
+    private func copy(_ reader: BackupImageReader, _ entry: BackupImageReader.Entry, to path: String) throws {
+        let file = try RawFile(path: path, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
+        var offset: Int64 = 0
+        try reader.streamBody(entry) { chunk in
+            try file.write(chunk, at: offset)
+            offset += Int64(chunk.count)
+        }
+    }
+
+    /// Keeps the active log files of the database restored over when it is the same database (SQL2539W): ROLLFORWARD
+    /// ... TO END OF LOGS reads them after the logs in the image and the archive.
+    private func keepLogFiles(of old: DatabaseLocation, seed: UInt32, in new: DatabaseLocation) throws {
+        for name in FileSystem.list(old.logDirectory) where LogFile.number(ofName: name) != nil {
+            let source = "\(old.logDirectory)/\(name)"
+            guard let header = try? RawFile(path: source, flags: O_RDONLY).read(at: 0, count: Int(LogFile.headerSize)),
+                LogFile.readHeader(header)?.seed == seed
+            else { continue }
+            try FileSystem.rename(source, to: "\(new.logDirectory)/\(name)")
+        }
+    }
+
+    /// Writes the restored database's state into the unpacked directory and puts it in place.
+    private func install(
+        _ unpacked: Unpacked, as target: String, replacing existing: InstanceState.DirectoryEntry?,
+        nodeDirectory: String
+    ) throws {
+        var state = unpacked.catalog
+        state.name = target
+        state.backupPending = false
+        state.archivingPendingActivation = false
+        state.backupsInProgress = []
+        state.filesToDelete = []
+        state.lastCommitTime = unpacked.trailer.lastCommitTime
+        state.log.chain = unpacked.header.chain + 1
+        state.log.archivedThrough = unpacked.trailer.end.file
+        let recoverable = state.isRecoverable
+        if unpacked.header.online || (recoverable && !request.withoutRollingForward) {
+            let start = unpacked.header.start
+            let end = unpacked.header.online ? unpacked.trailer.end : start
+            state.rollforward = RollforwardState(
+                start: start, minimumEnd: end, minimumEndTime: unpacked.trailer.endTime, reached: start,
+                sourceInstance: unpacked.header.instance, sourceDatabase: unpacked.header.databaseName,
+                sourceChain: unpacked.header.chain,
+                lastCommitTime: unpacked.trailer.lastCommitTime ?? unpacked.trailer.endTime,
+                firstFileProcessed: nil, lastFileProcessed: nil, working: false)
+        } else {
+            state.rollforward = nil
+        }
+        let work = DatabaseStore(location: DatabaseLocation(root: unpacked.directory), instance: session.layout.instanceName)
+        state.log.position = LogPosition(file: unpacked.trailer.end.file + 1, offset: LogFile.headerSize)
+        if state.rollforward == nil {
+            try LogWriter.start(state: &state, location: work.location, firstFile: unpacked.trailer.end.file + 1)
+        } else {
+            // The log starts again when ROLLFORWARD completes, after the last file it read.
+            state.log.currentFileSize = LogWriter.fileSize(for: state)
+            try FileSystem.createDirectory(work.location.logDirectory)
+        }
+        try work.save(state)
+        try session.instance.update { instance in
+            if let existing {
+                let final = session.instance.location(of: existing).root
+                let old = "\(final).old.\(getpid())"
+                if state.rollforward != nil {
+                    try keepLogFiles(of: DatabaseLocation(root: final), seed: state.seed, in: work.location)
+                }
+                try FileSystem.rename(final, to: old)
+                try FileSystem.rename(unpacked.directory, to: final)
+                FileSystem.remove(old)
+            } else {
+                var number = instance.nextDatabaseNumber
+                var subdirectory = "SQL\(DB2Time.pad(number, 5))"
+                while FileSystem.exists("\(nodeDirectory)/\(subdirectory)") {
+                    number += 1
+                    subdirectory = "SQL\(DB2Time.pad(number, 5))"
+                }
+                instance.nextDatabaseNumber = number + 1
+                try FileSystem.rename(unpacked.directory, to: "\(nodeDirectory)/\(subdirectory)")
+                let path = String(nodeDirectory.dropLast("/\(session.layout.instanceName)/NODE0000".count))
+                instance.directory.append(
+                    InstanceState.DirectoryEntry(
+                        alias: target, name: target, localDirectory: path, subdirectory: subdirectory, comment: ""))
+            }
+        }
+    }
+}

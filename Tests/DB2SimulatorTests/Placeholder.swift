@@ -1,1 +1,0 @@
-// DB2SimulatorTests: placeholder until its issue lands.
