@@ -95,9 +95,17 @@ public final class AMQPConnection {
                 ])
             ),
         ])
-        let login = CRabbitMQ_login_plain(
-            state, arena.cString(parameters.virtualHost), 0, 131_072, Int32(parameters.heartbeatSeconds),
-            &properties, arena.cString(endpoint.user), arena.cString(endpoint.password.revealed))
+        let login =
+            switch parameters.loginMethod {
+            case .plain:
+                CRabbitMQ_login_plain(
+                    state, arena.cString(parameters.virtualHost), 0, 131_072, Int32(parameters.heartbeatSeconds),
+                    &properties, arena.cString(endpoint.user), arena.cString(endpoint.password.revealed))
+            case .external:
+                CRabbitMQ_login_external(
+                    state, arena.cString(parameters.virtualHost), 0, 131_072, Int32(parameters.heartbeatSeconds),
+                    &properties, arena.cString(endpoint.user))
+            }
         try check(login, "login to \(endpoint) vhost \(parameters.virtualHost)")
         _ = amqp_channel_open(state, channel)
         try check(amqp_get_rpc_reply(state), "channel.open")

@@ -40,6 +40,14 @@ public struct AMQPTLSOptions: Sendable, Equatable {
     }
 }
 
+/// How the agent authenticates to the broker.
+public enum AMQPLoginMethod: Sendable, Equatable {
+    /// User name and password (oslo's PLAIN and AMQPLAIN: RabbitMQ accepts PLAIN for both).
+    case plain
+    /// The TLS client certificate's identity (`rabbit_login_method = EXTERNAL`).
+    case external
+}
+
 /// Everything needed to open a connection, for every host of a cluster.
 public struct AMQPConnectionParameters: Sendable, Equatable {
     /// Tried in order on each connection attempt; the next attempt starts after the last one that worked.
@@ -52,11 +60,13 @@ public struct AMQPConnectionParameters: Sendable, Equatable {
     public var connectionName: String
     /// How long connecting, logging in and each synchronous broker method may take.
     public var operationTimeoutSeconds: Double
+    public var loginMethod: AMQPLoginMethod
 
     public init(
         endpoints: [AMQPEndpoint], virtualHost: String = "/", heartbeatSeconds: Int = 60, tls: AMQPTLSOptions? = nil,
-        connectionName: String, operationTimeoutSeconds: Double = 30
+        connectionName: String, operationTimeoutSeconds: Double = 30, loginMethod: AMQPLoginMethod = .plain
     ) {
+        self.loginMethod = loginMethod
         self.endpoints = endpoints
         self.virtualHost = virtualHost
         self.heartbeatSeconds = heartbeatSeconds

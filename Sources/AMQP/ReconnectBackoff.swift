@@ -1,9 +1,10 @@
-/// Capped exponential backoff with full jitter between connection attempts, as oslo's
-/// `rabbit_retry_interval` / `rabbit_retry_backoff` / `rabbit_interval_max` describe it.
+/// Capped exponential backoff with jitter between connection attempts: the first wait is about `initial`
+/// (oslo's `rabbit_retry_interval`), each further one `factor` times longer, never more than `maximum`
+/// (`rabbit_interval_max`).
 public struct ReconnectBackoff: Sendable, Equatable {
     /// The first delay, in seconds.
     public var initial: Double
-    /// Added to the delay after each failed attempt (oslo's linear `rabbit_retry_backoff`), then doubled by `factor`.
+    /// How much longer each wait is than the one before.
     public var factor: Double
     /// The cap, in seconds.
     public var maximum: Double

@@ -20,4 +20,12 @@ static inline amqp_rpc_reply_t CRabbitMQ_login_plain(amqp_connection_state_t sta
                                       AMQP_SASL_METHOD_PLAIN, user, password);
 }
 
+/// The SASL EXTERNAL form (the broker takes the identity from the TLS client certificate).
+static inline amqp_rpc_reply_t CRabbitMQ_login_external(amqp_connection_state_t state, char const *vhost,
+                                                        int channel_max, int frame_max, int heartbeat,
+                                                        amqp_table_t const *properties, char const *identity) {
+    return amqp_login_with_properties(state, vhost, channel_max, frame_max, heartbeat, properties,
+                                      AMQP_SASL_METHOD_EXTERNAL, identity);
+}
+
 #endif

@@ -241,7 +241,7 @@ public enum OptionTable {
         help: "Seconds before the first reconnection attempt.")
     static let rabbitRetryBackoff = Option.integer(
         R, "rabbit_retry_backoff", default: 2, min: 0, origin: .osloMessaging,
-        help: "Seconds added to the wait after each failed reconnection attempt.",
+        help: "Accepted for compatibility: the agent doubles the wait after each failed attempt (with jitter), from rabbit_retry_interval up to rabbit_interval_max.",
         deprecated: [inDefault("rabbit_retry_backoff")])
     static let rabbitIntervalMax = Option.integer(
         R, "rabbit_interval_max", default: 30, min: 1, origin: .osloMessaging,

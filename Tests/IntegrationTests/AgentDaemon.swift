@@ -5,11 +5,11 @@ import TestSupport
 /// The `trove-db2-agent` executable run as a daemon for a test, with Trove-style config files
 /// (`trove-guestagent.conf` + `guest_info.conf`) in a temporary directory that is also its `$HOME`.
 final class AgentDaemon: @unchecked Sendable {
-    // @unchecked: `process` and `logs` are set before the daemon starts and only read afterwards.
+    // @unchecked: `child` and `logs` are set once, by start(), before anything reads them.
     let guestID: String
     let directory: URL
     let configFiles: [URL]
-    private let process = Process()
+    private var child: ChildProcess?
     private(set) var logs: LineReader!
 
     /// - Parameter config: extra `[section] key = value` lines, which override the defaults written here.
@@ -30,8 +30,8 @@ final class AgentDaemon: @unchecked Sendable {
                 "instance_owner": NSUserName(),
                 "instance_home": directory.path,
             ],
-            "oslo_messaging_rabbit": ["heartbeat_timeout_threshold": "10", "rabbit_retry_interval": "0.2",
-                                      "rabbit_retry_backoff": "0.3", "rabbit_interval_max": "2"],
+            "oslo_messaging_rabbit": ["heartbeat_timeout_threshold": "10", "rabbit_retry_interval": "1",
+                                      "rabbit_interval_max": "2"],
         ]
         for (section, values) in config { sections[section, default: [:]].merge(values) { $1 } }
         let main = directory.appendingPathComponent("trove-guestagent.conf")
@@ -49,22 +49,20 @@ final class AgentDaemon: @unchecked Sendable {
     }
 
     var topic: String { "guestagent.\(guestID)" }
-    var pid: Int32 { process.processIdentifier }
-    var isRunning: Bool { process.isRunning }
+    var pid: Int32 { child?.pid ?? 0 }
+    var isRunning: Bool { child?.isRunning ?? false }
 
     /// Starts the daemon and waits until it consumes from its queue.
     func start(readyTimeout: Double = 60) async throws {
-        process.executableURL = try TestEnvironment.binDirectory().appendingPathComponent("trove-db2-agent")
-        process.arguments = ["run"] + configFiles.flatMap { ["--config-file", $0.path] }
         var environment = ProcessInfo.processInfo.environment
         environment["HOME"] = directory.path
-        process.environment = environment
-        let stderr = Pipe()
-        process.standardError = stderr
-        process.standardOutput = FileHandle.nullDevice
+        let child = try ChildProcess(
+            try TestEnvironment.binDirectory().appendingPathComponent("trove-db2-agent").path,
+            ["run"] + configFiles.flatMap { ["--config-file", $0.path] }, environment: environment,
+            stdin: .null, stdout: .null, stderr: .pipe)
+        self.child = child
         try Data().write(to: logFile)
-        logs = LineReader(stderr.fileHandleForReading, echo: try FileHandle(forWritingTo: logFile))
-        try process.run()
+        logs = LineReader(child.standardError!, echo: try FileHandle(forWritingTo: logFile))
         _ = try await waitForLog("consuming RPC", timeout: readyTimeout)
     }
 
@@ -79,23 +77,16 @@ final class AgentDaemon: @unchecked Sendable {
 
     /// Sends `signal` and waits for the process to end; returns its exit status.
     func stop(signal: Int32 = SIGTERM, timeout: Double = 30) async -> Int32 {
-        guard process.isRunning else { return process.terminationStatus }
-        kill(process.processIdentifier, signal)
-        let process = self.process
-        return await BlockingThreadPool.shared.run {
-            let deadline = Date().addingTimeInterval(timeout)
-            while process.isRunning, Date() < deadline { usleep(20_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-            return process.terminationStatus
-        }
+        guard let child else { return -1 }
+        child.signal(signal)
+        if let status = await child.wait(timeout: timeout) { return status }
+        child.kill()
+        return child.exitStatus ?? -1
     }
 
     deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        try? FileManager.default.removeItem(at: directory)
+        child?.kill()
+        // TEST_KEEP_DIRS=1 keeps the config and agent.log of every daemon for a post-mortem.
+        if TestEnvironment.optional("TEST_KEEP_DIRS") == nil { try? FileManager.default.removeItem(at: directory) }
     }
 }

@@ -34,7 +34,8 @@ import TestSupport
     }
 
     @Test func unsupportedMethodsRaiseTrovesException() async throws {
-        let (_, client) = try await daemonAndClient()
+        let (daemon, client) = try await daemonAndClient()
+        defer { withExtendedLifetime(daemon) {} }
         let answer = try await client.call("enable_root")
         #expect(answer["class"] == "DatastoreOperationNotSupported")
         #expect(answer["module"] == "trove.common.exception")
@@ -42,7 +43,8 @@ import TestSupport
     }
 
     @Test func unknownMethodsAndVersionsRaiseOslosExceptions() async throws {
-        let (_, client) = try await daemonAndClient()
+        let (daemon, client) = try await daemonAndClient()
+        defer { withExtendedLifetime(daemon) {} }
         let unknown = try await client.call("get_hwinfo")
         #expect(unknown["class"] == "NoSuchMethod")
         #expect(unknown["message"] == "Endpoint does not support RPC method get_hwinfo")
@@ -52,7 +54,8 @@ import TestSupport
     }
 
     @Test func wrongArgumentsRaiseTypeError() async throws {
-        let (_, client) = try await daemonAndClient()
+        let (daemon, client) = try await daemonAndClient()
+        defer { withExtendedLifetime(daemon) {} }
         let extra = try await client.call("rpc_ping", ["surprise": 1])
         #expect(extra["class"] == "TypeError")
         #expect(extra["message"] == "rpc_ping() got an unexpected keyword argument 'surprise'")

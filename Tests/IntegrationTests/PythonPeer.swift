@@ -6,9 +6,9 @@ import TestSupport
 /// A real oslo.messaging peer (Tests/Interop/peer.py) in the test venv: Trove's taskmanager as an RPC client,
 /// or Trove's conductor as an RPC server.
 final class PythonPeer: @unchecked Sendable {
-    // @unchecked: `process` and the pipes are set once in init; writes to stdin are serialised by `writeLock`.
-    private let process = Process()
-    private let stdin = Pipe()
+    // @unchecked: `child` is set once in init; writes to stdin are serialised by `writeLock`; `nextLine` is
+    // only used by one test task at a time.
+    private let child: ChildProcess
     private let output: LineReader
     private let writeLock = Mutex(())
     private var nextLine = 0
@@ -22,18 +22,14 @@ final class PythonPeer: @unchecked Sendable {
 
     /// Starts `peer.py <role> …` and waits until it prints READY.
     init(_ role: String, url: String, exchange: String = "trove", topic: String, extra: [String] = []) async throws {
-        process.executableURL = URL(fileURLWithPath: try TestEnvironment.python())
-        process.arguments = [Self.script, role, "--url", url, "--exchange", exchange, "--topic", topic] + extra
         var environment = ProcessInfo.processInfo.environment
         environment["PYTHONWARNINGS"] = "ignore"
         environment["PYTHONUNBUFFERED"] = "1"
-        process.environment = environment
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardInput = stdin
-        process.standardError = FileHandle.nullDevice
-        output = LineReader(stdout.fileHandleForReading)
-        try process.run()
+        child = try ChildProcess(
+            try TestEnvironment.python(),
+            [Self.script, role, "--url", url, "--exchange", exchange, "--topic", topic] + extra,
+            environment: environment, stdin: .pipe, stdout: .pipe, stderr: .null)
+        output = LineReader(child.standardOutput!)
         let ready = try await output.waitForLine(timeout: 60, describe: "READY from peer.py \(role)") {
             $0.contains("READY")
         }
@@ -42,17 +38,16 @@ final class PythonPeer: @unchecked Sendable {
 
     deinit { stop() }
 
+    /// Ends the peer at once (SIGKILL: oslo's threads may ignore SIGTERM) and reaps it.
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        try? child.standardInput?.close()
+        child.kill()
     }
 
     /// Client role: sends one command and returns the peer's answer.
     func send(_ command: JSONValue, timeout: Double = 60) async throws -> JSONValue {
         let request = Data((JSONWriter.string(command) + "\n").utf8)
-        let handle = stdin.fileHandleForWriting
+        let handle = child.standardInput!
         writeLock.withLock { _ in handle.write(request) }
         let (index, line) = try await output.waitForLine(from: nextLine, timeout: timeout, describe: "answer from peer.py") {
             $0.hasPrefix("{")

@@ -10,54 +10,35 @@ public struct ProcessResult: Sendable {
 }
 
 public enum ProcessRunner {
-    /// Runs `executable` with `arguments` to completion (on a blocking thread), feeding `input` on stdin.
+    /// Runs `executable` (a path) with `arguments` to completion, feeding `input` on stdin; `environment` entries are
+    /// added to the test's own.
     public static func run(
-        _ executable: String, _ arguments: [String] = [], environment: [String: String]? = nil,
-        input: Data? = nil, workingDirectory: URL? = nil
+        _ executable: String, _ arguments: [String] = [], environment: [String: String]? = nil, input: Data? = nil
     ) async throws -> ProcessResult {
-        // A thread of its own: waiting for a child must not hold one of the cooperative pool's few threads.
-        try await withCheckedThrowingContinuation { continuation in
+        let merged = environment.map { ProcessInfo.processInfo.environment.merging($0) { $1 } }
+        let child = try ChildProcess(
+            executable, arguments, environment: merged, stdin: input == nil ? .null : .pipe)
+        return try await withCheckedThrowingContinuation { continuation in
             DedicatedThread.start(name: "test-process") {
-                continuation.resume(with: Result { try runBlocking(executable, arguments, environment, input, workingDirectory) })
+                if let input, let stdin = child.standardInput {
+                    stdin.write(input)
+                    try? stdin.close()
+                }
+                // Read both pipes concurrently so neither can fill up and block the child.
+                let errors = BoundedChunkPipe(capacity: 1)
+                DedicatedThread.start(name: "test-stderr") {
+                    let data = child.standardError?.readDataToEndOfFile() ?? Data()
+                    try? errors.write(Array(data))
+                    try? errors.finish()
+                }
+                let output = child.standardOutput?.readDataToEndOfFile() ?? Data()
+                var errorBytes: [UInt8] = []
+                while let chunk = try? errors.nextChunk() { errorBytes += chunk }
+                let status = child.waitBlocking() ?? -1
+                continuation.resume(returning: ProcessResult(
+                    status: status, stdout: String(decoding: output, as: UTF8.self),
+                    stderr: String(decoding: errorBytes, as: UTF8.self)))
             }
-        }
-    }
-
-    private static func runBlocking(
-        _ executable: String, _ arguments: [String], _ environment: [String: String]?, _ input: Data?,
-        _ workingDirectory: URL?
-    ) throws -> ProcessResult {
-        do {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-            if let environment {
-                process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            }
-            if let workingDirectory { process.currentDirectoryURL = workingDirectory }
-            let stdout = Pipe()
-            let stderr = Pipe()
-            let stdin = Pipe()
-            process.standardOutput = stdout
-            process.standardError = stderr
-            process.standardInput = stdin
-            try process.run()
-            if let input { stdin.fileHandleForWriting.write(input) }
-            try stdin.fileHandleForWriting.close()
-            // Read both pipes concurrently so neither can fill up and block the child.
-            nonisolated(unsafe) var errData = Data()
-            let group = DispatchGroup()
-            group.enter()
-            DispatchQueue.global().async {
-                errData = stderr.fileHandleForReading.readDataToEndOfFile()
-                group.leave()
-            }
-            let outData = stdout.fileHandleForReading.readDataToEndOfFile()
-            group.wait()
-            process.waitUntilExit()
-            return ProcessResult(
-                status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                stderr: String(decoding: errData, as: UTF8.self))
         }
     }
 }

@@ -1,0 +1,59 @@
+import Foundation
+import Logging
+import Synchronization
+import TroveConfig
+
+/// Starts the agent from its command line: logging, configuration, the service, signals. The executable calls
+/// this and nothing else, so tests and the binary share one start-up path.
+public enum AgentLauncher {
+    /// Exit codes that tell systemd (and an operator) what happened.
+    public enum ExitCode: Int32 {
+        case success = 0
+        /// A configuration problem (sysexits' EX_CONFIG): restarting will not help.
+        case configuration = 78
+    }
+
+    /// Routes swift-log to ``AgentLogHandler``. Call once, first thing.
+    public static func bootstrapLogging() {
+        LoggingSystem.bootstrap { AgentLogHandler(label: $0) }
+    }
+
+    /// Loads the configuration, printing `file:line: problem` to stderr when it is unusable.
+    public static func loadConfiguration(files: [String], directories: [String], logger: Logger) async
+        -> AgentConfiguration?
+    {
+        do {
+            let sources = files.map(ConfigSource.file) + directories.map(ConfigSource.directory)
+            return try await AgentConfiguration.load(sources: sources, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("trove-db2-agent: configuration error: \(error)\n".utf8))
+            return nil
+        }
+    }
+
+    /// Runs the daemon until SIGTERM/SIGINT; returns the process exit code.
+    public static func run(configFiles: [String], configDirectories: [String]) async -> Int32 {
+        bootstrapLogging()
+        let logger = Logger(label: "trove-db2-agent")
+        guard let config = await loadConfiguration(files: configFiles, directories: configDirectories, logger: logger)
+        else { return ExitCode.configuration.rawValue }
+        AgentLogHandler.level.withLock { $0 = config.logging.effectiveLevel }
+        if let path = config.logging.logFilePath { AgentLogHandler.addLogFile(path) }
+        signal(SIGPIPE, SIG_IGN)
+        let shutdown = ShutdownSignal()
+        shutdown.installSignalHandlers()
+        let service = GuestAgentService(configuration: GuestAgentConfiguration(config), logger: logger)
+        await service.run(until: shutdown)
+        return ExitCode.success.rawValue
+    }
+
+    /// `check-config`: prints the effective configuration (secrets masked); returns the exit code.
+    public static func checkConfig(configFiles: [String], configDirectories: [String]) async -> Int32 {
+        bootstrapLogging()
+        let logger = Logger(label: "check-config")
+        guard let config = await loadConfiguration(files: configFiles, directories: configDirectories, logger: logger)
+        else { return ExitCode.configuration.rawValue }
+        print(config.effectiveReport())
+        return ExitCode.success.rawValue
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// The agent's log output: one line per record on stderr (and optionally a log file), with the level as a
+/// syslog priority prefix (`<6>`) when stderr is the systemd journal, else a timestamp.
+///
+/// The level is shared by every logger and can change at run time (SIGHUP re-reads it from the config files).
+public struct AgentLogHandler: LogHandler {
+    /// The level every agent logger uses.
+    public static let level = Mutex<Logger.Level>(.info)
+
+    private static let output = Mutex<LogOutput>(LogOutput())
+
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+    private let label: String
+
+    public init(label: String) { self.label = label }
+
+    public var logLevel: Logger.Level {
+        get { Self.level.withLock { $0 } }
+        set { Self.level.withLock { $0 = newValue } }
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    /// Also write to `path` (appended). Failing to open it is reported on stderr; logging goes on there.
+    public static func addLogFile(_ path: String) {
+        output.withLock { $0.openFile(path) }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let text = fields.isEmpty ? "\(event.message)" : "\(event.message) \(fields)"
+        let line = "\(event.level.rawValue.uppercased()) [\(label)] \(text)\n"
+        Self.output.withLock { $0.write(line, level: event.level) }
+    }
+}
+
+/// Where log lines go; guarded by ``AgentLogHandler``'s mutex.
+struct LogOutput: ~Copyable {
+    private var file: FileHandle?
+    /// stderr is connected to the journal (systemd sets `JOURNAL_STREAM` to stderr's device:inode).
+    private let toJournal: Bool = LogOutput.stderrIsJournal()
+    private let formatter: ISO8601DateFormatter = {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }()
+
+    mutating func openFile(_ path: String) {
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o640])
+        }
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            FileHandle.standardError.write(Data("WARNING [log] cannot open log file \(path); logging to stderr only\n".utf8))
+            return
+        }
+        handle.seekToEndOfFile()
+        file = handle
+    }
+
+    func write(_ line: String, level: Logger.Level) {
+        let stamped = "\(formatter.string(from: Date())) \(line)"
+        let console = toJournal ? "<\(Self.priority(level))>\(line)" : stamped
+        FileHandle.standardError.write(Data(console.utf8))
+        file?.write(Data(stamped.utf8))
+    }
+
+    /// syslog priorities, as sd-daemon(3) reads them from a `<N>` prefix.
+    static func priority(_ level: Logger.Level) -> Int {
+        switch level {
+        case .trace, .debug: 7
+        case .info: 6
+        case .notice: 5
+        case .warning: 4
+        case .error: 3
+        case .critical: 2
+        }
+    }
+
+    static func stderrIsJournal() -> Bool {
+        guard let stream = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] else { return false }
+        var info = stat()
+        guard fstat(2, &info) == 0 else { return false }
+        return stream == "\(info.st_dev):\(info.st_ino)"
+    }
+}

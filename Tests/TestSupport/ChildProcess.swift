@@ -1,0 +1,130 @@
+import AgentSupport
+import Foundation
+
+/// A child process for tests, started with `posix_spawn` and reaped with `waitpid` on a thread of its own
+/// (Foundation's `Process.waitUntilExit` can miss the exit of a child whose own children live on).
+public final class ChildProcess: @unchecked Sendable {
+    // @unchecked: `status` is guarded by `condition`; the rest is set in init.
+    public let pid: pid_t
+    /// Write end of the child's stdin, when `stdin: .pipe` was asked for.
+    public let standardInput: FileHandle?
+    /// Read ends of the child's stdout / stderr, when `.pipe` was asked for.
+    public let standardOutput: FileHandle?
+    public let standardError: FileHandle?
+    private let condition = NSCondition()
+    private var status: Int32?
+
+    public enum Stream: Sendable {
+        case pipe
+        case null
+        case file(URL)
+        case inherit
+    }
+
+    public struct SpawnError: Error, CustomStringConvertible {
+        public let executable: String
+        public let errno: Int32
+        public var description: String { "cannot start \(executable): \(String(cString: strerror(errno)))" }
+    }
+
+    public init(
+        _ executable: String, _ arguments: [String] = [], environment: [String: String]? = nil,
+        stdin: Stream = .null, stdout: Stream = .pipe, stderr: Stream = .pipe
+    ) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        var parentEnds: [Int32: FileHandle] = [:]
+        var childEnds: [Int32] = []
+        for (fd, stream) in [(Int32(0), stdin), (1, stdout), (2, stderr)] {
+            switch stream {
+            case .pipe:
+                var ends: [Int32] = [0, 0]
+                guard pipe(&ends) == 0 else { throw SpawnError(executable: executable, errno: errno) }
+                let (childEnd, parentEnd) = fd == 0 ? (ends[0], ends[1]) : (ends[1], ends[0])
+                _ = fcntl(parentEnd, F_SETFD, FD_CLOEXEC)
+                posix_spawn_file_actions_adddup2(&actions, childEnd, fd)
+                posix_spawn_file_actions_addclose(&actions, childEnd)
+                childEnds.append(childEnd)
+                parentEnds[fd] = FileHandle(fileDescriptor: parentEnd, closeOnDealloc: true)
+            case .null:
+                posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+            case .file(let url):
+                posix_spawn_file_actions_addopen(&actions, fd, url.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            case .inherit:
+                break
+            }
+        }
+        let environment = environment ?? ProcessInfo.processInfo.environment
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        // The test runner blocks signals on its threads and children inherit the mask: give the child an empty
+        // mask and default dispositions, or it would ignore SIGTERM.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        for fd in childEnds { close(fd) }
+        guard result == 0 else { throw SpawnError(executable: executable, errno: result) }
+        self.pid = pid
+        standardInput = parentEnds[0]
+        standardOutput = parentEnds[1]
+        standardError = parentEnds[2]
+        let childPID = pid
+        DedicatedThread.start(name: "reap-\(pid)") { [self] in
+            var raw: Int32 = 0
+            while waitpid(childPID, &raw, 0) == -1, errno == EINTR {}
+            condition.lock()
+            // Exit code, or 128 + signal as a shell reports it.
+            status = (raw & 0x7f) == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    public var isRunning: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return status == nil
+    }
+
+    /// The exit status once the child has ended (128 + N when killed by signal N).
+    public var exitStatus: Int32? {
+        condition.lock()
+        defer { condition.unlock() }
+        return status
+    }
+
+    public func signal(_ number: Int32) { if isRunning { _ = Glibc.kill(pid, number) } }
+
+    /// Waits for the child to end, up to `timeout` seconds; nil if it is still running.
+    public func wait(timeout: Double = .infinity) async -> Int32? {
+        await BlockingThreadPool.shared.run { [self] in waitBlocking(timeout: timeout) }
+    }
+
+    public func waitBlocking(timeout: Double = .infinity) -> Int32? {
+        let deadline = timeout.isFinite ? Date().addingTimeInterval(timeout) : Date.distantFuture
+        condition.lock()
+        defer { condition.unlock() }
+        while status == nil, condition.wait(until: deadline) {}
+        return status
+    }
+
+    /// Kills the child (SIGKILL) if it still runs and reaps it.
+    public func kill() {
+        signal(SIGKILL)
+        _ = waitBlocking()
+    }
+}
