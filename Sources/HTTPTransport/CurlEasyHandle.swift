@@ -56,13 +56,9 @@ final class CurlEasyHandle: @unchecked Sendable {
             guard code == CURLE_OK else { throw transportError(code, request: request, abort: abort) }
             var status = 0
             _ = CCurl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-            var sent: curl_off_t = 0
-            var received: curl_off_t = 0
-            _ = CCurl_getinfo_off(handle, CURLINFO_SIZE_UPLOAD_T, &sent)
-            _ = CCurl_getinfo_off(handle, CURLINFO_SIZE_DOWNLOAD_T, &received)
             return HTTPResponse(
                 head: HTTPResponseHead(status: status, headers: HTTPHeaders(transfer.headers)),
-                body: transfer.buffered, bytesSent: Int64(sent), bytesReceived: Int64(received))
+                body: transfer.buffered, bytesSent: transfer.bodyBytesSent, bytesReceived: transfer.bodyBytesReceived)
         }
     }
 

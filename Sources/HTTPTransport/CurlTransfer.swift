@@ -19,6 +19,9 @@ final class CurlTransfer {
     private var consumer: ((UnsafeRawBufferPointer) throws -> Void)?
     private(set) var buffered: [UInt8] = []
     private(set) var callbackError: (any Error)?
+    /// Request body bytes handed to libcurl, response body bytes received (framing excluded).
+    private(set) var bodyBytesSent: Int64 = 0
+    private(set) var bodyBytesReceived: Int64 = 0
 
     init(
         request: HTTPRequest,
@@ -65,7 +68,9 @@ final class CurlTransfer {
         }
         guard let reader else { return 0 }
         do {
-            return try reader(buffer)
+            let count = try reader(buffer)
+            bodyBytesSent += Int64(count)
+            return count
         } catch {
             callbackError = callbackError ?? error
             return nil
@@ -90,6 +95,7 @@ final class CurlTransfer {
 
     /// A piece of the response body. Returns false to abort the transfer.
     func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bodyBytesReceived += Int64(bytes.count)
         if !consumerDecided {
             consumerDecided = true
             consumer = responseBody(HTTPResponseHead(status: status, headers: HTTPHeaders(headers)))

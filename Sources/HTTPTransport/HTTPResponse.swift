@@ -18,7 +18,7 @@ public struct HTTPResponse: Sendable, Equatable {
     public let head: HTTPResponseHead
     /// The buffered body; empty for `HEAD`, for bodiless responses, and when a consumer took the body.
     public let body: [UInt8]
-    /// Request body bytes sent and response body bytes received, as counted by libcurl.
+    /// Request body bytes sent and response body bytes received (chunked framing excluded).
     public let bytesSent: Int64
     public let bytesReceived: Int64
 

@@ -65,8 +65,8 @@ final class SegmentedUpload: @unchecked Sendable {
     ///   could not be.
     func run(source: any ByteSource) throws -> Result {
         var total: Int64 = 0
+        var current: OpenSegment?
         do {
-            var current: OpenSegment?
             while let chunk = try nextChunk(from: source) {
                 var offset = 0
                 while offset < chunk.count {
@@ -94,6 +94,8 @@ final class SegmentedUpload: @unchecked Sendable {
             }
         } catch {
             recordFailure(error)
+            // Its worker may be waiting for more bytes that will never come.
+            current?.spool.fail(error)
         }
         workers.waitForAll()
         if let failure = condition.withLock({ self.failure }) {
@@ -193,7 +195,11 @@ final class SegmentedUpload: @unchecked Sendable {
             }
             throw error
         }
-        condition.withLock { openSpools[index] = spool }
+        condition.withLock {
+            // A failure recorded since the slot was taken must reach this spool too.
+            if let failure { spool.fail(failure) }
+            openSpools[index] = spool
+        }
         workers.spawn(name: "segment-\(index)") { [self] in storeSegment(index: index, spool: spool) }
         return OpenSegment(index: index, spool: spool, md5: md5)
     }

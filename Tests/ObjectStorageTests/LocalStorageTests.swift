@@ -1,3 +1,4 @@
+import AgentSupport
 import CryptoPrimitives
 import Foundation
 import Logging
@@ -151,6 +152,33 @@ import Testing
             }
             await #expect(throws: SourceBroke.self) {
                 _ = try await storage.save(objectName: "f.gz.enc", from: source, metadata: [:]) { _ in }
+            }
+            #expect(try files(directory) == [])
+        }
+    }
+
+    @Test func cancellingASaveStopsReadingAndLeavesNothing() async throws {
+        try await withTemporaryDirectory { directory in
+            let storage = try storage(in: directory)
+            let gate = TestGate()
+            let events = EventLog()
+            let source = MemorySource(testBytes(count: 400 * 1024)) { offset in
+                if offset >= 150 * 1024 { gate.wait() }
+            }
+            let save = Task {
+                try await storage.save(objectName: "x.gz.enc", from: source, metadata: [:], progress: events.record)
+            }
+            let stored = await AgentSupport.BlockingThreadPool.shared.run {
+                events.wait { $0.contains { if case .segmentStored = $0 { true } else { false } } }
+            }
+            #expect(stored)
+            save.cancel()
+            gate.open()
+            await #expect {
+                _ = try await save.value
+            } throws: { error in
+                guard case ObjectStorageError.cancelled = error else { return false }
+                return true
             }
             #expect(try files(directory) == [])
         }

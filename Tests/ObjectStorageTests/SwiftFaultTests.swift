@@ -49,10 +49,38 @@ extension SwiftIntegrationTests {
                 let loadRetries = Self.count(loadEvents.all) { if case .retrying = $0 { true } else { false } }
                 #expect(loadRetries == 10)
 
-                let stats = try await SwiftTestEnvironment.client.send(
-                    HTTPRequest(.get, url: "http://127.0.0.1:\(proxy.port)/__stub__/stats"))
-                let injected = try JSONSerialization.jsonObject(with: Data(stats.body)) as? [String: Int]
-                #expect(injected == ["PUT": 10, "GET": 10])
+                let injected = try await proxy.stats()
+                #expect(injected["PUT"] == 10)
+                #expect(injected["GET"] == 10)
+            } catch {
+                await proxy.stop()
+                throw error
+            }
+            await proxy.stop()
+        }
+
+        @Test func aDownloadCutMidSegmentResumesWhereItBrokeOff() async throws {
+            let (direct, endpoint) = try await swift.storage()
+            let data = testBytes(count: 3 * 64 * 1024 + 5000)
+            let stored = try await direct.save(objectName: "cut.gz.enc", from: MemorySource(data), metadata: [:]) { _ in }
+            let proxy = try await FlakyProxy.start(
+                python: swift.python, upstreamPort: try proxyPort, failures: 0, truncations: 1)
+            do {
+                let viaProxy = SwiftEndpoint(
+                    storageURL: endpoint.storageURL.replacingOccurrences(
+                        of: ":\(try proxyPort)/", with: ":\(proxy.port)/"),
+                    token: endpoint.token)
+                let storage = try SwiftStorage(
+                    endpoint: viaProxy, configuration: direct.configuration, logger: SwiftTestEnvironment.logger)
+                let sink = CollectingSink()
+                let events = EventLog()
+                _ = try await storage.load(
+                    location: stored.location, expectedChecksum: stored.checksum, into: sink, progress: events.record)
+                #expect(sink.bytes == data)
+                let injected = try await proxy.stats()
+                #expect(injected["truncated"] == 4)
+                #expect(injected["ranged"] == 4, "each cut segment resumed with a Range request")
+                #expect(Self.count(events.all) { if case .retrying = $0 { true } else { false } } == 4)
             } catch {
                 await proxy.stop()
                 throw error

@@ -92,3 +92,29 @@ final class TestFlag: Sendable {
 
     var isSet: Bool { value.load(ordering: .relaxed) }
 }
+
+/// A gate test threads wait at until the test opens it.
+final class TestGate: @unchecked Sendable {
+    // @unchecked: `isOpen` is read and written only while holding `condition`.
+    private let condition = NSCondition()
+    private var isOpen = false
+
+    func open() {
+        condition.lock()
+        isOpen = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Blocks until ``open()``, at most `timeout`; returns whether it opened.
+    @discardableResult
+    func wait(timeout: TimeInterval = 30) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        condition.lock()
+        defer { condition.unlock() }
+        while !isOpen {
+            if !condition.wait(until: deadline) { return isOpen }
+        }
+        return true
+    }
+}
