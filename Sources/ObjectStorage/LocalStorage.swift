@@ -41,11 +41,8 @@ public final class LocalStorage: BackupStorage {
         metadata: [String: String],
         progress: @escaping @Sendable (StorageEvent) -> Void
     ) async throws -> StoredBackup {
-        try ObjectNaming.validateObjectName(objectName)
-        let allMetadata = configuration.metadata.merging(metadata) { _, call in call }
-        for (key, value) in allMetadata { try ObjectNaming.validateMetadata(key: key, value: value) }
-        let abort = TransferAbortSignal()
-        return try await runBlocking(name: "local-save", abort: abort) { [self] in
+        let allMetadata = try configuration.metadata(for: objectName, adding: metadata)
+        return try await runBlocking(name: "local-save") { [self] abort in
             let folder = containerDirectory
             try Self.makeDirectories(folder)
             let upload = SegmentedUpload(
@@ -80,8 +77,7 @@ public final class LocalStorage: BackupStorage {
         progress: @escaping @Sendable (StorageEvent) -> Void
     ) async throws -> Int64 {
         let path = try Self.path(of: location)
-        let abort = TransferAbortSignal()
-        return try await runBlocking(name: "local-load", abort: abort) { [self] in
+        return try await runBlocking(name: "local-load") { [self] abort in
             let manifest = try verifiedManifest(at: path, expected: expectedChecksum)
             let segments = try manifest.segments.map { entry throws(ObjectStorageError) in
                 try entry.reference(manifest: path)
@@ -106,8 +102,7 @@ public final class LocalStorage: BackupStorage {
 
     public func info(location: String, expectedChecksum: String?) async throws -> StoredObjectInfo {
         let path = try Self.path(of: location)
-        let abort = TransferAbortSignal()
-        return try await runBlocking(name: "local-info", abort: abort) { [self] in
+        return try await runBlocking(name: "local-info") { [self] abort in
             let manifest = try verifiedManifest(at: path, expected: expectedChecksum)
             return StoredObjectInfo(checksum: manifest.checksum, size: manifest.sizeBytes, metadata: manifest.metadata)
         }
@@ -115,8 +110,7 @@ public final class LocalStorage: BackupStorage {
 
     public func delete(location: String) async throws {
         let path = try Self.path(of: location)
-        let abort = TransferAbortSignal()
-        try await runBlocking(name: "local-delete", abort: abort) {
+        try await runBlocking(name: "local-delete") { _ in
             let manifest = try LocalManifest.read(at: path)
             let root = Self.rootDirectory(ofManifest: path)
             // The manifest first, so that a half-deleted backup is never readable as a whole one.
@@ -130,8 +124,7 @@ public final class LocalStorage: BackupStorage {
 
     public func deletePartialUpload(objectName: String) async throws -> [String] {
         try ObjectNaming.validateObjectName(objectName)
-        let abort = TransferAbortSignal()
-        return try await runBlocking(name: "local-cleanup", abort: abort) { [self] in
+        return try await runBlocking(name: "local-cleanup") { [self] abort in
             let folder = containerDirectory
             let base = ObjectNaming.baseName(of: objectName)
             guard let names = try Self.listDirectory(folder) else { return [] }

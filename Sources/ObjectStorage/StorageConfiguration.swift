@@ -71,6 +71,17 @@ public struct StorageConfiguration: Sendable, Equatable {
         self.stallTimeout = stallTimeout
     }
 
+    /// The metadata to store with `objectName`: ``metadata`` plus `extra` (which wins on equal keys), after checking
+    /// the name and every entry.
+    ///
+    /// - Throws: ``ObjectStorageError/invalidName(_:reason:)`` or ``ObjectStorageError/invalidConfiguration(_:)``.
+    func metadata(for objectName: String, adding extra: [String: String]) throws(ObjectStorageError) -> [String: String] {
+        try ObjectNaming.validateObjectName(objectName)
+        let all = metadata.merging(extra) { _, call in call }
+        for (key, value) in all { try ObjectNaming.validateMetadata(key: key, value: value) }
+        return all
+    }
+
     /// Checks every field.
     ///
     /// - Throws: ``ObjectStorageError/invalidConfiguration(_:)`` naming the first bad field.

@@ -59,11 +59,8 @@ public final class SwiftStorage: BackupStorage {
         metadata: [String: String],
         progress: @escaping @Sendable (StorageEvent) -> Void
     ) async throws -> StoredBackup {
-        try ObjectNaming.validateObjectName(objectName)
-        let allMetadata = configuration.metadata.merging(metadata) { _, call in call }
-        for (key, value) in allMetadata { try ObjectNaming.validateMetadata(key: key, value: value) }
-        let abort = TransferAbortSignal()
-        return try await runBlocking(name: "swift-save", abort: abort) { [self] in
+        let allMetadata = try configuration.metadata(for: objectName, adding: metadata)
+        return try await runBlocking(name: "swift-save") { [self] abort in
             try saveBlocking(objectName, source: source, metadata: allMetadata, progress: progress, abort: abort)
         }
     }
@@ -184,8 +181,7 @@ public final class SwiftStorage: BackupStorage {
         progress: @escaping @Sendable (StorageEvent) -> Void
     ) async throws -> Int64 {
         let (container, object) = try Self.parse(location: location)
-        let abort = TransferAbortSignal()
-        return try await runBlocking(name: "swift-load", abort: abort) { [self] in
+        return try await runBlocking(name: "swift-load") { [self] abort in
             let retry = RetryLoop(policy: configuration.retry, progress: progress, abort: abort)
             let stored = try retry.run(object: object) { _ in try head(container, object, abort: abort) }
             let checksum = try verifiedChecksum(stored, container: container, object: object, expected: expectedChecksum)
@@ -273,8 +269,7 @@ public final class SwiftStorage: BackupStorage {
 
     public func info(location: String, expectedChecksum: String?) async throws -> StoredObjectInfo {
         let (container, object) = try Self.parse(location: location)
-        let abort = TransferAbortSignal()
-        return try await runBlocking(name: "swift-info", abort: abort) { [self] in
+        return try await runBlocking(name: "swift-info") { [self] abort in
             let retry = RetryLoop(policy: configuration.retry, progress: { _ in }, abort: abort)
             let stored = try retry.run(object: object) { _ in try head(container, object, abort: abort) }
             let checksum = try verifiedChecksum(stored, container: container, object: object, expected: expectedChecksum)
@@ -290,8 +285,7 @@ public final class SwiftStorage: BackupStorage {
 
     public func delete(location: String) async throws {
         let (container, object) = try Self.parse(location: location)
-        let abort = TransferAbortSignal()
-        try await runBlocking(name: "swift-delete", abort: abort) { [self] in
+        try await runBlocking(name: "swift-delete") { [self] abort in
             let retry = RetryLoop(policy: configuration.retry, progress: { _ in }, abort: abort)
             let stored = try retry.run(object: object) { _ in try head(container, object, abort: abort) }
             if stored.headers["X-Static-Large-Object"]?.lowercased() == "true" {
@@ -319,8 +313,7 @@ public final class SwiftStorage: BackupStorage {
 
     public func deletePartialUpload(objectName: String) async throws -> [String] {
         try ObjectNaming.validateObjectName(objectName)
-        let abort = TransferAbortSignal()
-        return try await runBlocking(name: "swift-cleanup", abort: abort) { [self] in
+        return try await runBlocking(name: "swift-cleanup") { [self] abort in
             let retry = RetryLoop(policy: configuration.retry, progress: { _ in }, abort: abort)
             let base = ObjectNaming.baseName(of: objectName)
             let listed: [SwiftConnection.ListedObject]

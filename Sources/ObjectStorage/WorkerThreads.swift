@@ -43,16 +43,16 @@ final class WorkerThreads: Sendable {
     }
 }
 
-/// Runs blocking `body` on a thread of its own and returns its result to the awaiting task; cancelling the task
-/// aborts `abort` (which `body` watches).
+/// Runs blocking `body` on a thread of its own and returns its result to the awaiting task. `body` gets a fresh
+/// abort signal to watch (and to give its transfers), aborted when the awaiting task is cancelled.
 func runBlocking<T: Sendable>(
     name: String,
-    abort: TransferAbortSignal,
-    _ body: @escaping @Sendable () throws -> T
+    _ body: @escaping @Sendable (TransferAbortSignal) throws -> T
 ) async throws -> T {
-    try await withTaskCancellationHandler {
+    let abort = TransferAbortSignal()
+    return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            DedicatedThread.start(name: name) { continuation.resume(with: Result { try body() }) }
+            DedicatedThread.start(name: name) { continuation.resume(with: Result { try body(abort) }) }
         }
     } onCancel: {
         abort.abort(reason: "cancelled")

@@ -51,18 +51,7 @@ import Testing
             #expect(entries.first?["etag"] as? String == md5s[0])
             #expect((manifest?["metadata"] as? [String: String])?["datastore_version"] == "11.1")
 
-            let sink = CollectingSink()
-            let loadEvents = EventLog()
-            let loaded = try await storage.load(
-                location: stored.location, expectedChecksum: stored.checksum, into: sink, progress: loadEvents.record)
-            #expect(loaded == Int64(data.count))
-            #expect(sink.bytes == data)
-            #expect(sink.isFinished)
-            let verified = loadEvents.all.compactMap { event -> String? in
-                if case .segmentVerified(let name, _) = event { return name }
-                return nil
-            }
-            #expect(verified == stored.segments.map { "database_backups/\($0.name)" })
+            try await expectLoadsBack(stored, from: storage, equalTo: data, container: "database_backups")
 
             let info = try await storage.info(location: stored.location, expectedChecksum: stored.checksum)
             #expect(info.metadata == ["datastore": "db2", "datastore_version": "11.1"])
@@ -169,7 +158,7 @@ import Testing
                 try await storage.save(objectName: "x.gz.enc", from: source, metadata: [:], progress: events.record)
             }
             let stored = await AgentSupport.BlockingThreadPool.shared.run {
-                events.wait { $0.contains { if case .segmentStored = $0 { true } else { false } } }
+                events.wait { _ in events.storedCount >= 1 }
             }
             #expect(stored)
             save.cancel()

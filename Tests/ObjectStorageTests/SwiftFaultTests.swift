@@ -18,40 +18,21 @@ extension SwiftIntegrationTests {
             }
         }
 
-        static func count(_ events: [StorageEvent], _ matches: (StorageEvent) -> Bool) -> Int {
-            events.filter(matches).count
-        }
-
-        @Test func aFlakyServerIsRetriedSegmentBySegmentAndSucceeds() async throws {
-            let (direct, endpoint) = try await swift.storage()
-            let proxy = try await FlakyProxy.start(python: swift.python, upstreamPort: try proxyPort, failures: 2)
+        /// Runs `body` with a storage like `direct` that reaches Swift through a ``FlakyProxy``; stops the proxy after.
+        func throughFlakyProxy(
+            _ direct: SwiftStorage, _ endpoint: SwiftEndpoint, failures: Int, truncations: Int = 0,
+            _ body: (SwiftStorage, FlakyProxy) async throws -> Void
+        ) async throws {
+            let port = try proxyPort
+            let proxy = try await FlakyProxy.start(
+                python: swift.python, upstreamPort: port, failures: failures, truncations: truncations)
             do {
                 let viaProxy = SwiftEndpoint(
-                    storageURL: endpoint.storageURL.replacingOccurrences(
-                        of: ":\(try proxyPort)/", with: ":\(proxy.port)/"),
+                    storageURL: endpoint.storageURL.replacingOccurrences(of: ":\(port)/", with: ":\(proxy.port)/"),
                     token: endpoint.token)
                 let storage = try SwiftStorage(
                     endpoint: viaProxy, configuration: direct.configuration, logger: SwiftTestEnvironment.logger)
-                let data = testBytes(count: 4 * 64 * 1024 + 999)
-                let events = EventLog()
-                let stored = try await storage.save(
-                    objectName: "flaky.gz.enc", from: MemorySource(data), metadata: [:], progress: events.record)
-                #expect(stored.segments.count == 5)
-                let retries = Self.count(events.all) { if case .retrying = $0 { true } else { false } }
-                #expect(retries == 10, "two retries for each of the five segments")
-
-                let sink = CollectingSink()
-                let loadEvents = EventLog()
-                _ = try await storage.load(
-                    location: stored.location, expectedChecksum: stored.checksum, into: sink,
-                    progress: loadEvents.record)
-                #expect(sink.bytes == data)
-                let loadRetries = Self.count(loadEvents.all) { if case .retrying = $0 { true } else { false } }
-                #expect(loadRetries == 10)
-
-                let injected = try await proxy.stats()
-                #expect(injected["PUT"] == 10)
-                #expect(injected["GET"] == 10)
+                try await body(storage, proxy)
             } catch {
                 await proxy.stop()
                 throw error
@@ -59,19 +40,35 @@ extension SwiftIntegrationTests {
             await proxy.stop()
         }
 
+        @Test func aFlakyServerIsRetriedSegmentBySegmentAndSucceeds() async throws {
+            let (direct, endpoint) = try await swift.storage()
+            try await throughFlakyProxy(direct, endpoint, failures: 2) { storage, proxy in
+                let data = testBytes(count: 4 * 64 * 1024 + 999)
+                let events = EventLog()
+                let stored = try await storage.save(
+                    objectName: "flaky.gz.enc", from: MemorySource(data), metadata: [:], progress: events.record)
+                #expect(stored.segments.count == 5)
+                #expect(events.retryCount == 10, "two retries for each of the five segments")
+
+                let sink = CollectingSink()
+                let loadEvents = EventLog()
+                _ = try await storage.load(
+                    location: stored.location, expectedChecksum: stored.checksum, into: sink,
+                    progress: loadEvents.record)
+                #expect(sink.bytes == data)
+                #expect(loadEvents.retryCount == 10)
+
+                let injected = try await proxy.stats()
+                #expect(injected["PUT"] == 10)
+                #expect(injected["GET"] == 10)
+            }
+        }
+
         @Test func aDownloadCutMidSegmentResumesWhereItBrokeOff() async throws {
             let (direct, endpoint) = try await swift.storage()
             let data = testBytes(count: 3 * 64 * 1024 + 5000)
             let stored = try await direct.save(objectName: "cut.gz.enc", from: MemorySource(data), metadata: [:]) { _ in }
-            let proxy = try await FlakyProxy.start(
-                python: swift.python, upstreamPort: try proxyPort, failures: 0, truncations: 1)
-            do {
-                let viaProxy = SwiftEndpoint(
-                    storageURL: endpoint.storageURL.replacingOccurrences(
-                        of: ":\(try proxyPort)/", with: ":\(proxy.port)/"),
-                    token: endpoint.token)
-                let storage = try SwiftStorage(
-                    endpoint: viaProxy, configuration: direct.configuration, logger: SwiftTestEnvironment.logger)
+            try await throughFlakyProxy(direct, endpoint, failures: 0, truncations: 1) { storage, proxy in
                 let sink = CollectingSink()
                 let events = EventLog()
                 _ = try await storage.load(
@@ -80,37 +77,22 @@ extension SwiftIntegrationTests {
                 let injected = try await proxy.stats()
                 #expect(injected["truncated"] == 4)
                 #expect(injected["ranged"] == 4, "each cut segment resumed with a Range request")
-                #expect(Self.count(events.all) { if case .retrying = $0 { true } else { false } } == 4)
-            } catch {
-                await proxy.stop()
-                throw error
+                #expect(events.retryCount == 4)
             }
-            await proxy.stop()
         }
 
         @Test func tooManyServerErrorsFailAndLeaveNoSegments() async throws {
             let (direct, endpoint) = try await swift.storage()
-            let proxy = try await FlakyProxy.start(python: swift.python, upstreamPort: try proxyPort, failures: 100)
-            do {
-                let viaProxy = SwiftEndpoint(
-                    storageURL: endpoint.storageURL.replacingOccurrences(
-                        of: ":\(try proxyPort)/", with: ":\(proxy.port)/"),
-                    token: endpoint.token)
-                let storage = try SwiftStorage(
-                    endpoint: viaProxy, configuration: direct.configuration, logger: SwiftTestEnvironment.logger)
+            try await throughFlakyProxy(direct, endpoint, failures: 100) { storage, _ in
                 await #expect {
                     _ = try await storage.save(
                         objectName: "down.gz.enc", from: MemorySource(testBytes(count: 200_000)), metadata: [:]) { _ in }
                 } throws: { error in
                     guard case ObjectStorageError.serverError(let failure) = error else { return false }
                     return failure.status == 503 && failure.message.contains("injected")
-                        && failure.object.hasSuffix("/down_00000000") || failure.object.contains("/down_0000000")
+                        && failure.operation == "PUT segment" && failure.object.contains("/down_0000000")
                 }
-            } catch {
-                await proxy.stop()
-                throw error
             }
-            await proxy.stop()
             #expect(try await swift.listContainer(direct.configuration.container, endpoint: endpoint) == [])
         }
 
@@ -127,9 +109,7 @@ extension SwiftIntegrationTests {
             let swift = self.swift
             let source = MemorySource(testBytes(count: 16 * 64 * 1024)) { offset in
                 guard offset >= 4 * 64 * 1024, !killed.isSet else { return }
-                let twoStored = events.wait { events in
-                    events.filter { if case .segmentStored = $0 { true } else { false } }.count >= 2
-                }
+                let twoStored = events.wait { _ in events.storedCount >= 2 }
                 guard twoStored else { throw TestFailure("no segment was stored before the crash") }
                 try swift.swiftStore("kill-proxy")
                 killed.set()
@@ -145,8 +125,7 @@ extension SwiftIntegrationTests {
             } catch {
                 if !restartWhenAbandoning { try swift.swiftStore("start-proxy") }
                 #expect(killed.isSet)
-                let stored = events.all.filter { if case .segmentStored = $0 { true } else { false } }
-                #expect(stored.count >= 2)
+                #expect(events.storedCount >= 2)
                 return (error, storage, endpoint)
             }
             if !restartWhenAbandoning { try swift.swiftStore("start-proxy") }

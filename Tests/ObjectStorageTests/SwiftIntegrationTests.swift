@@ -72,22 +72,10 @@ extension SwiftIntegrationTests {
             let meta = described["meta"] as? [String: String]
             #expect(meta?["x-object-meta-datastore"] == "db2")
             #expect(meta?["x-object-meta-datastore-version"] == "11.1")
-            let storedEvents = events.all.filter { if case .segmentStored = $0 { true } else { false } }
-            #expect(storedEvents.count == 6)
+            #expect(events.storedCount == 6)
 
             // Restore: checksum first, then each segment verified while streaming.
-            let sink = CollectingSink()
-            let loadEvents = EventLog()
-            let loaded = try await storage.load(
-                location: stored.location, expectedChecksum: stored.checksum, into: sink, progress: loadEvents.record)
-            #expect(loaded == Int64(data.count))
-            #expect(sink.bytes == data)
-            #expect(sink.isFinished)
-            let verified = loadEvents.all.compactMap { event -> String? in
-                if case .segmentVerified(let name, _) = event { return name }
-                return nil
-            }
-            #expect(verified == stored.segments.map { "\(container)/\($0.name)" })
+            try await expectLoadsBack(stored, from: storage, equalTo: data, container: container)
 
             let info = try await storage.info(location: stored.location, expectedChecksum: stored.checksum)
             #expect(info.metadata["datastore_version"] == "11.1")
@@ -113,6 +101,7 @@ extension SwiftIntegrationTests {
             let sink = CollectingSink()
             _ = try await storage.load(location: stored.location, expectedChecksum: stored.checksum, into: sink) { _ in }
             #expect(sink.bytes == data)
+            #expect(sink.isFinished)
         }
 
         @Test func aSegmentOverwrittenThroughTheSwiftAPIIsDetected() async throws {

@@ -2,6 +2,7 @@ import AgentSupport
 import Foundation
 import ObjectStorage
 import Synchronization
+import Testing
 
 /// Deterministic pseudo-random bytes (xorshift), so that every segment differs.
 func testBytes(count: Int, seed: UInt64 = 0x9E37_79B9_7F4A_7C15) -> [UInt8] {
@@ -117,4 +118,37 @@ final class TestGate: @unchecked Sendable {
         }
         return true
     }
+}
+
+extension EventLog {
+    /// Names from ``StorageEvent/segmentVerified(name:bytes:)``, in order.
+    var verifiedSegments: [String] {
+        all.compactMap { event in
+            if case .segmentVerified(let name, _) = event { return name }
+            return nil
+        }
+    }
+
+    /// How many ``StorageEvent/segmentStored(_:)`` events arrived.
+    var storedCount: Int { all.filter { if case .segmentStored = $0 { true } else { false } }.count }
+
+    /// How many ``StorageEvent/retrying(object:attempt:delay:reason:)`` events arrived.
+    var retryCount: Int { all.filter { if case .retrying = $0 { true } else { false } }.count }
+}
+
+/// Loads `stored` back and checks what a restore would see: the same bytes, a finished sink, and every segment
+/// verified in order (`container/segment`).
+func expectLoadsBack(
+    _ stored: StoredBackup, from storage: any BackupStorage, equalTo data: [UInt8], container: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
+    let sink = CollectingSink()
+    let events = EventLog()
+    let loaded = try await storage.load(
+        location: stored.location, expectedChecksum: stored.checksum, into: sink, progress: events.record)
+    #expect(loaded == Int64(data.count), sourceLocation: sourceLocation)
+    #expect(sink.bytes == data, sourceLocation: sourceLocation)
+    #expect(sink.isFinished, sourceLocation: sourceLocation)
+    #expect(
+        events.verifiedSegments == stored.segments.map { "\(container)/\($0.name)" }, sourceLocation: sourceLocation)
 }
