@@ -115,7 +115,8 @@ final class SegmentedUpload: @unchecked Sendable {
             "upload failed; deleting what it wrote",
             metadata: ["object": "\(objectName)", "error": "\(cause)", "objects": "\(names.count + extraObjects.count)"])
         let retry = RetryLoop(policy: configuration.retry, progress: progress, abort: nil)
-        let leftBehind = Self.deleteAll(names + extraObjects, retry: retry, logger: logger, delete: writer.deleteObject)
+        // The manifest (if any) first, so that a half-deleted backup is never readable as a whole one.
+        let leftBehind = Self.deleteAll(extraObjects + names, retry: retry, logger: logger, delete: writer.deleteObject)
         if leftBehind.isEmpty { return cause }
         return ObjectStorageError.uploadAbandoned(object: objectName, cause: cause, leftBehind: leftBehind)
     }

@@ -102,6 +102,14 @@ extension SwiftIntegrationTests {
             _ = try await storage.load(location: stored.location, expectedChecksum: stored.checksum, into: sink) { _ in }
             #expect(sink.bytes == data)
             #expect(sink.isFinished)
+
+            // An empty stream still makes a backup: one empty segment, copied, with the MD5 of nothing.
+            let empty = try await storage.save(objectName: "empty.gz.enc", from: MemorySource([]), metadata: [:]) { _ in }
+            #expect(empty.checksum == "d41d8cd98f00b204e9800998ecf8427e")
+            #expect(try await swift.listContainer(container, endpoint: endpoint) == ["empty.gz.enc", "one.gz.enc"])
+            let emptySink = CollectingSink()
+            #expect(try await storage.load(location: empty.location, expectedChecksum: empty.checksum, into: emptySink) { _ in } == 0)
+            #expect(emptySink.isFinished)
         }
 
         @Test func aSegmentOverwrittenThroughTheSwiftAPIIsDetected() async throws {
