@@ -1,1 +1,0 @@
-// HTTPTransport: placeholder until its issue lands.

@@ -1,0 +1,234 @@
+import AgentSupport
+import Foundation
+import HTTPTransport
+import Logging
+
+/// Backups in a local directory (Trove's `backup_local_path`): the same segments, manifest and checksums as
+/// ``SwiftStorage``, as files.
+///
+/// A backup `<id>.gz.enc` becomes `<directory>/<container>/<id>_00000000`, ... and a JSON manifest
+/// `<directory>/<container>/<id>.gz.enc` listing them (``LocalManifest``; written even for one segment). Every
+/// file is written under a hidden temporary name, fsynced and renamed into place, the manifest last: a backup
+/// is either complete or absent, and a crash leaves only `.…partial-…` files that
+/// ``deletePartialUpload(objectName:)`` removes. Locations are `file://` URLs of the manifest.
+public final class LocalStorage: BackupStorage {
+    /// The root directory.
+    public let directory: String
+    public let configuration: StorageConfiguration
+    private let logger: Logger
+
+    /// - Parameter directory: an absolute path; created on first save if missing.
+    /// - Throws: ``ObjectStorageError/invalidConfiguration(_:)``.
+    public init(directory: String, configuration: StorageConfiguration = StorageConfiguration(), logger: Logger)
+        throws(ObjectStorageError)
+    {
+        try configuration.validate()
+        guard directory.hasPrefix("/") else {
+            throw .invalidConfiguration("backup_local_path must be absolute, got \(directory.debugDescription)")
+        }
+        var path = directory
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        self.directory = path
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    private var containerDirectory: String { directory + "/" + configuration.container }
+
+    public func save(
+        objectName: String,
+        from source: any ByteSource,
+        metadata: [String: String],
+        progress: @escaping @Sendable (StorageEvent) -> Void
+    ) async throws -> StoredBackup {
+        let allMetadata = try configuration.metadata(for: objectName, adding: metadata)
+        return try await runBlocking(name: "local-save") { [self] abort in
+            let folder = containerDirectory
+            try Self.makeDirectories(folder)
+            let upload = SegmentedUpload(
+                objectName: objectName, writer: LocalSegmentWriter(directory: folder), configuration: configuration,
+                abort: abort, progress: progress, logger: logger)
+            let result = try upload.run(source: source)
+            let checksum = try ObjectNaming.checksum(segmentMD5s: result.segments.map(\.md5))
+            let manifestPath = folder + "/" + objectName
+            do {
+                let manifest = LocalManifest(
+                    object: objectName, checksum: checksum, sizeBytes: result.size, metadata: allMetadata,
+                    segments: result.segments.map { ManifestEntry(container: configuration.container, segment: $0) })
+                try Self.writeAtomically(try manifest.encoded(), to: manifestPath)
+                try Self.syncDirectory(folder)
+            } catch {
+                throw upload.abandon(cause: error, extraObjects: [objectName])
+            }
+            let location = URL(fileURLWithPath: manifestPath).absoluteString
+            logger.info(
+                "backup stored",
+                metadata: [
+                    "location": "\(location)", "bytes": "\(result.size)", "segments": "\(result.segments.count)",
+                ])
+            return StoredBackup(location: location, checksum: checksum, size: result.size, segments: result.segments)
+        }
+    }
+
+    public func load(
+        location: String,
+        expectedChecksum: String?,
+        into sink: any ByteSink,
+        progress: @escaping @Sendable (StorageEvent) -> Void
+    ) async throws -> Int64 {
+        let path = try Self.path(of: location)
+        return try await runBlocking(name: "local-load") { [self] abort in
+            let manifest = try verifiedManifest(at: path, expected: expectedChecksum)
+            let segments = try manifest.segments.map { entry throws(ObjectStorageError) in
+                try entry.reference(manifest: path)
+            }
+            guard segments.count == manifest.segments.count, !segments.isEmpty,
+                segments.allSatisfy({ $0.md5 != nil })
+            else {
+                throw ObjectStorageError.invalidManifest(object: path, reason: "segments without MD5")
+            }
+            let listed = try ObjectNaming.checksum(segmentMD5s: segments.compactMap(\.md5))
+            guard listed == manifest.checksum else {
+                throw ObjectStorageError.checksumMismatch(
+                    object: "\(path) (segment list)", expected: manifest.checksum, actual: listed)
+            }
+            let root = Self.rootDirectory(ofManifest: path)
+            let download = SegmentedDownload(
+                segments: segments, reader: LocalSegmentReader(root: root, chunkSize: configuration.chunkSize),
+                configuration: configuration, abort: abort, progress: progress, logger: logger)
+            return try download.run(into: sink)
+        }
+    }
+
+    public func info(location: String, expectedChecksum: String?) async throws -> StoredObjectInfo {
+        let path = try Self.path(of: location)
+        return try await runBlocking(name: "local-info") { [self] abort in
+            let manifest = try verifiedManifest(at: path, expected: expectedChecksum)
+            return StoredObjectInfo(checksum: manifest.checksum, size: manifest.sizeBytes, metadata: manifest.metadata)
+        }
+    }
+
+    public func delete(location: String) async throws {
+        let path = try Self.path(of: location)
+        try await runBlocking(name: "local-delete") { _ in
+            let manifest = try LocalManifest.read(at: path)
+            let root = Self.rootDirectory(ofManifest: path)
+            // The manifest first, so that a half-deleted backup is never readable as a whole one.
+            try Self.removeFile(path)
+            for entry in manifest.segments {
+                let segment = try entry.reference(manifest: path)
+                try Self.removeFile(root + "/" + segment.container + "/" + segment.object)
+            }
+        }
+    }
+
+    public func deletePartialUpload(objectName: String) async throws -> [String] {
+        try ObjectNaming.validateObjectName(objectName)
+        return try await runBlocking(name: "local-cleanup") { [self] abort in
+            let folder = containerDirectory
+            let base = ObjectNaming.baseName(of: objectName)
+            guard let names = try Self.listDirectory(folder) else { return [] }
+            let doomed = names.filter { name in
+                name == objectName || ObjectNaming.isSegment(name, ofBase: base)
+                    || (name.hasPrefix(".") && name.contains(".partial-")
+                        && (ObjectNaming.isSegment(Self.partialTarget(name), ofBase: base)
+                            || Self.partialTarget(name) == objectName))
+            }.sorted()
+            for name in doomed { try Self.removeFile(folder + "/" + name) }
+            if !doomed.isEmpty { try Self.syncDirectory(folder) }
+            logger.info("partial upload removed", metadata: ["object": "\(objectName)", "deleted": "\(doomed.count)"])
+            return doomed
+        }
+    }
+
+    // MARK: - Files
+
+    private func verifiedManifest(at path: String, expected: String?) throws -> LocalManifest {
+        let manifest = try LocalManifest.read(at: path)
+        if configuration.verifyChecksumOnLoad, let expected,
+            ObjectNaming.normalizedETag(expected) != manifest.checksum
+        {
+            throw ObjectStorageError.checksumMismatch(object: path, expected: expected, actual: manifest.checksum)
+        }
+        return manifest
+    }
+
+    /// `.<name>.partial-<random>`: where `name` is written before it is renamed into place.
+    static func temporaryPath(in directory: String, for name: String) -> String {
+        directory + "/." + name + ".partial-" + UUID().uuidString.prefix(8)
+    }
+
+    /// The final name a temporary file was meant for.
+    private static func partialTarget(_ temporaryName: String) -> String {
+        guard let range = temporaryName.range(of: ".partial-", options: .backwards) else { return "" }
+        return String(temporaryName[temporaryName.index(after: temporaryName.startIndex)..<range.lowerBound])
+    }
+
+    /// Writes `bytes` to a temporary file next to `path`, fsyncs it and renames it to `path`.
+    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        let spool = try SegmentSpool.temporary(at: temporaryPath(in: directory, for: name), segmentName: name)
+        try bytes.withUnsafeBytes { buffer in try spool.append(buffer) }
+        spool.seal(md5: "")
+        try spool.commit(to: path)
+    }
+
+    /// `mkdir -p`, mode 0750.
+    static func makeDirectories(_ path: String) throws(ObjectStorageError) {
+        var current = ""
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            guard mkdir(current, 0o750) == 0 || errno == EEXIST else {
+                throw .localFile(path: current, operation: "mkdir", errno: errno)
+            }
+        }
+    }
+
+    /// The names in a directory (without `.` and `..`), or `nil` when it does not exist.
+    static func listDirectory(_ path: String) throws(ObjectStorageError) -> [String]? {
+        guard let stream = opendir(path) else {
+            if errno == ENOENT { return nil }
+            throw .localFile(path: path, operation: "opendir", errno: errno)
+        }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Removes a file; a missing one is fine.
+    static func removeFile(_ path: String) throws(ObjectStorageError) {
+        guard unlink(path) == 0 || errno == ENOENT else { throw .localFile(path: path, operation: "unlink", errno: errno) }
+    }
+
+    /// Makes renames in `directory` durable.
+    static func syncDirectory(_ directory: String) throws(ObjectStorageError) {
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .localFile(path: directory, operation: "open", errno: errno) }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw .localFile(path: directory, operation: "fsync", errno: errno) }
+    }
+
+    /// The manifest path of a `file://` location.
+    static func path(of location: String) throws(ObjectStorageError) -> String {
+        guard let url = URL(string: location), url.isFileURL else {
+            throw .invalidLocation(location, reason: "expected a file:// URL")
+        }
+        let path = url.path
+        guard path.hasPrefix("/"), path.split(separator: "/").count >= 2 else {
+            throw .invalidLocation(location, reason: "expected file://<directory>/<container>/<object>")
+        }
+        return path
+    }
+
+    /// `<root>` of `<root>/<container>/<object>`.
+    static func rootDirectory(ofManifest path: String) -> String {
+        ((path as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+
+/// An open file descriptor for positioned reads and writes, closed when the last reference goes.
+///
+/// `Sendable`: its state is immutable, and `pread`/`pwrite` at explicit offsets are safe from several threads.
+final class OpenFile: Sendable {
+    let descriptor: Int32
+    /// The path it was opened at (for error messages; it may have been renamed or unlinked since).
+    let path: String
+
+    private init(descriptor: Int32, path: String) {
+        self.descriptor = descriptor
+        self.path = path
+    }
+
+    deinit { close(descriptor) }
+
+    /// Creates a new file (it must not exist), read-write, mode 0600.
+    static func createNew(at path: String) throws(ObjectStorageError) -> OpenFile {
+        let descriptor = retryingEINTR { open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600) }
+        guard descriptor >= 0 else { throw .localFile(path: path, operation: "create", errno: errno) }
+        return OpenFile(descriptor: descriptor, path: path)
+    }
+
+    /// Opens an existing file for reading.
+    static func openForReading(at path: String) throws(ObjectStorageError) -> OpenFile {
+        let descriptor = retryingEINTR { open(path, O_RDONLY | O_CLOEXEC) }
+        guard descriptor >= 0 else { throw .localFile(path: path, operation: "open", errno: errno) }
+        return OpenFile(descriptor: descriptor, path: path)
+    }
+
+    /// Writes all of `bytes` at `offset`.
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(ObjectStorageError) {
+        var done = 0
+        while done < bytes.count {
+            let written = retryingEINTR {
+                pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
+            }
+            guard written > 0 else { throw .localFile(path: path, operation: "write", errno: written == 0 ? EIO : errno) }
+            done += written
+        }
+    }
+
+    /// Reads up to `buffer.count` bytes at `offset`; 0 at the end of the file.
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(ObjectStorageError) -> Int {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        let count = retryingEINTR { pread(descriptor, base, buffer.count, off_t(offset)) }
+        guard count >= 0 else { throw .localFile(path: path, operation: "read", errno: errno) }
+        return count
+    }
+
+    /// Flushes the file's data to stable storage.
+    func sync() throws(ObjectStorageError) {
+        guard retryingEINTR({ fsync(descriptor) }) == 0 else {
+            throw .localFile(path: path, operation: "fsync", errno: errno)
+        }
+    }
+
+    /// The file's size.
+    func size() throws(ObjectStorageError) -> Int64 {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw .localFile(path: path, operation: "stat", errno: errno) }
+        return Int64(info.st_size)
+    }
+}
+
+/// Runs a system call again while it fails with `EINTR`.
+func retryingEINTR<T: BinaryInteger>(_ call: () -> T) -> T {
+    while true {
+        let result = call()
+        if result == -1 && errno == EINTR { continue }
+        return result
+    }
+}

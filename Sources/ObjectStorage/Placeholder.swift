@@ -1,1 +1,0 @@
-// ObjectStorage: placeholder until its issue lands.

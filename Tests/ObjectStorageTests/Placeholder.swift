@@ -1,1 +1,0 @@
-// ObjectStorageTests: placeholder until its issue lands.
