@@ -7,9 +7,12 @@ public struct PrepareMarkers: Sendable {
 
     public init(directory: URL) { self.directory = directory }
 
-    /// The agent user's home (`$HOME`), as Trove's `BaseDbStatus` uses.
+    /// The agent user's home (`$HOME`, else the password database's entry), as Trove's `BaseDbStatus` uses `~`.
     public static var home: PrepareMarkers {
-        PrepareMarkers(directory: FileManager.default.homeDirectoryForCurrentUser)
+        if let home = ProcessInfo.processInfo.environment["HOME"], !home.isEmpty {
+            return PrepareMarkers(directory: URL(fileURLWithPath: home))
+        }
+        return PrepareMarkers(directory: FileManager.default.homeDirectoryForCurrentUser)
     }
 
     public var startFile: URL { directory.appendingPathComponent(".guestagent.prepare.start") }

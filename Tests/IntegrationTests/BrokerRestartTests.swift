@@ -13,7 +13,7 @@ import TestSupport
         let started = try await ProcessRunner.run(script, ["start", brokerDir.path])
         #expect(started.succeeded, "\(started.stderr)")
         defer {
-            _ = try? Process.run(URL(fileURLWithPath: script), arguments: ["stop", brokerDir.path]).waitUntilExit()
+            _ = (try? ChildProcess(script, ["stop", brokerDir.path], stdout: .null, stderr: .null))?.waitBlocking()
             try? FileManager.default.removeItem(at: brokerDir)
         }
         let env = try String(contentsOf: brokerDir.appendingPathComponent("env"), encoding: .utf8)

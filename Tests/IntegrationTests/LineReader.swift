@@ -1,5 +1,6 @@
 import AgentSupport
 import Foundation
+import TestSupport
 
 /// Reads a child's output line by line on a thread of its own and hands the lines to async code, keeping
 /// every line for later inspection.
@@ -16,7 +17,7 @@ final class LineReader: @unchecked Sendable {
         DedicatedThread.start(name: "line-reader") { [self] in
             var buffer = Data()
             while true {
-                let chunk = handle.availableData
+                let chunk = ChildProcess.read(handle)
                 if chunk.isEmpty { break }
                 echo?.write(chunk)
                 buffer.append(chunk)

@@ -115,11 +115,36 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     public func waitBlocking(timeout: Double = .infinity) -> Int32? {
-        let deadline = timeout.isFinite ? Date().addingTimeInterval(timeout) : Date.distantFuture
         condition.lock()
         defer { condition.unlock() }
+        if !timeout.isFinite {
+            while status == nil { condition.wait() }
+            return status
+        }
+        let deadline = Date().addingTimeInterval(timeout)
         while status == nil, condition.wait(until: deadline) {}
         return status
+    }
+
+    /// Reads what is available from `handle` (blocking until something is), retrying when a signal interrupts the
+    /// read (Foundation's `availableData` traps on EINTR); empty at end of file.
+    public static func read(_ handle: FileHandle, upTo count: Int = 65_536) -> Data {
+        var buffer = [UInt8](repeating: 0, count: count)
+        while true {
+            let got = buffer.withUnsafeMutableBytes { Glibc.read(handle.fileDescriptor, $0.baseAddress, count) }
+            if got >= 0 { return Data(buffer[0..<got]) }
+            if errno != EINTR { return Data() }
+        }
+    }
+
+    /// Reads `handle` to its end (see ``read(_:upTo:)``).
+    public static func readToEnd(_ handle: FileHandle) -> Data {
+        var all = Data()
+        while true {
+            let chunk = read(handle)
+            if chunk.isEmpty { return all }
+            all.append(chunk)
+        }
     }
 
     /// Kills the child (SIGKILL) if it still runs and reaps it.

@@ -27,11 +27,11 @@ public enum ProcessRunner {
                 // Read both pipes concurrently so neither can fill up and block the child.
                 let errors = BoundedChunkPipe(capacity: 1)
                 DedicatedThread.start(name: "test-stderr") {
-                    let data = child.standardError?.readDataToEndOfFile() ?? Data()
+                    let data = child.standardError.map(ChildProcess.readToEnd) ?? Data()
                     try? errors.write(Array(data))
                     try? errors.finish()
                 }
-                let output = child.standardOutput?.readDataToEndOfFile() ?? Data()
+                let output = child.standardOutput.map(ChildProcess.readToEnd) ?? Data()
                 var errorBytes: [UInt8] = []
                 while let chunk = try? errors.nextChunk() { errorBytes += chunk }
                 let status = child.waitBlocking() ?? -1
