@@ -19,11 +19,17 @@ struct AMQPConnector {
     let backoff: ReconnectBackoff
     let logger: Logger
     let role: String
+    /// Called while waiting between attempts, so the owner's liveness stamp keeps moving.
+    let tick: () -> Void
     private var nextEndpoint = 0
     private var failedAttempts = 0
 
-    init(parameters: AMQPConnectionParameters, backoff: ReconnectBackoff, logger: Logger, role: String) {
+    init(
+        parameters: AMQPConnectionParameters, backoff: ReconnectBackoff, logger: Logger, role: String,
+        tick: @escaping () -> Void = {}
+    ) {
         precondition(!parameters.endpoints.isEmpty, "at least one broker address")
+        self.tick = tick
         self.parameters = parameters
         self.backoff = backoff
         self.logger = logger
@@ -81,6 +87,6 @@ struct AMQPConnector {
                 "amqp.retry_in_s": "\(String(format: "%.1f", delay))", "amqp.attempt": "\(failedAttempts)",
             ])
         report(.disconnected(error: "\(error)", retryIn: delay))
-        stop.sleep(seconds: delay)
+        stop.sleep(seconds: delay, tick: tick)
     }
 }

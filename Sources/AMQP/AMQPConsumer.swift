@@ -60,7 +60,8 @@ public final class AMQPConsumer: Sendable {
     public func stallForTesting(seconds: Double) { stallRequest.withLock { $0 = seconds } }
 
     private func run(_ continuation: AsyncStream<AMQPDelivery>.Continuation) {
-        var connector = AMQPConnector(parameters: parameters, backoff: backoff, logger: logger, role: "consumer")
+        var connector = AMQPConnector(
+            parameters: parameters, backoff: backoff, logger: logger, role: "consumer", tick: { [self] in touch() })
         while !stopSignal.isStopped {
             touch()
             guard

@@ -19,13 +19,19 @@ final class StopSignal: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Sleeps up to `seconds`; returns early (true) when stopped.
+    /// Sleeps up to `seconds`, calling `tick` about every half second (so a watchdog sees the thread alive);
+    /// returns early (true) when stopped.
     @discardableResult
-    func sleep(seconds: Double) -> Bool {
+    func sleep(seconds: Double, tick: () -> Void = {}) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         condition.lock()
         defer { condition.unlock() }
-        while !stopped, condition.wait(until: deadline) {}
+        while !stopped {
+            let now = Date()
+            if now >= deadline { break }
+            tick()
+            _ = condition.wait(until: min(deadline, now.addingTimeInterval(0.5)))
+        }
         return stopped
     }
 }
