@@ -98,20 +98,22 @@ final class DecryptionLayer {
         for candidate in candidates {
             let decryptor = try OpenSSLEncDecryptor(password: password, salt: salt, digest: candidate)
             var plaintext = try buffered.withUnsafeBytes { try decryptor.update($0) }
-            if complete {
-                do {
-                    plaintext += try decryptor.finish()
-                } catch {
-                    rejections.append("\(candidate): the last block's padding is invalid")
-                    continue
-                }
-            }
-            if let reason = StreamProbe.rejection(of: plaintext, compressed: compressed, complete: complete) {
+            if let reason = StreamProbe.rejection(of: plaintext, compressed: compressed, complete: false) {
                 rejections.append("\(candidate): \(reason)")
                 continue
             }
             digest = candidate
             state = .decrypting(decryptor)
+            guard complete else { return plaintext }
+            // The whole stream fits in the probe: the key fits its start, so a bad last block is damage.
+            do {
+                plaintext += try decryptor.finish()
+            } catch {
+                throw BackupStreamError.badDecrypt(ciphertextOffset: ciphertextBytes - 16)
+            }
+            if let reason = StreamProbe.rejection(of: plaintext, compressed: compressed, complete: true) {
+                throw BackupStreamError.wrongKey("with the \(candidate) digest \(reason)")
+            }
             return plaintext
         }
         let expected = compressed ? "a gzip stream" : "a tar stream"

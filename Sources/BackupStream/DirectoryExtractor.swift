@@ -120,7 +120,7 @@ final class DirectoryExtractor: TarMemberConsumer {
         if failure == nil, futimens(file.fd, &times) != 0 { failure = .errno(file.path, "set mtime of") }
         if close(file.fd) != 0, failure == nil { failure = .errno(file.path, "close") }
         if let failure {
-            unlinkat(file.parent, file.name, 0)
+            _ = Self.withName(file.name) { unlinkat(file.parent, $0, 0) }
             throw failure
         }
         counts.files += 1
@@ -152,7 +152,7 @@ final class DirectoryExtractor: TarMemberConsumer {
         guard let file = openFile else { return }
         openFile = nil
         close(file.fd)
-        unlinkat(file.parent, file.name, 0)
+        _ = Self.withName(file.name) { unlinkat(file.parent, $0, 0) }
         close(file.parent)
         logger.debug("removed partly restored file", metadata: ["backup.path": "\(file.path)"])
     }

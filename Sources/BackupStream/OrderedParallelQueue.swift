@@ -13,7 +13,6 @@ final class OrderedParallelQueue<Output: Sendable>: @unchecked Sendable {
 
     private let condition = NSCondition()
     private var pending: [(sequence: Int, job: Job)] = []
-    private var pendingStart = 0
     private var results: [Int: Output] = [:]
     private var submitted = 0
     private var consumed = 0
@@ -79,7 +78,6 @@ final class OrderedParallelQueue<Output: Sendable>: @unchecked Sendable {
         condition.lock()
         if failure == nil { failure = error }
         pending.removeAll()
-        pendingStart = 0
         results.removeAll()
         condition.broadcast()
         condition.unlock()
@@ -106,14 +104,8 @@ final class OrderedParallelQueue<Output: Sendable>: @unchecked Sendable {
         defer { condition.unlock() }
         while true {
             if failure != nil { return nil }
-            if pendingStart < pending.count {
-                let item = pending[pendingStart]
-                pendingStart += 1
-                if pendingStart == pending.count {
-                    pending.removeAll(keepingCapacity: true)
-                    pendingStart = 0
-                }
-                return item
+            if !pending.isEmpty {
+                return pending.removeFirst()  // at most `window` jobs: cheaper than a deque
             }
             if finishedSubmitting { return nil }
             condition.wait()
