@@ -37,6 +37,7 @@ public struct BackupPacker: Sendable {
     /// - Throws: ``BackupStreamError`` (a file that cannot be read or archived, bad options), the sink's error,
     ///   or `CancellationError`. On failure `sink.finish()` is not called: the caller tells the consumer (for
     ///   example `BoundedChunkPipe.fail(_:)`), since a half-written stream must never pass for a whole one.
+    @discardableResult
     public func pack(
         directory: URL, into sink: any ByteSink, progress: (@Sendable (PackProgress) -> Void)? = nil
     ) async throws -> PackSummary {

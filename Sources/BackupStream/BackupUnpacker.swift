@@ -37,6 +37,7 @@ public struct BackupUnpacker: Sendable {
     /// - Throws: ``BackupStreamError`` (wrong key, corrupt or truncated stream, unsafe member, file-system
     ///   failure), the source's error, or `CancellationError`. What was restored before the error stays in the
     ///   target, except a partly written file, which is removed.
+    @discardableResult
     public func unpack(
         from source: any ByteSource, into target: URL, progress: (@Sendable (UnpackProgress) -> Void)? = nil
     ) async throws -> UnpackSummary {

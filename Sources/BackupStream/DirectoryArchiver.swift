@@ -24,8 +24,7 @@ final class DirectoryArchiver {
     private let root: [UInt8]
     private let output: TarBlockAssembler
     private let logger: Logger
-    private var userNames: [uid_t: [UInt8]] = [:]
-    private var groupNames: [gid_t: [UInt8]] = [:]
+    private let accounts = SystemAccounts()
     private var linkedFiles: [FileIdentity: [UInt8]] = [:]
     private(set) var counts = Counts()
 
@@ -70,13 +69,13 @@ final class DirectoryArchiver {
             let name = directoryName + entry
             let display = String(decoding: name, as: UTF8.self)
             var info = stat()
-            guard Self.withName(entry, { fstatat(directoryFD, $0, &info, AT_SYMLINK_NOFOLLOW) }) == 0 else {
+            guard FileNameBytes.withCString(entry, { fstatat(directoryFD, $0, &info, AT_SYMLINK_NOFOLLOW) }) == 0 else {
                 if errno == ENOENT { continue }  // removed since it was listed: tar skips it too
                 throw BackupStreamError.errno(display, "stat")
             }
             switch info.st_mode & S_IFMT {
             case S_IFDIR:
-                let fd = Self.withName(entry) { openat(directoryFD, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+                let fd = FileNameBytes.withCString(entry) { openat(directoryFD, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
                 guard fd >= 0 else { throw BackupStreamError.errno(display, "open directory") }
                 defer { close(fd) }
                 try writeHeader(name: name + [0x2f], info: info, kind: .directory)
@@ -86,7 +85,7 @@ final class DirectoryArchiver {
                 try archiveFile(entry, in: directoryFD, name: name, info: info)
             case S_IFLNK:
                 var target = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
-                let length = Self.withName(entry) { entryName in
+                let length = FileNameBytes.withCString(entry) { entryName in
                     target.withUnsafeMutableBufferPointer {
                         readlinkat(directoryFD, entryName, UnsafeMutableRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), $0.count)
                     }
@@ -116,7 +115,7 @@ final class DirectoryArchiver {
             counts.hardlinks += 1
             return
         }
-        let fd = Self.withName(entry) { openat(directoryFD, $0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
+        let fd = FileNameBytes.withCString(entry) { openat(directoryFD, $0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
         guard fd >= 0 else { throw BackupStreamError.errno(display, "open") }
         defer { close(fd) }
         var info = stat()
@@ -152,7 +151,7 @@ final class DirectoryArchiver {
             name: name, kind: kind, mode: UInt32(info.st_mode & 0o7777), uid: Int(info.st_uid), gid: Int(info.st_gid),
             size: kind == .regular ? Int64(info.st_size) : 0,
             mtime: .init(seconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int32(info.st_mtim.tv_nsec)),
-            linkName: linkName, userName: userName(info.st_uid), groupName: groupName(info.st_gid))
+            linkName: linkName, userName: accounts.userName(info.st_uid), groupName: accounts.groupName(info.st_gid))
         try output.append(header.encoded())
     }
 
@@ -178,25 +177,5 @@ final class DirectoryArchiver {
             names.append(name)
         }
         return names.sorted { $0.lexicographicallyPrecedes($1) }
-    }
-
-    private func userName(_ uid: uid_t) -> [UInt8] {
-        if let cached = userNames[uid] { return cached }
-        let name = getpwuid(uid).map { Array(String(cString: $0.pointee.pw_name).utf8) } ?? []
-        userNames[uid] = name
-        return name
-    }
-
-    private func groupName(_ gid: gid_t) -> [UInt8] {
-        if let cached = groupNames[gid] { return cached }
-        let name = getgrgid(gid).map { Array(String(cString: $0.pointee.gr_name).utf8) } ?? []
-        groupNames[gid] = name
-        return name
-    }
-
-    private static func withName<T>(_ name: [UInt8], _ body: (UnsafePointer<CChar>) -> T) -> T {
-        (name + [0]).withUnsafeBufferPointer {
-            body(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self))
-        }
     }
 }

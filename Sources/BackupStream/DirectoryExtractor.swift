@@ -40,8 +40,7 @@ final class DirectoryExtractor: TarMemberConsumer {
     private var mapper = ArchivePathMapper()
     private var pendingDirectories: [PendingDirectory] = []
     private var openFile: OpenFile?
-    private var userIDs: [[UInt8]: uid_t?] = [:]
-    private var groupIDs: [[UInt8]: gid_t?] = [:]
+    private let accounts = SystemAccounts()
     private(set) var counts = Counts()
 
     /// Opens (creating it and its parents if needed) the target directory.
@@ -120,7 +119,7 @@ final class DirectoryExtractor: TarMemberConsumer {
         if failure == nil, futimens(file.fd, &times) != 0 { failure = .errno(file.path, "set mtime of") }
         if close(file.fd) != 0, failure == nil { failure = .errno(file.path, "close") }
         if let failure {
-            _ = Self.withName(file.name) { unlinkat(file.parent, $0, 0) }
+            _ = FileNameBytes.withCString(file.name) { unlinkat(file.parent, $0, 0) }
             throw failure
         }
         counts.files += 1
@@ -152,7 +151,7 @@ final class DirectoryExtractor: TarMemberConsumer {
         guard let file = openFile else { return }
         openFile = nil
         close(file.fd)
-        _ = Self.withName(file.name) { unlinkat(file.parent, $0, 0) }
+        _ = FileNameBytes.withCString(file.name) { unlinkat(file.parent, $0, 0) }
         close(file.parent)
         logger.debug("removed partly restored file", metadata: ["backup.path": "\(file.path)"])
     }
@@ -181,15 +180,15 @@ final class DirectoryExtractor: TarMemberConsumer {
         let parent = try openDirectory(components.dropLast(), create: true)
         defer { close(parent) }
         let name = components[components.count - 1]
-        if Self.withName(name, { mkdirat(parent, $0, 0o700) }) == 0 { return }
+        if FileNameBytes.withCString(name, { mkdirat(parent, $0, 0o700) }) == 0 { return }
         guard errno == EEXIST else { throw BackupStreamError.errno(path, "mkdir") }
         switch Self.fileType(parent, name) {
         case S_IFDIR: return
         case S_IFLNK:
             throw BackupStreamError.unsafeMember(name: path, reason: "a symbolic link is in the way of this directory")
         default:
-            guard Self.withName(name, { unlinkat(parent, $0, 0) }) == 0,
-                Self.withName(name, { mkdirat(parent, $0, 0o700) }) == 0
+            guard FileNameBytes.withCString(name, { unlinkat(parent, $0, 0) }) == 0,
+                FileNameBytes.withCString(name, { mkdirat(parent, $0, 0o700) }) == 0
             else { throw BackupStreamError.errno(path, "replace with a directory") }
         }
     }
@@ -205,12 +204,12 @@ final class DirectoryExtractor: TarMemberConsumer {
             linkTarget.withUnsafeBufferPointer { symlinkat(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), parent, namePointer) }
         }
         if preserveOwnership,
-            Self.withName(name, { fchownat(parent, $0, ownerID(header), groupID(header), AT_SYMLINK_NOFOLLOW) }) != 0
+            FileNameBytes.withCString(name, { fchownat(parent, $0, ownerID(header), groupID(header), AT_SYMLINK_NOFOLLOW) }) != 0
         {
             throw BackupStreamError.errno(path, "chown")
         }
         var times = Self.times(header.mtime)
-        guard Self.withName(name, { utimensat(parent, $0, &times, AT_SYMLINK_NOFOLLOW) }) == 0 else {
+        guard FileNameBytes.withCString(name, { utimensat(parent, $0, &times, AT_SYMLINK_NOFOLLOW) }) == 0 else {
             throw BackupStreamError.errno(path, "set mtime of")
         }
     }
@@ -247,14 +246,14 @@ final class DirectoryExtractor: TarMemberConsumer {
         var walked: [[UInt8]] = []
         for component in components {
             walked.append(component)
-            var next = Self.withName(component) { openat(fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+            var next = FileNameBytes.withCString(component) { openat(fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
             if next < 0, errno == ENOENT, create {
-                if Self.withName(component, { mkdirat(fd, $0, 0o755) }) != 0, errno != EEXIST {
+                if FileNameBytes.withCString(component, { mkdirat(fd, $0, 0o755) }) != 0, errno != EEXIST {
                     let code = errno
                     close(fd)
                     throw BackupStreamError.errno(displayPath(walked), "mkdir", code)
                 }
-                next = Self.withName(component) { openat(fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+                next = FileNameBytes.withCString(component) { openat(fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
             }
             let code = errno
             close(fd)
@@ -275,29 +274,23 @@ final class DirectoryExtractor: TarMemberConsumer {
     private func withReplacement(
         parent: Int32, name: [UInt8], path: String, operation: String, _ create: (UnsafePointer<CChar>) -> Int32
     ) throws -> Int32 {
-        var result = Self.withName(name, create)
+        var result = FileNameBytes.withCString(name, create)
         if result < 0, errno == EEXIST {
             guard Self.fileType(parent, name) != S_IFDIR else {
                 throw BackupStreamError.unsafeMember(name: path, reason: "a directory is in the way")
             }
-            guard Self.withName(name, { unlinkat(parent, $0, 0) }) == 0 else {
+            guard FileNameBytes.withCString(name, { unlinkat(parent, $0, 0) }) == 0 else {
                 throw BackupStreamError.errno(path, "remove the existing")
             }
-            result = Self.withName(name, create)
+            result = FileNameBytes.withCString(name, create)
         }
         guard result >= 0 else { throw BackupStreamError.errno(path, operation) }
         return result
     }
 
-    private static func withName<T>(_ name: [UInt8], _ body: (UnsafePointer<CChar>) -> T) -> T {
-        (name + [0]).withUnsafeBufferPointer {
-            body(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self))
-        }
-    }
-
     private static func fileType(_ parent: Int32, _ name: [UInt8]) -> mode_t {
         var info = stat()
-        guard withName(name, { fstatat(parent, $0, &info, AT_SYMLINK_NOFOLLOW) }) == 0 else { return 0 }
+        guard FileNameBytes.withCString(name, { fstatat(parent, $0, &info, AT_SYMLINK_NOFOLLOW) }) == 0 else { return 0 }
         return info.st_mode & S_IFMT
     }
 
@@ -314,23 +307,13 @@ final class DirectoryExtractor: TarMemberConsumer {
     // MARK: - Owners
 
     private func ownerID(_ header: TarMemberHeader) -> uid_t {
-        if !header.userName.isEmpty {
-            if userIDs[header.userName] == nil {
-                userIDs[header.userName] = Self.withName(header.userName) { getpwnam($0)?.pointee.pw_uid }
-            }
-            if let id = userIDs[header.userName] ?? nil { return id }
-        }
-        return uid_t(truncatingIfNeeded: header.uid)
+        header.userName.isEmpty ? uid_t(truncatingIfNeeded: header.uid)
+            : accounts.userID(header.userName) ?? uid_t(truncatingIfNeeded: header.uid)
     }
 
     private func groupID(_ header: TarMemberHeader) -> gid_t {
-        if !header.groupName.isEmpty {
-            if groupIDs[header.groupName] == nil {
-                groupIDs[header.groupName] = Self.withName(header.groupName) { getgrnam($0)?.pointee.gr_gid }
-            }
-            if let id = groupIDs[header.groupName] ?? nil { return id }
-        }
-        return gid_t(truncatingIfNeeded: header.gid)
+        header.groupName.isEmpty ? gid_t(truncatingIfNeeded: header.gid)
+            : accounts.groupID(header.groupName) ?? gid_t(truncatingIfNeeded: header.gid)
     }
 
     private static func errnoOf(_ error: any Error) -> Int32 {

@@ -47,25 +47,16 @@ public final class AES256CBCCipher {
     public func update(_ input: UnsafeRawBufferPointer) throws(CryptoError) -> [UInt8] {
         precondition(!finished, "update after finish")
         if input.isEmpty { return [] }
-        var output = [UInt8]()
-        var remaining = input
-        while !remaining.isEmpty {
-            // EVP takes an Int32 length: process at most 1 GiB per call.
-            let piece = UnsafeRawBufferPointer(rebasing: remaining.prefix(1 << 30))
-            let start = output.count
-            let capacity = piece.count + AES256CBCKeyMaterial.ivLength
+        precondition(input.count < Int(Int32.max) - AES256CBCKeyMaterial.ivLength, "EVP takes an Int32 length")
+        var failed = false
+        let output = [UInt8](unsafeUninitializedCapacity: input.count + AES256CBCKeyMaterial.ivLength) { buffer, count in
             var written: Int32 = 0
-            var status: Int32 = 0
-            output.append(contentsOf: repeatElement(0, count: capacity))
-            output.withUnsafeMutableBufferPointer { out in
-                status = EVP_CipherUpdate(
-                    context, out.baseAddress! + start, &written,
-                    piece.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(piece.count))
-            }
-            guard status == 1 else { throw CryptoError.drainingQueue(function: "EVP_CipherUpdate") }
-            output.removeLast(capacity - Int(written))
-            remaining = UnsafeRawBufferPointer(rebasing: remaining.dropFirst(piece.count))
+            failed = EVP_CipherUpdate(
+                context, buffer.baseAddress!, &written, input.baseAddress!.assumingMemoryBound(to: UInt8.self),
+                Int32(input.count)) != 1
+            count = failed ? 0 : Int(written)
         }
+        guard !failed else { throw CryptoError.drainingQueue(function: "EVP_CipherUpdate") }
         return output
     }
 

@@ -1,4 +1,5 @@
 import BackupStream
+import Compression
 import Foundation
 import TestSupport
 import Testing
@@ -64,15 +65,35 @@ import Testing
         }
     }
 
-    /// Plain `gzip -d` reads the concatenated members and checks every CRC.
+    /// Plain `gzip -d` reads the concatenated members and checks every CRC, including the members of random
+    /// data that are written as stored blocks.
     @Test func plainGzipVerifiesEveryMember() async throws {
         try await withTemporaryDirectory { base in
             let source = try Fixtures.makeTree(at: base.appendingPathComponent("backup"), largeFileBytes: 1 << 20)
+            let random = Fixtures.pseudoRandom(count: 700_000, seed: 99)
+            try random.write(to: source.appendingPathComponent("random.bin"))
             let stream = base.appendingPathComponent("stream.gz")
-            try await StreamTesting.pack(source, to: stream, options: StreamTesting.packOptions(encrypt: false))
+            let summary = try await StreamTesting.pack(source, to: stream, options: StreamTesting.packOptions(encrypt: false))
+            #expect(summary.outputBytes < summary.archiveBytes)
             try Shell.run("gzip -t", input: stream)
             try Shell.run("pigz -t", input: stream)
+            let extracted = base.appendingPathComponent("extracted")
+            try FileManager.default.createDirectory(at: extracted, withIntermediateDirectories: true)
+            try Shell.run("gzip -d | tar -x -f - -C \(Shell.quote(extracted.path))", input: stream)
+            try expectSameTree(extracted.appendingPathComponent(source.path), as: source, nanoseconds: true)
         }
+    }
+
+    @Test func randomBlocksAreStoredAndTextIsCompressed() throws {
+        let random = [UInt8](Fixtures.pseudoRandom(count: 1 << 20, seed: 5))
+        let text = [UInt8](Fixtures.databaseLike(count: 1 << 20))
+        let compressor = try GzipBlockCompressor(level: 6)
+        let storedMember = random.withUnsafeBytes { compressor.compressMember($0) }
+        #expect(storedMember.count == 24 + 1_048_576 + 5 * 17 + 8, "stored blocks: 5 bytes per 64 KiB")
+        #expect(text.withUnsafeBytes { compressor.compressMember($0) }.count < text.count / 2)
+        let decompressor = try GzipBlockDecompressor()
+        let header = try #require(try storedMember.withUnsafeBytes { try GzipMemberHeader.parse($0) })
+        #expect(try storedMember.withUnsafeBytes { try decompressor.decompressMember($0, header: header) } == random)
     }
 
     @Test func objectNamesAreTroves() throws {

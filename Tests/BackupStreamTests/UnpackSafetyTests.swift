@@ -97,6 +97,41 @@ import Testing
         }
     }
 
+    /// Owners are restored by name when the name exists here (as tar does as root), else by number; without
+    /// the privilege to change owners, files belong to whoever restores.
+    @Test func ownersAreRestoredByNameWhenRunningAsRoot() async throws {
+        try await withTemporaryDirectory { base in
+            let target = base.appendingPathComponent("target")
+            var archive = TarMemberHeader(
+                name: Array("/r/".utf8), kind: .directory, mode: 0o750, uid: 0, gid: 0, size: 0, mtime: .init(seconds: 5)
+            ).encoded()
+            archive += TarMemberHeader(
+                name: Array("/r/by-name".utf8), kind: .regular, mode: 0o640, uid: 4321, gid: 4321, size: 0,
+                mtime: .init(seconds: 5), userName: Array("nobody".utf8), groupName: Array("nogroup".utf8)
+            ).encoded()
+            archive += TarMemberHeader(
+                name: Array("/r/by-number".utf8), kind: .regular, mode: 0o600, uid: 4321, gid: 4322, size: 0,
+                mtime: .init(seconds: 5), userName: Array("no-such-user-here".utf8)
+            ).encoded()
+            archive += [UInt8](repeating: 0, count: 1024)
+            let root = geteuid() == 0
+            try await BackupUnpacker(
+                options: BackupUnpackOptions(compressed: false, preserveOwnership: root), logger: StreamTesting.logger
+            ).unpack(from: ArraySource(archive), into: target)
+            var byName = stat()
+            var byNumber = stat()
+            #expect(lstat(target.appendingPathComponent("by-name").path, &byName) == 0)
+            #expect(lstat(target.appendingPathComponent("by-number").path, &byNumber) == 0)
+            #expect(byName.st_mode & 0o7777 == 0o640 && byNumber.st_mode & 0o7777 == 0o600)
+            if root {
+                #expect(byName.st_uid == getpwnam("nobody").pointee.pw_uid)
+                #expect(byNumber.st_uid == 4321 && byNumber.st_gid == 4322)
+            } else {
+                #expect(byName.st_uid == geteuid() && byNumber.st_uid == geteuid())
+            }
+        }
+    }
+
     /// Packing refuses what the backup format does not carry.
     @Test func packRefusesAFIFO() async throws {
         try await withTemporaryDirectory { base in
