@@ -28,15 +28,19 @@ def run(command):
     return float(seconds), int(rss_kib) * 1024
 
 
-def measure(label, command, runs, before=None):
-    times, rss = [], 0
+def measure_all(specs, runs):
+    """Runs each (label, command, before) once per round, the pipelines interleaved so that a change in the
+    machine's load hits them all alike; returns one row per spec with the median time and the largest RSS."""
+    times = [[] for _ in specs]
+    rss = [0 for _ in specs]
     for _ in range(runs):
-        if before:
-            before()
-        seconds, peak = run(command)
-        times.append(seconds)
-        rss = max(rss, peak)
-    return {"label": label, "seconds": statistics.median(times), "rss": rss}
+        for index, (label, command, before) in enumerate(specs):
+            if before:
+                before()
+            seconds, peak = run(command)
+            times[index].append(seconds)
+            rss[index] = max(rss[index], peak)
+    return [{"label": spec[0], "seconds": statistics.median(times[i]), "rss": rss[i]} for i, spec in enumerate(specs)]
 
 
 def generate(directory, database_mib, random_mib, seed):
@@ -87,33 +91,38 @@ def main():
                 os.makedirs(path)
         return action
 
-    print("input: %s (%.1f MB of tar); %d run(s) each, median" % (data, tar_bytes / 1e6, args.runs), flush=True)
+    load = os.getloadavg()[0]
+    print("input: %s (%.1f MB of tar); %d run(s) each, interleaved, median; load average %.1f on %d cores"
+          % (data, tar_bytes / 1e6, args.runs, load, os.cpu_count()), flush=True)
     files = {name: os.path.join(out, name) for name in ["ours.enc", "trove.enc", "pigz.enc"]}
-    pack = [
-        measure("ours: stream pack (level 6, sha256)",
-                "%s stream pack %s --key-file %s > %s" % (ours_bin, q(data), q(key_file), q(files["ours.enc"])), args.runs),
-        measure("Trove: tar | gzip -6 | openssl enc",
-                "tar cPf - %s | gzip -6 | openssl enc -aes-256-cbc -salt %s 2>/dev/null > %s"
-                % (q(data), key, q(files["trove.enc"])), args.runs),
-        measure("tar | pigz -p2 -6 | openssl enc",
-                "tar cPf - %s | pigz -p 2 -6 | openssl enc -aes-256-cbc -salt %s 2>/dev/null > %s"
-                % (q(data), key, q(files["pigz.enc"])), args.runs),
-    ]
+    pack = measure_all([
+        ("ours: stream pack (level 6, sha256)",
+         "%s stream pack %s --key-file %s > %s" % (ours_bin, q(data), q(key_file), q(files["ours.enc"])), None),
+        ("Trove: tar | gzip -6 | openssl enc",
+         "tar cPf - %s | gzip -6 | openssl enc -aes-256-cbc -salt %s 2>/dev/null > %s"
+         % (q(data), key, q(files["trove.enc"])), None),
+        ("tar | pigz -p2 -6 | openssl enc",
+         "tar cPf - %s | pigz -p 2 -6 | openssl enc -aes-256-cbc -salt %s 2>/dev/null > %s"
+         % (q(data), key, q(files["pigz.enc"])), None),
+    ], args.runs)
     for row, name in zip(pack, ["ours.enc", "trove.enc", "pigz.enc"]):
         row["output"] = os.path.getsize(files[name])
 
     restore_ours, restore_trove = os.path.join(out, "restore-ours"), os.path.join(out, "restore-trove")
-    unpack = [
-        measure("ours: stream unpack (our stream)",
-                "%s stream unpack --into %s --key-file %s < %s" % (ours_bin, q(restore_ours), q(key_file), q(files["ours.enc"])),
-                args.runs, clean(restore_ours)),
-        measure("ours: stream unpack (Trove's stream)",
-                "%s stream unpack --into %s --key-file %s < %s" % (ours_bin, q(restore_ours), q(key_file), q(files["trove.enc"])),
-                args.runs, clean(restore_ours)),
-        measure("Trove: openssl enc -d | gzip -d | tar x",
-                "openssl enc -d -aes-256-cbc %s < %s 2>/dev/null | gzip -d | tar xf - -C %s 2>/dev/null"
-                % (key, q(files["trove.enc"]), q(restore_trove)), args.runs, clean(restore_trove)),
-    ]
+    unpack = measure_all([
+        ("ours: stream unpack (our stream)",
+         "%s stream unpack --into %s --key-file %s < %s" % (ours_bin, q(restore_ours), q(key_file), q(files["ours.enc"])),
+         clean(restore_ours)),
+        ("ours: stream unpack (Trove's stream)",
+         "%s stream unpack --into %s --key-file %s < %s" % (ours_bin, q(restore_ours), q(key_file), q(files["trove.enc"])),
+         clean(restore_ours)),
+        ("Trove: openssl enc -d | gzip -d | tar x",
+         "openssl enc -d -aes-256-cbc %s < %s 2>/dev/null | gzip -d | tar xf - -C %s 2>/dev/null"
+         % (key, q(files["trove.enc"]), q(restore_trove)), clean(restore_trove)),
+    ], args.runs)
+    # The last round restored Trove's stream into restore_ours: check our own stream's restore.
+    clean(restore_ours)()
+    run("%s stream unpack --into %s --key-file %s < %s" % (ours_bin, q(restore_ours), q(key_file), q(files["ours.enc"])))
     check = subprocess.run(["diff", "-r", data, restore_ours], capture_output=True)
     shutil.rmtree(restore_ours, ignore_errors=True)
     shutil.rmtree(restore_trove, ignore_errors=True)

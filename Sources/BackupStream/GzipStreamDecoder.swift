@@ -35,7 +35,7 @@ final class GzipStreamDecoder {
         }
         while bufferStart < buffer.count {
             if inflater != nil {
-                try inflateStreaming()
+                guard try inflateStreaming() else { return }
             } else if try !startMember() {
                 return
             }
@@ -114,8 +114,9 @@ final class GzipStreamDecoder {
         return true
     }
 
-    private func inflateStreaming() throws {
-        guard let inflater else { return }
+    /// Inflates from the buffer; `false` when no progress can be made without more input.
+    private func inflateStreaming() throws -> Bool {
+        guard let inflater else { return false }
         let queue = self.queue
         let result: (consumed: Int, memberEnded: Bool)
         do {
@@ -134,6 +135,7 @@ final class GzipStreamDecoder {
             self.inflater = nil
             spareInflater = inflater
         }
+        return result.consumed > 0 || result.memberEnded
     }
 
     /// Kept to reuse its zlib state for the next streamed member.
