@@ -13,6 +13,7 @@ struct ArchivePathMapper {
     /// - Throws: ``BackupStreamError/unsafeMember(name:reason:)``.
     mutating func components(of name: [UInt8], isDirectory: Bool) throws(BackupStreamError) -> [[UInt8]] {
         let display = String(decoding: name, as: UTF8.self)
+        guard !name.contains(0) else { throw .unsafeMember(name: display, reason: "its name contains a NUL byte") }
         guard let root else {
             guard isDirectory else {
                 throw .unsafeMember(
@@ -28,6 +29,9 @@ struct ArchivePathMapper {
     /// The components of a name that must lie under the root (a hard link's target).
     func componentsOfExistingMember(_ name: [UInt8]) throws(BackupStreamError) -> [[UInt8]] {
         guard let root else { preconditionFailure("no root yet") }
+        guard !name.contains(0) else {
+            throw .unsafeMember(name: String(decoding: name, as: UTF8.self), reason: "link target contains a NUL byte")
+        }
         return try relativeComponents(of: name, root: root, display: String(decoding: name, as: UTF8.self))
     }
 
@@ -56,7 +60,9 @@ struct ArchivePathMapper {
     static func checkSymlinkTarget(_ target: [UInt8], linkComponents: [[UInt8]], name: String)
         throws(BackupStreamError)
     {
-        guard !target.isEmpty else { throw .unsafeMember(name: name, reason: "symbolic link with an empty target") }
+        guard !target.isEmpty, !target.contains(0) else {
+            throw .unsafeMember(name: name, reason: "symbolic link with an empty target or a NUL byte in it")
+        }
         guard target.first != 0x2f else {
             throw .unsafeMember(
                 name: name, reason: "symbolic link to the absolute path \"\(String(decoding: target, as: UTF8.self))\"")

@@ -35,6 +35,9 @@ public struct BackupPackOptions: Sendable {
         self.parallelism = parallelism
     }
 
+    /// Largest block size (the reader accepts blocks up to 64 MiB).
+    public static let maximumBlockSize = 16 << 20
+
     /// The suffix of the object name: `.gz`, `.enc`, `.gz.enc` or empty (see ``BackupObjectName``).
     public var objectNameSuffix: String {
         BackupObjectName.suffix(compressed: compress, encrypted: encryptionKey != nil)
@@ -44,17 +47,11 @@ public struct BackupPackOptions: Sendable {
         guard (0...12).contains(compressionLevel) else {
             throw .invalidOptions("compression level \(compressionLevel) is outside 0...12")
         }
-        guard (64 * 1024...GzipLimits.maximumBlockSize).contains(blockSize), blockSize % 512 == 0 else {
+        guard (64 * 1024...Self.maximumBlockSize).contains(blockSize), blockSize % 512 == 0 else {
             throw .invalidOptions("block size \(blockSize) must be a multiple of 512 between 64 KiB and 16 MiB")
         }
         guard parallelism >= 1 else { throw .invalidOptions("parallelism must be at least 1") }
         if let key = encryptionKey, key.revealed.isEmpty { throw .invalidOptions("the encryption key is empty") }
         return self
     }
-}
-
-/// Limits shared by pack and unpack.
-enum GzipLimits {
-    /// Largest block we write (the reader accepts up to ``Compression/GzipMemberHeader/maximumBlockLength``).
-    static let maximumBlockSize = 16 << 20
 }

@@ -66,9 +66,9 @@ final class DecryptionLayer {
         let bodyLength = ciphertextBytes - Int64(OpenSSLEncEncryptor.headerLength)
         switch state {
         case .header(let header):
-            if header.isEmpty || OpenSSLEncDecryptor.isSaltedHeader(header + [UInt8](repeating: 0, count: 16)) == false {
-                throw notEncrypted(header)
-            }
+            // `feed` checked that what arrived is a prefix of "Salted__": an empty stream is not encrypted, a
+            // shorter one is cut inside the header.
+            if header.count < OpenSSLEncEncryptor.magic.count { throw notEncrypted(header) }
             throw BackupStreamError.truncatedCiphertext(length: ciphertextBytes)
         case .probing(let salt, let buffered):
             guard bodyLength > 0, bodyLength % 16 == 0 else {

@@ -173,7 +173,6 @@ final class DirectoryExtractor: TarMemberConsumer {
             throw error
         }
         openFile = OpenFile(parent: parent, name: name, fd: fd, header: header, path: path)
-        if header.size == 0 { return }
     }
 
     private func makeDirectory(_ components: [[UInt8]], path: String) throws {
@@ -219,6 +218,9 @@ final class DirectoryExtractor: TarMemberConsumer {
             throw BackupStreamError.unsafeMember(name: header.displayName, reason: "a link cannot replace the root")
         }
         let targetComponents = try mapper.componentsOfExistingMember(header.linkName)
+        guard !targetComponents.isEmpty else {
+            throw BackupStreamError.unsafeMember(name: header.displayName, reason: "hard link to the root directory")
+        }
         let targetParent = try openDirectory(targetComponents.dropLast(), create: false)
         defer { close(targetParent) }
         let parent = try openDirectory(components.dropLast(), create: true)

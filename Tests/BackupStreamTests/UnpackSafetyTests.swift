@@ -30,6 +30,8 @@ import Testing
         Case(label: "character-device", expected: "character device"),
         Case(label: "fifo", expected: "FIFO"),
         Case(label: "first-member-not-directory", expected: "must start with its root directory"),
+        Case(label: "hardlink-to-root", expected: "hard link to the root"),
+        Case(label: "nul-in-name", expected: "NUL"),
     ]
 
     @Test(arguments: cases)
@@ -50,6 +52,8 @@ import Testing
                 case "hardlink-outside": [dir("/r/"), Member(name: "/r/h", kind: .hardlink, link: "/etc/passwd")]
                 case "character-device": [dir("/r/"), Member(name: "/r/tty", kind: .other(UInt8(ascii: "3")))]
                 case "fifo": [dir("/r/"), Member(name: "/r/pipe", kind: .other(UInt8(ascii: "6")))]
+                case "hardlink-to-root": [dir("/r/"), Member(name: "/r/h", kind: .hardlink, link: "/r/")]
+                case "nul-in-name": [dir("/r/"), file("/r/" + String(repeating: "a", count: 100) + "\u{0}/../../escaped")]
                 default: [file("/r/first"), dir("/r/")]
                 }
             let target = base.appendingPathComponent("target")
