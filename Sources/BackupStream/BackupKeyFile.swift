@@ -3,6 +3,13 @@ import Foundation
 
 /// Reads the backup key (Trove's `backup_aes_cbc_key`) from a file: the first line, without its line ending.
 public enum BackupKeyFile {
+    /// Reads the key on the blocking thread pool (for async callers).
+    ///
+    /// - Throws: what ``read(from:)`` throws.
+    public static func load(from url: URL) async throws -> Secret<String> {
+        try await BlockingThreadPool.shared.run { try read(from: url) }
+    }
+
     /// - Throws: ``BackupStreamError`` when the file cannot be read or its first line is empty. The key itself
     ///   never appears in an error.
     public static func read(from url: URL) throws -> Secret<String> {

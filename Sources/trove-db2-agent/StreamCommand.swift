@@ -28,10 +28,10 @@ struct StreamCommand: AsyncParsableCommand {
         @Flag(help: "Log what happens on standard error.")
         var verbose = false
 
-        func key() throws -> Secret<String>? {
+        func key() async throws -> Secret<String>? {
             if noEncrypt { return nil }
             guard let keyFile else { throw ValidationError("give --key-file, or --no-encrypt for a plain stream") }
-            return try BackupKeyFile.read(from: URL(fileURLWithPath: keyFile))
+            return try await BackupKeyFile.load(from: URL(fileURLWithPath: keyFile))
         }
 
         var logger: Logger {
@@ -58,7 +58,7 @@ struct StreamCommand: AsyncParsableCommand {
         func run() async throws {
             signal(SIGPIPE, SIG_IGN)
             let options = BackupPackOptions(
-                compress: !common.noCompress, compressionLevel: level, encryptionKey: try common.key(),
+                compress: !common.noCompress, compressionLevel: level, encryptionKey: try await common.key(),
                 digest: try StandardStreams.digest(named: digest), parallelism: common.threads)
             _ = try await StandardStreams.pack(
                 directory: URL(fileURLWithPath: directory), options: options, logger: common.logger)
@@ -78,7 +78,7 @@ struct StreamCommand: AsyncParsableCommand {
 
         func run() async throws {
             let options = BackupUnpackOptions(
-                compressed: !common.noCompress, decryptionKey: try common.key(),
+                compressed: !common.noCompress, decryptionKey: try await common.key(),
                 digest: try StandardStreams.digestSelection(named: digest), parallelism: common.threads)
             _ = try await StandardStreams.unpack(
                 into: URL(fileURLWithPath: into), options: options, logger: common.logger)

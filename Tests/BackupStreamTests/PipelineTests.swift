@@ -51,6 +51,40 @@ import Testing
         }
     }
 
+    @Test func cancellationStopsTheUnpack() async throws {
+        try await withTemporaryDirectory { base in
+            let source = try Fixtures.makeTree(at: base.appendingPathComponent("source"), largeFileBytes: 4 << 20)
+            let stream = base.appendingPathComponent("stream")
+            try await StreamTesting.pack(source, to: stream, options: StreamTesting.packOptions())
+            let pipe = BoundedChunkPipe(capacity: 2)
+            let bytes = [UInt8](try Data(contentsOf: stream))
+            try pipe.write(Array(bytes.prefix(bytes.count / 2)))  // half the stream, then nothing more for now
+            let target = base.appendingPathComponent("target")
+            let task = Task {
+                try await BackupUnpacker(options: StreamTesting.unpackOptions(), logger: StreamTesting.logger)
+                    .unpack(from: pipe, into: target)
+            }
+            task.cancel()
+            // The reader may be waiting on the source: the owner of the source fails it too, as the agent will.
+            pipe.fail(CancellationError())
+            await #expect(throws: CancellationError.self) { try await task.value }
+        }
+    }
+
+    @Test func progressIsReportedUpToTheSummary() async throws {
+        try await withTemporaryDirectory { base in
+            let source = try Fixtures.makeTree(at: base.appendingPathComponent("source"))
+            let reports = Mutex<[PackProgress]>([])
+            let summary = try await BackupPacker(options: StreamTesting.packOptions(), logger: StreamTesting.logger)
+                .pack(directory: source, into: CollectingSink()) { progress in reports.withLock { $0.append(progress) } }
+            let seen = reports.withLock { $0 }
+            #expect(seen.count > 3)
+            #expect(zip(seen, seen.dropFirst()).allSatisfy { $0.archiveBytes <= $1.archiveBytes })
+            #expect(seen.last?.archiveBytes == summary.archiveBytes)
+            #expect(summary.outputBytes - (seen.last?.outputBytes ?? 0) <= 16, "only the final padded block follows")
+        }
+    }
+
     /// What the agent does: pack into a bounded pipe that an upload (here: our unpacker) drains.
     @Test func packStreamsIntoUnpackThroughABoundedPipe() async throws {
         try await withTemporaryDirectory { base in
