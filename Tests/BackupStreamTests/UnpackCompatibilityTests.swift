@@ -50,6 +50,21 @@ import Testing
         }
     }
 
+    /// GNU tar's POSIX format (pax headers with sub-second times, atime/ctime records) restores to the
+    /// nanosecond.
+    @Test func gnuPaxFormatRestoresWithNanoseconds() async throws {
+        try await withTemporaryDirectory { base in
+            let source = try Fixtures.makeTree(at: base.appendingPathComponent("backup"), largeFileBytes: 100_000)
+            let stream = base.appendingPathComponent("stream")
+            try Shell.run(
+                "tar --format=posix -cPf - \(Shell.quote(source.path)) | gzip | openssl enc -aes-256-cbc -salt -md md5 \(StreamTesting.opensslPass()) 2>/dev/null",
+                output: stream)
+            let target = base.appendingPathComponent("target")
+            try await StreamTesting.unpack(stream, into: target, options: StreamTesting.unpackOptions(digest: "md5"))
+            try expectSameTree(target, as: source, nanoseconds: true)
+        }
+    }
+
     /// Our own stream restores with nanosecond mtimes (pax), in parallel, through any chunking.
     @Test(arguments: [1_000, 65_536, 1 << 20])
     func ourStreamRestoresIdentically(chunkSize: Int) async throws {
