@@ -10,48 +10,43 @@ final class SystemAccounts {
 
     /// The name of user `uid`, or empty when it has none.
     func userName(_ uid: uid_t) -> [UInt8] {
-        if let cached = userNames[uid] { return cached }
-        let name =
-            Self.lookUp({ entry, buffer, size, result in getpwuid_r(uid, entry, buffer, size, result) }) {
-                (entry: passwd) in Self.bytes(entry.pw_name)
-            } ?? []
-        userNames[uid] = name
-        return name
+        Self.cached(&userNames, uid) {
+            Self.lookUp({ getpwuid_r(uid, $0, $1, $2, $3) }) { (entry: passwd) in Self.bytes(entry.pw_name) } ?? []
+        }
     }
 
     /// The name of group `gid`, or empty when it has none.
     func groupName(_ gid: gid_t) -> [UInt8] {
-        if let cached = groupNames[gid] { return cached }
-        let name =
-            Self.lookUp({ entry, buffer, size, result in getgrgid_r(gid, entry, buffer, size, result) }) {
-                (entry: group) in Self.bytes(entry.gr_name)
-            } ?? []
-        groupNames[gid] = name
-        return name
+        Self.cached(&groupNames, gid) {
+            Self.lookUp({ getgrgid_r(gid, $0, $1, $2, $3) }) { (entry: group) in Self.bytes(entry.gr_name) } ?? []
+        }
     }
 
     /// The id of the user named `name`, when it exists here.
     func userID(_ name: [UInt8]) -> uid_t? {
-        if let cached = userIDs[name] { return cached }
-        let id = FileNameBytes.withCString(name) { cName in
-            Self.lookUp({ entry, buffer, size, result in getpwnam_r(cName, entry, buffer, size, result) }) {
-                (entry: passwd) in entry.pw_uid
+        Self.cached(&userIDs, name) {
+            FileNameBytes.withCString(name) { cName in
+                Self.lookUp({ getpwnam_r(cName, $0, $1, $2, $3) }) { (entry: passwd) in entry.pw_uid }
             }
         }
-        userIDs[name] = id
-        return id
     }
 
     /// The id of the group named `name`, when it exists here.
     func groupID(_ name: [UInt8]) -> gid_t? {
-        if let cached = groupIDs[name] { return cached }
-        let id = FileNameBytes.withCString(name) { cName in
-            Self.lookUp({ entry, buffer, size, result in getgrnam_r(cName, entry, buffer, size, result) }) {
-                (entry: group) in entry.gr_gid
+        Self.cached(&groupIDs, name) {
+            FileNameBytes.withCString(name) { cName in
+                Self.lookUp({ getgrnam_r(cName, $0, $1, $2, $3) }) { (entry: group) in entry.gr_gid }
             }
         }
-        groupIDs[name] = id
-        return id
+    }
+
+    private static func cached<Key: Hashable, Value>(_ cache: inout [Key: Value], _ key: Key, _ compute: () -> Value)
+        -> Value
+    {
+        if let known = cache[key] { return known }
+        let value = compute()
+        cache[key] = value
+        return value
     }
 
     /// Runs a `get*_r` call with a buffer that grows while the call reports `ERANGE`, and reads the entry with
