@@ -16,31 +16,36 @@ KEY = "benchmark-key-not-secret"
 
 
 def run(command):
-    """Runs `command` in a fresh bash (so RUSAGE_CHILDREN covers only it); returns (seconds, peak RSS bytes)."""
+    """Runs `command` in a fresh bash (so RUSAGE_CHILDREN covers only it); returns (wall seconds, peak RSS bytes,
+    CPU seconds of all its processes)."""
     script = (
         "import resource, subprocess, sys, time\n"
         "t = time.monotonic()\n"
         "subprocess.run(['bash', '-o', 'pipefail', '-c', sys.argv[1]], check=True)\n"
-        "print(time.monotonic() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(time.monotonic() - t, u.ru_maxrss, u.ru_utime + u.ru_stime)\n"
     )
     output = subprocess.run([sys.executable, "-c", script, command], check=True, capture_output=True, text=True)
-    seconds, rss_kib = output.stdout.split()
-    return float(seconds), int(rss_kib) * 1024
+    seconds, rss_kib, cpu = output.stdout.split()
+    return float(seconds), int(rss_kib) * 1024, float(cpu)
 
 
 def measure_all(specs, runs):
     """Runs each (label, command, before) once per round, the pipelines interleaved so that a change in the
     machine's load hits them all alike; returns one row per spec with the median time and the largest RSS."""
     times = [[] for _ in specs]
+    cpus = [[] for _ in specs]
     rss = [0 for _ in specs]
     for _ in range(runs):
         for index, (label, command, before) in enumerate(specs):
             if before:
                 before()
-            seconds, peak = run(command)
+            seconds, peak, cpu = run(command)
             times[index].append(seconds)
+            cpus[index].append(cpu)
             rss[index] = max(rss[index], peak)
-    return [{"label": spec[0], "seconds": statistics.median(times[i]), "rss": rss[i]} for i, spec in enumerate(specs)]
+    return [{"label": spec[0], "seconds": statistics.median(times[i]), "cpu": statistics.median(cpus[i]), "rss": rss[i]}
+            for i, spec in enumerate(specs)]
 
 
 def generate(directory, database_mib, random_mib, seed):
@@ -123,6 +128,7 @@ def main():
     # The last round restored Trove's stream into restore_ours: check our own stream's restore.
     clean(restore_ours)()
     run("%s stream unpack --into %s --key-file %s < %s" % (ours_bin, q(restore_ours), q(key_file), q(files["ours.enc"])))
+    print("load average after the runs: %.1f" % os.getloadavg()[0])
     check = subprocess.run(["diff", "-r", data, restore_ours], capture_output=True)
     shutil.rmtree(restore_ours, ignore_errors=True)
     shutil.rmtree(restore_trove, ignore_errors=True)
@@ -130,12 +136,14 @@ def main():
     def rate(row):
         return tar_bytes / row["seconds"] / 1e6
 
-    print("\n%-42s %8s %9s %14s %9s" % ("pack", "seconds", "MB/s", "output bytes", "peak RSS"))
+    print("\n%-42s %8s %9s %8s %14s %9s" % ("pack", "seconds", "MB/s", "CPU s", "output bytes", "peak RSS"))
     for row in pack:
-        print("%-42s %8.2f %9.1f %14d %7.1f MiB" % (row["label"], row["seconds"], rate(row), row["output"], row["rss"] / 2**20))
-    print("\n%-42s %8s %9s %14s %9s" % ("unpack", "seconds", "MB/s", "", "peak RSS"))
+        print("%-42s %8.2f %9.1f %8.2f %14d %7.1f MiB"
+              % (row["label"], row["seconds"], rate(row), row["cpu"], row["output"], row["rss"] / 2**20))
+    print("\n%-42s %8s %9s %8s %14s %9s" % ("unpack", "seconds", "MB/s", "CPU s", "", "peak RSS"))
     for row in unpack:
-        print("%-42s %8.2f %9.1f %14s %7.1f MiB" % (row["label"], row["seconds"], rate(row), "", row["rss"] / 2**20))
+        print("%-42s %8.2f %9.1f %8.2f %14s %7.1f MiB"
+              % (row["label"], row["seconds"], rate(row), row["cpu"], "", row["rss"] / 2**20))
     print("restored tree identical to the source: %s" % ("yes" if check.returncode == 0 else "NO\n" + check.stdout.decode()))
 
     results = []
@@ -143,7 +151,7 @@ def main():
         results.append(ok)
         print("  %-50s %8s  (target %s)  %s" % (name, value, goal, "ok" if ok else "MISSED"))
 
-    print("\nratios")
+    print("\nratios (wall clock; CPU seconds above do not depend on what else the machine runs)")
     ours, trove, pigz = pack
     target("pack speed vs Trove's pipeline", "%.2fx" % (rate(ours) / rate(trove)), ">= 5x", rate(ours) >= 5 * rate(trove))
     target("pack speed vs the pigz -p2 pipeline", "%.2fx" % (rate(ours) / rate(pigz)), ">= 2x", rate(ours) >= 2 * rate(pigz))
@@ -161,7 +169,7 @@ def main():
         restore4 = os.path.join(out, "restore-4g")
         clean(restore4)()
         rss_pack, rss_unpack = os.path.join(out, "rss-pack"), os.path.join(out, "rss-unpack")
-        seconds, _ = run("/usr/bin/time -f %%M -o %s %s stream pack %s --key-file %s | /usr/bin/time -f %%M -o %s %s stream unpack --into %s --key-file %s"
+        seconds, _, _ = run("/usr/bin/time -f %%M -o %s %s stream pack %s --key-file %s | /usr/bin/time -f %%M -o %s %s stream unpack --into %s --key-file %s"
                          % (q(rss_pack), ours_bin, q(data4), q(key_file), q(rss_unpack), ours_bin, q(restore4), q(key_file)))
         pack4 = int(open(rss_pack).read().split()[-1]) * 1024
         unpack4 = int(open(rss_unpack).read().split()[-1]) * 1024
