@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "AMQPTests", dependencies: ["AMQP", "AgentSupport", "TestSupport", log], swiftSettings: strictSettings),
         .testTarget(
             name: "BackupStreamTests",
-            dependencies: ["BackupStream", "Compression", "CryptoPrimitives", "TestSupport"],
+            dependencies: ["BackupStream", "Compression", "CryptoPrimitives", "AgentSupport", "TestSupport", log],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,0 +1,119 @@
+import AgentSupport
+import Compression
+import CryptoPrimitives
+import Foundation
+import Logging
+import Synchronization
+
+/// Packs a directory into a backup stream in Trove's format: tar (as `tar cPf - DIR` names members) → gzip →
+/// AES-256-CBC in `openssl enc` format, compression and encryption each optional.
+///
+/// ```swift
+/// let packer = BackupPacker(options: .init(encryptionKey: Secret(key)), logger: logger)
+/// let summary = try await packer.pack(directory: backupDir, into: pipe) { progress in ... }
+/// ```
+///
+/// The tar stream is cut into blocks (1 MiB) that are compressed in parallel on every core, each as its own
+/// gzip member (libdeflate), so plain `gzip -d` reads the result and our unpacker inflates it in parallel again.
+/// Stages run on their own threads, never on Swift's cooperative pool, with bounded queues between them: memory
+/// stays flat whatever the size of the directory. The output is decryptable with
+/// `openssl enc -d -aes-256-cbc -md <digest> -pass pass:<key>`.
+public struct BackupPacker: Sendable {
+    public let options: BackupPackOptions
+    private let logger: Logger
+
+    public init(options: BackupPackOptions, logger: Logger) {
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Streams `directory` into `sink`, then calls `sink.finish()`.
+    ///
+    /// - Parameters:
+    ///   - directory: the directory to pack; its absolute path names the archive's members.
+    ///   - sink: receives the stream in chunks (its `write` may block: that is the back-pressure).
+    ///   - progress: called on a pipeline thread after each chunk reaches the sink; keep it short.
+    /// - Returns: sizes, counts and elapsed time.
+    /// - Throws: ``BackupStreamError`` (a file that cannot be read or archived, bad options), the sink's error,
+    ///   or `CancellationError`. On failure `sink.finish()` is not called: the caller tells the consumer (for
+    ///   example `BoundedChunkPipe.fail(_:)`), since a half-written stream must never pass for a whole one.
+    @discardableResult
+    public func pack(
+        directory: URL, into sink: any ByteSink, progress: (@Sendable (PackProgress) -> Void)? = nil
+    ) async throws -> PackSummary {
+        let options = try options.validated()
+        let started = ContinuousClock.now
+        let queue = OrderedParallelQueue<PackedBlock>(window: 2 * options.parallelism + 2)
+        let pipeline = PipelineThreads { queue.fail($0) }
+        let tally = Mutex(PackSummary(archiveBytes: 0, outputBytes: 0, files: 0, directories: 0, elapsed: .zero))
+        let logger = self.logger
+        let compressors = ReusablePool<GzipBlockCompressor> { try GzipBlockCompressor(level: options.compressionLevel) }
+
+        pipeline.addStage("pack-tar") {
+            let assembler = TarBlockAssembler(blockSize: options.blockSize) { block in
+                if options.compress {
+                    try queue.submit {
+                        let member = try compressors.withObject { compressor in
+                            block.withUnsafeBytes { compressor.compressMember($0) }
+                        }
+                        return PackedBlock(bytes: member, archiveBytes: block.count)
+                    }
+                } else {
+                    try queue.submitResult(PackedBlock(bytes: block, archiveBytes: block.count))
+                }
+            }
+            let archiver = DirectoryArchiver(directory: directory, output: assembler, logger: logger)
+            try archiver.archive()
+            try assembler.flush()
+            queue.finishSubmitting()
+            tally.withLock {
+                $0.files = archiver.counts.files
+                $0.directories = archiver.counts.directories
+            }
+        }
+        for index in 0..<(options.compress ? options.parallelism : 0) {
+            pipeline.addStage("pack-deflate-\(index)") { queue.runWorker() }
+        }
+        pipeline.addStage("pack-out") {
+            let encryptor = try options.encryptionKey.map {
+                try OpenSSLEncEncryptor(password: Array($0.revealed.utf8), digest: options.digest)
+            }
+            var archiveBytes: Int64 = 0
+            var outputBytes: Int64 = 0
+            func emit(_ bytes: [UInt8]) throws {
+                guard !bytes.isEmpty else { return }
+                try sink.write(bytes)
+                outputBytes += Int64(bytes.count)
+            }
+            while let block = try queue.next() {
+                try emit(try encryptor.map { encryptor in try block.bytes.withUnsafeBytes { try encryptor.update($0) } } ?? block.bytes)
+                archiveBytes += Int64(block.archiveBytes)
+                progress?(PackProgress(archiveBytes: archiveBytes, outputBytes: outputBytes))
+            }
+            if let encryptor { try emit(encryptor.finish()) }
+            try sink.finish()
+            tally.withLock {
+                $0.archiveBytes = archiveBytes
+                $0.outputBytes = outputBytes
+            }
+        }
+
+        logger.debug(
+            "packing",
+            metadata: [
+                "backup.directory": "\(directory.path)", "backup.compress": "\(options.compress)",
+                "backup.level": "\(options.compressionLevel)", "backup.encrypt": "\(options.encryptionKey != nil)",
+                "backup.digest": "\(options.digest)", "backup.threads": "\(options.parallelism)",
+            ])
+        try await pipeline.run()
+        var summary = tally.withLock { $0 }
+        summary.elapsed = ContinuousClock.now - started
+        return summary
+    }
+}
+
+/// A block of output and the number of tar bytes it stands for.
+struct PackedBlock: Sendable {
+    var bytes: [UInt8]
+    var archiveBytes: Int
+}

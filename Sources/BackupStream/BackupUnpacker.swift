@@ -1,0 +1,115 @@
+import AgentSupport
+import Compression
+import CryptoPrimitives
+import Foundation
+import Logging
+import Synchronization
+
+/// Unpacks a backup stream into a directory: decrypts (`openssl enc` format, digest given or detected),
+/// decompresses (in parallel for our packer's independent members, streaming for plain `gzip` output) and
+/// restores the tar members under the target directory, mapped relative to the archive's root directory.
+///
+/// ```swift
+/// let unpacker = BackupUnpacker(options: .init(decryptionKey: Secret(key)), logger: logger)
+/// let summary = try await unpacker.unpack(from: download, into: URL(fileURLWithPath: "/restore/here"))
+/// ```
+///
+/// Nothing is ever written outside the target: members outside the root, `..` components, links leading out,
+/// devices and FIFOs are refused. Every layer is checked to its end (padding, CRC-32 and length of every gzip
+/// member, the tar end-of-archive marker): a truncated or corrupted stream is an error naming the byte offset,
+/// never a silently short restore. Stages run on their own threads, never on Swift's cooperative pool.
+public struct BackupUnpacker: Sendable {
+    public let options: BackupUnpackOptions
+    private let logger: Logger
+
+    public init(options: BackupUnpackOptions, logger: Logger) {
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Reads the stream from `source` to its end and restores it into `target` (created if missing).
+    ///
+    /// - Parameters:
+    ///   - source: the stored stream, in chunks (its `nextChunk` may block).
+    ///   - target: the directory that takes the archive root's place.
+    ///   - progress: called on a pipeline thread as chunks arrive; keep it short.
+    /// - Returns: sizes, counts, the digest used and elapsed time.
+    /// - Throws: ``BackupStreamError`` (wrong key, corrupt or truncated stream, unsafe member, file-system
+    ///   failure), the source's error, or `CancellationError`. What was restored before the error stays in the
+    ///   target, except a partly written file, which is removed.
+    @discardableResult
+    public func unpack(
+        from source: any ByteSource, into target: URL, progress: (@Sendable (UnpackProgress) -> Void)? = nil
+    ) async throws -> UnpackSummary {
+        let options = try options.validated()
+        let started = ContinuousClock.now
+        let queue = OrderedParallelQueue<[UInt8]>(window: 2 * options.parallelism + 2)
+        let pipeline = PipelineThreads { queue.fail($0) }
+        let tally = Mutex(
+            UnpackSummary(
+                inputBytes: 0, archiveBytes: 0, files: 0, directories: 0, links: 0, digest: nil, elapsed: .zero))
+        let logger = self.logger
+
+        pipeline.addStage("unpack-in") {
+            let decryption = options.decryptionKey.map {
+                DecryptionLayer(password: $0, selection: options.digest, compressed: options.compressed)
+            }
+            let decoder = options.compressed ? GzipStreamDecoder(queue: queue) : nil
+            func forward(_ plaintext: [UInt8]) throws {
+                guard !plaintext.isEmpty else { return }
+                if let decoder { try decoder.feed(plaintext) } else { try queue.submitResult(plaintext) }
+            }
+            var inputBytes: Int64 = 0
+            while let chunk = try source.nextChunk() {
+                inputBytes += Int64(chunk.count)
+                try forward(try decryption.map { try $0.feed(chunk) } ?? chunk)
+                progress?(UnpackProgress(inputBytes: inputBytes))
+            }
+            if let decryption { try forward(try decryption.finish()) }
+            try decoder?.finish()
+            queue.finishSubmitting()
+            tally.withLock {
+                $0.inputBytes = inputBytes
+                $0.digest = decryption?.digest
+            }
+        }
+        for index in 0..<(options.compressed ? options.parallelism : 0) {
+            pipeline.addStage("unpack-infl-\(index)") { queue.runWorker() }
+        }
+        pipeline.addStage("unpack-tar") {
+            let extractor = try DirectoryExtractor(
+                target: target, preserveOwnership: options.preserveOwnership, logger: logger)
+            let reader = TarStreamReader(consumer: extractor)
+            do {
+                while let chunk = try queue.next() {
+                    try chunk.withUnsafeBytes { try reader.consume($0) }
+                }
+                try reader.finish()
+                try extractor.finish()
+            } catch {
+                extractor.abort()
+                throw error
+            }
+            tally.withLock {
+                $0.archiveBytes = reader.offset
+                $0.files = extractor.counts.files
+                $0.directories = extractor.counts.directories
+                $0.links = extractor.counts.symlinks + extractor.counts.hardlinks
+            }
+        }
+
+        logger.debug(
+            "unpacking",
+            metadata: [
+                "backup.target": "\(target.path)", "backup.compressed": "\(options.compressed)",
+                "backup.encrypted": "\(options.decryptionKey != nil)", "backup.threads": "\(options.parallelism)",
+            ])
+        try await pipeline.run()
+        var summary = tally.withLock { $0 }
+        summary.elapsed = ContinuousClock.now - started
+        if let digest = summary.digest {
+            logger.debug("backup stream decrypted", metadata: ["backup.digest": "\(digest)"])
+        }
+        return summary
+    }
+}

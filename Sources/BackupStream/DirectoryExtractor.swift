@@ -1,0 +1,324 @@
+import Foundation
+import Logging
+
+/// Writes tar members into a target directory, safely: every path is opened component by component with
+/// `O_NOFOLLOW` from the target's descriptor, so nothing is ever written through a symbolic link or outside the
+/// target, whatever the archive holds.
+///
+/// Refuses members outside the archive root, `..` components, links that lead outside, devices and FIFOs.
+/// Restores contents, modes, mtimes (to the nanosecond when the archive has them) and, when asked, owners
+/// (by name when the name exists here, else by number). Directory metadata is applied at the end, deepest
+/// first, so read-only directories can still be filled. Used by one thread.
+final class DirectoryExtractor: TarMemberConsumer {
+    /// Counts of what was restored.
+    struct Counts {
+        var files = 0
+        var directories = 0
+        var symlinks = 0
+        var hardlinks = 0
+        var fileBytes: Int64 = 0
+    }
+
+    private struct PendingDirectory {
+        var components: [[UInt8]]
+        var header: TarMemberHeader
+    }
+
+    private struct OpenFile {
+        var parent: Int32
+        var name: [UInt8]
+        var fd: Int32
+        var header: TarMemberHeader
+        var path: String
+        var written: Int64 = 0
+    }
+
+    let target: URL
+    private let targetFD: Int32
+    private let preserveOwnership: Bool
+    private let logger: Logger
+    private var mapper = ArchivePathMapper()
+    private var pendingDirectories: [PendingDirectory] = []
+    private var openFile: OpenFile?
+    private let accounts = SystemAccounts()
+    private(set) var counts = Counts()
+
+    /// Opens (creating it and its parents if needed) the target directory.
+    ///
+    /// - Throws: ``BackupStreamError/fileSystem(path:operation:errno:)``.
+    init(target: URL, preserveOwnership: Bool, logger: Logger) throws(BackupStreamError) {
+        self.target = target
+        self.preserveOwnership = preserveOwnership
+        self.logger = logger
+        do {
+            try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+        } catch {
+            throw .fileSystem(path: target.path, operation: "mkdir", errno: Self.errnoOf(error))
+        }
+        let fd = open(target.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw BackupStreamError.errno(target.path, "open") }
+        targetFD = fd
+    }
+
+    deinit {
+        abort()
+        close(targetFD)
+    }
+
+    func beginMember(_ header: TarMemberHeader, offset: Int64) throws {
+        let isDirectory = header.kind == .directory
+        let components = try mapper.components(of: header.name, isDirectory: isDirectory)
+        let path = displayPath(components)
+        switch header.kind {
+        case .directory:
+            if !components.isEmpty { try makeDirectory(components, path: path) }
+            pendingDirectories.append(PendingDirectory(components: components, header: header))
+            counts.directories += 1
+        case .regular:
+            try startFile(components, header: header, path: path)
+        case .symlink:
+            try ArchivePathMapper.checkSymlinkTarget(header.linkName, linkComponents: components, name: header.displayName)
+            try makeSymlink(components, header: header, path: path)
+            counts.symlinks += 1
+        case .hardlink:
+            try makeHardlink(components, header: header, path: path)
+            counts.hardlinks += 1
+        case .other(let flag):
+            throw BackupStreamError.unsupportedMember(name: header.displayName, type: TarMemberHeader.describe(typeFlag: flag))
+        }
+    }
+
+    func memberData(_ bytes: UnsafeRawBufferPointer) throws {
+        guard var file = openFile else { return }
+        var position = 0
+        while position < bytes.count {
+            let written = write(file.fd, bytes.baseAddress! + position, bytes.count - position)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw BackupStreamError.errno(file.path, "write")
+            }
+            position += written
+        }
+        file.written += Int64(bytes.count)
+        counts.fileBytes += Int64(bytes.count)
+        openFile = file
+    }
+
+    func endMember() throws {
+        guard let file = openFile else { return }
+        openFile = nil
+        defer {
+            close(file.parent)
+        }
+        var failure: BackupStreamError?
+        if preserveOwnership, fchown(file.fd, ownerID(file.header), groupID(file.header)) != 0 {
+            failure = .errno(file.path, "chown")
+        }
+        if failure == nil, fchmod(file.fd, mode_t(file.header.mode)) != 0 { failure = .errno(file.path, "chmod") }
+        var times = Self.times(file.header.mtime)
+        if failure == nil, futimens(file.fd, &times) != 0 { failure = .errno(file.path, "set mtime of") }
+        if close(file.fd) != 0, failure == nil { failure = .errno(file.path, "close") }
+        if let failure {
+            _ = FileNameBytes.withCString(file.name) { unlinkat(file.parent, $0, 0) }
+            throw failure
+        }
+        counts.files += 1
+    }
+
+    /// Applies the directories' modes, owners and mtimes, deepest first (after their contents are written).
+    ///
+    /// - Throws: ``BackupStreamError/fileSystem(path:operation:errno:)``.
+    func finish() throws {
+        precondition(openFile == nil, "finish while a file is open")
+        for directory in pendingDirectories.reversed() {
+            let path = displayPath(directory.components)
+            let fd = directory.components.isEmpty ? dup(targetFD) : try openDirectory(directory.components[...], create: false)
+            guard fd >= 0 else { throw BackupStreamError.errno(path, "open") }
+            defer { close(fd) }
+            if preserveOwnership, fchown(fd, ownerID(directory.header), groupID(directory.header)) != 0 {
+                throw BackupStreamError.errno(path, "chown")
+            }
+            guard fchmod(fd, mode_t(directory.header.mode)) == 0 else { throw BackupStreamError.errno(path, "chmod") }
+            var times = Self.times(directory.header.mtime)
+            guard futimens(fd, &times) == 0 else { throw BackupStreamError.errno(path, "set mtime of") }
+        }
+        pendingDirectories = []
+    }
+
+    /// Removes the file being written, if any (the stream failed in its middle): no truncated file is left
+    /// looking complete.
+    func abort() {
+        guard let file = openFile else { return }
+        openFile = nil
+        close(file.fd)
+        _ = FileNameBytes.withCString(file.name) { unlinkat(file.parent, $0, 0) }
+        close(file.parent)
+        logger.debug("removed partly restored file", metadata: ["backup.path": "\(file.path)"])
+    }
+
+    // MARK: - Members
+
+    private func startFile(_ components: [[UInt8]], header: TarMemberHeader, path: String) throws {
+        guard let name = components.last else {
+            throw BackupStreamError.unsafeMember(name: header.displayName, reason: "a file cannot replace the root")
+        }
+        let parent = try openDirectory(components.dropLast(), create: true)
+        var fd: Int32 = -1
+        do {
+            fd = try withReplacement(parent: parent, name: name, path: path, operation: "create") {
+                openat(parent, $0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            }
+        } catch {
+            close(parent)
+            throw error
+        }
+        openFile = OpenFile(parent: parent, name: name, fd: fd, header: header, path: path)
+    }
+
+    private func makeDirectory(_ components: [[UInt8]], path: String) throws {
+        let parent = try openDirectory(components.dropLast(), create: true)
+        defer { close(parent) }
+        let name = components[components.count - 1]
+        if FileNameBytes.withCString(name, { mkdirat(parent, $0, 0o700) }) == 0 { return }
+        guard errno == EEXIST else { throw BackupStreamError.errno(path, "mkdir") }
+        switch Self.fileType(parent, name) {
+        case S_IFDIR: return
+        case S_IFLNK:
+            throw BackupStreamError.unsafeMember(name: path, reason: "a symbolic link is in the way of this directory")
+        default:
+            guard FileNameBytes.withCString(name, { unlinkat(parent, $0, 0) }) == 0,
+                FileNameBytes.withCString(name, { mkdirat(parent, $0, 0o700) }) == 0
+            else { throw BackupStreamError.errno(path, "replace with a directory") }
+        }
+    }
+
+    private func makeSymlink(_ components: [[UInt8]], header: TarMemberHeader, path: String) throws {
+        guard let name = components.last else {
+            throw BackupStreamError.unsafeMember(name: header.displayName, reason: "a link cannot replace the root")
+        }
+        let parent = try openDirectory(components.dropLast(), create: true)
+        defer { close(parent) }
+        let linkTarget = header.linkName + [0]
+        _ = try withReplacement(parent: parent, name: name, path: path, operation: "symlink") { namePointer in
+            linkTarget.withUnsafeBufferPointer { symlinkat(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), parent, namePointer) }
+        }
+        if preserveOwnership,
+            FileNameBytes.withCString(name, { fchownat(parent, $0, ownerID(header), groupID(header), AT_SYMLINK_NOFOLLOW) }) != 0
+        {
+            throw BackupStreamError.errno(path, "chown")
+        }
+        var times = Self.times(header.mtime)
+        guard FileNameBytes.withCString(name, { utimensat(parent, $0, &times, AT_SYMLINK_NOFOLLOW) }) == 0 else {
+            throw BackupStreamError.errno(path, "set mtime of")
+        }
+    }
+
+    private func makeHardlink(_ components: [[UInt8]], header: TarMemberHeader, path: String) throws {
+        guard let name = components.last else {
+            throw BackupStreamError.unsafeMember(name: header.displayName, reason: "a link cannot replace the root")
+        }
+        let targetComponents = try mapper.componentsOfExistingMember(header.linkName)
+        guard !targetComponents.isEmpty else {
+            throw BackupStreamError.unsafeMember(name: header.displayName, reason: "hard link to the root directory")
+        }
+        let targetParent = try openDirectory(targetComponents.dropLast(), create: false)
+        defer { close(targetParent) }
+        let parent = try openDirectory(components.dropLast(), create: true)
+        defer { close(parent) }
+        let targetName = targetComponents[targetComponents.count - 1] + [0]
+        guard Self.fileType(targetParent, targetComponents[targetComponents.count - 1]) == S_IFREG else {
+            throw BackupStreamError.unsafeMember(
+                name: header.displayName,
+                reason: "hard link to \"\(String(decoding: header.linkName, as: UTF8.self))\", which is not a regular file restored before it")
+        }
+        _ = try withReplacement(parent: parent, name: name, path: path, operation: "link") { namePointer in
+            targetName.withUnsafeBufferPointer {
+                linkat(targetParent, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), parent, namePointer, 0)
+            }
+        }
+    }
+
+    // MARK: - Safe path operations
+
+    /// Opens the directory at `components` under the target without following any symbolic link, creating
+    /// missing directories (mode 0755) when `create` is set. The caller closes the descriptor.
+    private func openDirectory(_ components: ArraySlice<[UInt8]>, create: Bool) throws -> Int32 {
+        var fd = dup(targetFD)
+        guard fd >= 0 else { throw BackupStreamError.errno(target.path, "dup") }
+        var walked: [[UInt8]] = []
+        for component in components {
+            walked.append(component)
+            var next = FileNameBytes.withCString(component) { openat(fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+            if next < 0, errno == ENOENT, create {
+                if FileNameBytes.withCString(component, { mkdirat(fd, $0, 0o755) }) != 0, errno != EEXIST {
+                    let code = errno
+                    close(fd)
+                    throw BackupStreamError.errno(displayPath(walked), "mkdir", code)
+                }
+                next = FileNameBytes.withCString(component) { openat(fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+            }
+            let code = errno
+            close(fd)
+            guard next >= 0 else {
+                if code == ELOOP || code == ENOTDIR {
+                    throw BackupStreamError.unsafeMember(
+                        name: displayPath(walked), reason: "a path component is a symbolic link or not a directory")
+                }
+                throw BackupStreamError.errno(displayPath(walked), "open", code)
+            }
+            fd = next
+        }
+        return fd
+    }
+
+    /// Runs `create(name)`; when the name exists (and is not a directory), removes it and tries once more, as
+    /// tar replaces existing files.
+    private func withReplacement(
+        parent: Int32, name: [UInt8], path: String, operation: String, _ create: (UnsafePointer<CChar>) -> Int32
+    ) throws -> Int32 {
+        var result = FileNameBytes.withCString(name, create)
+        if result < 0, errno == EEXIST {
+            guard Self.fileType(parent, name) != S_IFDIR else {
+                throw BackupStreamError.unsafeMember(name: path, reason: "a directory is in the way")
+            }
+            guard FileNameBytes.withCString(name, { unlinkat(parent, $0, 0) }) == 0 else {
+                throw BackupStreamError.errno(path, "remove the existing")
+            }
+            result = FileNameBytes.withCString(name, create)
+        }
+        guard result >= 0 else { throw BackupStreamError.errno(path, operation) }
+        return result
+    }
+
+    private static func fileType(_ parent: Int32, _ name: [UInt8]) -> mode_t {
+        var info = stat()
+        guard FileNameBytes.withCString(name, { fstatat(parent, $0, &info, AT_SYMLINK_NOFOLLOW) }) == 0 else { return 0 }
+        return info.st_mode & S_IFMT
+    }
+
+    private static func times(_ mtime: TarMemberHeader.Timestamp) -> [timespec] {
+        let time = timespec(tv_sec: Int(mtime.seconds), tv_nsec: Int(mtime.nanoseconds))
+        return [time, time]
+    }
+
+    private func displayPath(_ components: some Collection<[UInt8]>) -> String {
+        let relative = components.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "/")
+        return relative.isEmpty ? target.path : target.path + "/" + relative
+    }
+
+    // MARK: - Owners
+
+    private func ownerID(_ header: TarMemberHeader) -> uid_t {
+        header.userName.isEmpty ? uid_t(truncatingIfNeeded: header.uid)
+            : accounts.userID(header.userName) ?? uid_t(truncatingIfNeeded: header.uid)
+    }
+
+    private func groupID(_ header: TarMemberHeader) -> gid_t {
+        header.groupName.isEmpty ? gid_t(truncatingIfNeeded: header.gid)
+            : accounts.groupID(header.groupName) ?? gid_t(truncatingIfNeeded: header.gid)
+    }
+
+    private static func errnoOf(_ error: any Error) -> Int32 {
+        ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).map { Int32($0.code) } ?? EIO
+    }
+}

@@ -1,1 +1,0 @@
-// BackupStream: placeholder until its issue lands.

@@ -1,1 +1,0 @@
-// Compression: placeholder until its issue lands.

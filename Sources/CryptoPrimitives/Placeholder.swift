@@ -1,1 +1,0 @@
-// CryptoPrimitives: placeholder until its issue lands.

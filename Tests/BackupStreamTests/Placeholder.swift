@@ -1,1 +1,0 @@
-// BackupStreamTests: placeholder until its issue lands.
