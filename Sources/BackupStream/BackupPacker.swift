@@ -41,10 +41,24 @@ public struct BackupPacker: Sendable {
     public func pack(
         directory: URL, into sink: any ByteSink, progress: (@Sendable (PackProgress) -> Void)? = nil
     ) async throws -> PackSummary {
+        try await pack(directory: directory, into: sink, progress: progress, onFailure: { _ in }) { try $0.archive() }
+    }
+
+    /// The pipeline of ``pack(directory:into:progress:)`` with the archiving step given: `archiving` writes the
+    /// whole tar stream through the archiver; `onFailure` hears the pipeline's first error at once (to wake a
+    /// producer `archiving` may be waiting on).
+    func pack(
+        directory: URL, into sink: any ByteSink, progress: (@Sendable (PackProgress) -> Void)?,
+        onFailure: @escaping @Sendable (any Error) -> Void,
+        archiving: @escaping @Sendable (DirectoryArchiver) throws -> Void
+    ) async throws -> PackSummary {
         let options = try options.validated()
         let started = ContinuousClock.now
         let queue = OrderedParallelQueue<PackedBlock>(window: 2 * options.parallelism + 2)
-        let pipeline = PipelineThreads { queue.fail($0) }
+        let pipeline = PipelineThreads {
+            queue.fail($0)
+            onFailure($0)
+        }
         let tally = Mutex(PackSummary(archiveBytes: 0, outputBytes: 0, files: 0, directories: 0, elapsed: .zero))
         let logger = self.logger
         let compressors = ReusablePool<GzipBlockCompressor> { try GzipBlockCompressor(level: options.compressionLevel) }
@@ -63,7 +77,7 @@ public struct BackupPacker: Sendable {
                 }
             }
             let archiver = DirectoryArchiver(directory: directory, output: assembler, logger: logger)
-            try archiver.archive()
+            try archiving(archiver)
             try assembler.flush()
             queue.finishSubmitting()
             tally.withLock {

@@ -49,16 +49,34 @@ final class DirectoryArchiver {
     /// - Throws: ``BackupStreamError`` naming the file that could not be read or archived, or what the output
     ///   throws (a failed downstream stage).
     func archive() throws {
+        let fd = try openRoot()
+        defer { close(fd) }
+        try archiveRoot(fd)
+        try archiveContents(of: fd, name: rootName)
+        try endArchive()
+    }
+
+    /// The root's member name, with its trailing slash (`/abs/dir/`).
+    var rootName: [UInt8] { root.last == 0x2f ? root : root + [0x2f] }
+
+    /// Opens the root directory (the caller closes the descriptor).
+    func openRoot() throws -> Int32 {
         let path = String(decoding: root, as: UTF8.self)
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw BackupStreamError.errno(path, "open directory") }
-        defer { close(fd) }
+        return fd
+    }
+
+    /// Writes the root directory's own member (always the archive's first).
+    func archiveRoot(_ fd: Int32) throws {
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw BackupStreamError.errno(path, "stat") }
-        try writeHeader(name: root.last == 0x2f ? root : root + [0x2f], info: info, kind: .directory)
+        guard fstat(fd, &info) == 0 else { throw BackupStreamError.errno(String(decoding: root, as: UTF8.self), "stat") }
+        try writeHeader(name: rootName, info: info, kind: .directory)
         counts.directories += 1
-        try archiveContents(of: fd, name: root.last == 0x2f ? root : root + [0x2f])
-        // End of archive: two zero blocks, then zeros up to a whole record.
+    }
+
+    /// Writes the end-of-archive marker: two zero blocks, then zeros up to a whole record.
+    func endArchive() throws {
         try output.appendZeros(2 * TarMemberHeader.blockSize)
         let partial = Int(output.totalBytes % Int64(Self.recordSize))
         if partial > 0 { try output.appendZeros(Self.recordSize - partial) }
@@ -107,7 +125,7 @@ final class DirectoryArchiver {
         }
     }
 
-    private func archiveFile(_ entry: [UInt8], in directoryFD: Int32, name: [UInt8], info listed: stat) throws {
+    func archiveFile(_ entry: [UInt8], in directoryFD: Int32, name: [UInt8], info listed: stat) throws {
         let display = String(decoding: name, as: UTF8.self)
         let identity = FileIdentity(device: UInt64(listed.st_dev), inode: UInt64(listed.st_ino))
         if listed.st_nlink > 1, let first = linkedFiles[identity] {
