@@ -1,0 +1,388 @@
+import AgentSupport
+import BackupStream
+import Foundation
+import Logging
+import ObjectStorage
+import OsloRPC
+import Synchronization
+import TroveConfig
+
+/// One `create_backup`, from `BUILDING` to `COMPLETED` or `FAILED`, with the configured strategy.
+///
+/// Online (`DB2OnlineBackup`): every database recoverable (repaired when possible), a space check before anything
+/// is written, then `BACKUP DATABASE ... ONLINE ... INCLUDE LOGS` one database after another, each image checked
+/// with `db2ckbkp` (when configured) and streamed at once through pack (tar → gzip → AES) into the store while the
+/// next database is backed up, as far as the disk allows; each image is deleted as soon as it is in the stream.
+/// Offline (`DB2OfflineBackup`): quiesce, back up every database, unquiesce, then the same stream.
+///
+/// The conductor hears `BUILDING` first and `COMPLETED` only once the store has confirmed every segment and the
+/// final object's checksum; anything else ends `FAILED` with a note saying what went wrong, the partial upload
+/// deleted and the local images removed. Every step is journaled so that a crash is cleaned up at the next start.
+struct BackupJob: Sendable {
+    let request: BackupRequest
+    let settings: BackupSettings
+    let database: any DB2BackupOperations
+    let storageFactory: StorageFactory
+    let journal: OperationJournal
+    let conductor: ConductorClient
+    let logger: Logger
+    let activity: AgentActivity?
+    let space: @Sendable (String) -> BackupSpace?
+
+    private var backupID: String { request.backupID }
+    private var strategy: DB2Options.BackupStrategy { settings.strategy }
+    private var directory: String { settings.backupDirectory }
+
+    /// Runs the backup to its end and reports it; never throws. When the task is cancelled, the backup stops (the
+    /// DB2 tool is killed, the partial upload deleted) and is reported `FAILED` with `abortReason()`.
+    func run(abortReason: @escaping @Sendable () -> String?) async -> BackupOutcome {
+        var logger = self.logger
+        logger[metadataKey: "backup_id"] = "\(backupID)"
+        let objectName = settings.objectName(backupID: backupID)
+        let volumeSize = FilesystemStats.toGB(space(settings.mountPoint)?.usedBytes ?? 0)
+        let progress = OperationProgress(
+            operation: "\(strategy == .online ? "online" : "offline") backup \(backupID.prefix(8))", logger: logger,
+            activity: activity, interval: settings.progressInterval)
+        let ticker = Task { await progress.run() }
+        defer { ticker.cancel() }
+        let record = JournalEntry(
+            OperationRecord(kind: .backup, id: backupID, step: "starting", objectName: objectName, context: request.context),
+            journal: journal, logger: logger)
+
+        logger.info(
+            "backup requested",
+            metadata: ["backup.strategy": "\(strategy.rawValue)", "backup.object": "\(objectName)"])
+        var storage: (any BackupStorage)?
+        let result: Result<(StoredBackup, [DB2BackupImage]), any Error>
+        do {
+            try await record.save()
+            await report(["state": "BUILDING", "size": .double(volumeSize)], deadline: .seconds(60), logger: logger)
+            let store = try storageFactory.storage(for: request.context)
+            storage = store
+            result = .success(
+                try await perform(storage: store, objectName: objectName, record: record, progress: progress, logger: logger))
+        } catch {
+            result = .failure(error)
+        }
+        // Cleaning up and reporting must happen even when the backup was cancelled: outside its cancellation.
+        let finished = storage
+        return await Task {
+            await finish(
+                result, storage: finished, objectName: objectName, volumeSize: volumeSize, record: record,
+                abortReason: abortReason, logger: logger)
+        }.value
+    }
+
+    // MARK: - The backup itself
+
+    /// A part of the concurrent backup: the images made, the stream packed, the object stored.
+    private enum Part: Sendable {
+        case produced([DB2BackupImage])
+        case packed(PackSummary)
+        case stored(StoredBackup)
+    }
+
+    private func perform(
+        storage: any BackupStorage, objectName: String, record: JournalEntry, progress: OperationProgress,
+        logger: Logger
+    ) async throws -> (StoredBackup, [DB2BackupImage]) {
+        let databases = try await step("listing the databases") { try await database.databaseNames() }
+        if databases.isEmpty { logger.warning("the instance has no database: the backup holds an empty directory") }
+        if strategy == .online {
+            await record.update(step: "recoverability check")
+            let repairs: [String]
+            do { repairs = try await database.ensureRecoverable() } catch {
+                throw error is CancellationError ? error : BackupOperationError.notRecoverable(cause: error)
+            }
+            for repair in repairs { logger.notice("recoverability repaired before the backup: \(repair)") }
+        }
+        var estimates: [Int64] = []
+        for name in databases {
+            let estimate = try await step("estimating the size of \(name)") {
+                try await database.backupSizeEstimate(of: name)
+            }
+            estimates.append(strategy == .online ? estimate.totalBytes : estimate.databaseBytes)
+        }
+        guard let available = space(directory)?.availableBytes else {
+            throw BackupOperationError.stepFailed(
+                step: "checking the free space", cause: BackupDirectories.Failure(
+                    path: directory, operation: "statvfs", detail: String(cString: strerror(errno))))
+        }
+        let needed = try BackupSpace.check(
+            estimates: estimates, strategy: strategy, availableBytes: available, margin: settings.spaceMargin)
+        logger.info(
+            "space checked",
+            metadata: [
+                "backup.databases": "\(databases.joined(separator: ","))", "backup.estimate_bytes": "\(estimates.reduce(0, +))",
+                "backup.needed_bytes": "\(needed)", "backup.available_bytes": "\(available)",
+            ])
+        try await step("preparing \(directory)") {
+            try await BackupDirectories.makeEmpty(directory, ownedLike: settings.mountPoint)
+        }
+        if settings.storage.strategy == .swift, let spool = settings.storage.configuration.spoolDirectory {
+            try await step("preparing the upload spool \(spool)") {
+                try await BlockingThreadPool.shared.run {
+                    try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
+                }
+            }
+        }
+
+        let estimated = estimates
+        let pipe = BoundedChunkPipe(capacity: 32)
+        let handOff = BackupImageHandOff(directory: directory) { path, code in
+            logger.warning("could not delete an archived image", metadata: ["path": "\(path)", "errno": "\(code)"])
+        }
+        let files = ArrivingFiles { handOff.archived($0) }
+        let firstFailure = Mutex<(any Error)?>(nil)
+        @Sendable func failed(_ error: any Error) -> any Error {
+            firstFailure.withLock { if $0 == nil { $0 = error } }
+            pipe.fail(error)
+            files.fail(error)
+            return error
+        }
+        let packer = BackupPacker(options: settings.pack, logger: logger)
+        progress.begin("upload", label: "upload to \(settings.storage.strategy.rawValue)")
+        let packing: @Sendable () async throws -> Part = {
+            do {
+                return .packed(
+                    try await packer.pack(
+                        directory: URL(fileURLWithPath: directory), arriving: files, into: pipe,
+                        progress: { progress.update("upload", doneBytes: $0.archiveBytes) }))
+            } catch { throw failed(error) }
+        }
+        let saving: @Sendable () async throws -> Part = {
+            do {
+                return .stored(
+                    try await storage.save(objectName: objectName, from: pipe, metadata: request.metadata) { event in
+                        if case .retrying(let object, let attempt, let delay, let reason) = event {
+                            logger.warning(
+                                "store request failed; retrying",
+                                metadata: [
+                                    "object": "\(object)", "attempt": "\(attempt)", "delay": "\(delay)",
+                                    "reason": "\(reason)",
+                                ])
+                        }
+                    })
+            } catch { throw failed(error) }
+        }
+        let producing: @Sendable () async throws -> Part = {
+            do {
+                let images = try await produceImages(
+                    databases, estimates: estimated, handOff: handOff, files: files, record: record,
+                    progress: progress)
+                files.finish()
+                return .produced(images)
+            } catch { throw failed(error) }
+        }
+
+        let outcome: (StoredBackup, [DB2BackupImage])
+        do {
+            outcome = try await withThrowingTaskGroup(of: Part.self) { group in
+                group.addTask(operation: packing)
+                group.addTask(operation: saving)
+                group.addTask(operation: producing)
+                var stored: StoredBackup?
+                var packed: PackSummary?
+                var images: [DB2BackupImage] = []
+                do {
+                    while let part = try await group.next() {
+                        switch part {
+                        case .stored(let value): stored = value
+                        case .packed(let value): packed = value
+                        case .produced(let value): images = value
+                        }
+                    }
+                } catch {
+                    group.cancelAll()
+                    while (try? await group.next()) != nil {}
+                    throw error
+                }
+                guard let stored, let packed else { throw CancellationError() }
+                logger.info(
+                    "backup streamed",
+                    metadata: [
+                        "backup.archive_bytes": "\(packed.archiveBytes)", "backup.stored_bytes": "\(stored.size)",
+                        "backup.seconds": "\(Int(packed.elapsed.seconds))",
+                    ])
+                return (stored, images)
+            }
+        } catch {
+            throw Self.rootCause(firstFailure.withLock { $0 } ?? error, step: "streaming the backup to storage")
+        }
+        progress.end("upload")
+        return outcome
+    }
+
+    /// The database backups, handing each image to the stream as soon as it is written.
+    private func produceImages(
+        _ databases: [String], estimates: [Int64], handOff: BackupImageHandOff, files: ArrivingFiles,
+        record: JournalEntry, progress: OperationProgress
+    ) async throws -> [DB2BackupImage] {
+        var images: [DB2BackupImage] = []
+        @Sendable func announce(_ image: DB2BackupImage) {
+            var info = stat()
+            let size = stat(image.path, &info) == 0 ? Int64(info.st_size) : 0
+            progress.addToTotal("upload", bytes: size)
+            handOff.add(image.fileName)
+            files.add(image.fileName)
+        }
+        switch strategy {
+        case .online:
+            for (index, name) in databases.enumerated() {
+                try Task.checkCancellation()
+                let needed = Int64(Double(estimates[index]) * (1 + settings.spaceMargin))
+                if handOff.waitingCount > 0 {
+                    try await handOff.waitForRoom(needed: needed) { space(directory)?.availableBytes ?? 0 }
+                }
+                let command = "BACKUP DATABASE \(name) ONLINE"
+                await record.update(step: command)
+                progress.begin(
+                    "database", label: "\(command) (\(index + 1)/\(databases.count))", totalBytes: estimates[index],
+                    measure: { handOff.bytesBeingWritten() })
+                let image = try await step(command) { try await database.backupOnline(name, to: directory) }
+                try await verify(image, record: record, progress: progress)
+                announce(image)
+                images.append(image)
+            }
+        case .offline:
+            let command = "offline backup (QUIESCE, BACKUP DATABASE \(databases.joined(separator: ", ")), UNQUIESCE)"
+            await record.update(step: command)
+            progress.begin(
+                "database", label: command, totalBytes: estimates.reduce(0, +), measure: { handOff.bytesBeingWritten() })
+            images = try await step(command) { try await database.backupOffline(databases, to: directory) }
+            for image in images { try await verify(image, record: record, progress: progress) }
+            for image in images { announce(image) }
+        }
+        progress.end("database")
+        return images
+    }
+
+    private func verify(_ image: DB2BackupImage, record: JournalEntry, progress: OperationProgress) async throws {
+        guard settings.verifyImages else { return }
+        let label = "db2ckbkp of the \(image.database) image"
+        await record.update(step: label)
+        progress.begin("database", label: label)
+        try await step(label) { try await database.verify(image) }
+    }
+
+    /// Runs one step, naming it in the error when it fails.
+    private func step<T: Sendable>(_ name: String, _ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch { throw Self.rootCause(error, step: name) }
+    }
+
+    /// `error` as a ``BackupOperationError`` naming `step`, unless it already says what happened.
+    static func rootCause(_ error: any Error, step: String) -> any Error {
+        if error is BackupOperationError || error is CancellationError { return error }
+        if case ObjectStorageError.cancelled = error { return CancellationError() }
+        if case BackupStreamError.cancelled = error { return CancellationError() }
+        return BackupOperationError.stepFailed(step: step, cause: error)
+    }
+
+    // MARK: - Ending
+
+    private func finish(
+        _ result: Result<(StoredBackup, [DB2BackupImage]), any Error>, storage: (any BackupStorage)?, objectName: String,
+        volumeSize: Double, record: JournalEntry, abortReason: @Sendable () -> String?, logger: Logger
+    ) async -> BackupOutcome {
+        switch result {
+        case .success(let (stored, images)):
+            if strategy == .online { await removeCarriedLogs(of: images, logger: logger) }
+            await removeLocalImages(logger: logger)
+            let fields: [String: JSONValue] = [
+                "state": "COMPLETED", "size": .double(FilesystemStats.toGB(stored.size)),
+                "checksum": .string(stored.checksum), "location": .string(stored.location),
+                "backup_type": .string(strategy.rawValue),
+                "note": .string(settings.storage.strategy == .swift
+                    ? "Successfully saved data to Swift!" : "Successfully saved data to local storage!"),
+                "success": true,
+            ]
+            logger.notice(
+                "backup completed",
+                metadata: [
+                    "backup.location": "\(stored.location)", "backup.checksum": "\(stored.checksum)",
+                    "backup.bytes": "\(stored.size)", "backup.segments": "\(stored.segments.count)",
+                ])
+            await record.finish(report: fields)
+            if await report(fields, deadline: settings.reportDeadline, logger: logger) { await record.remove() }
+            return .completed(location: stored.location, checksum: stored.checksum, bytes: stored.size)
+        case .failure(let error):
+            let cause: any Error =
+                if error is CancellationError || Task.isCancelled, let reason = abortReason() {
+                    BackupOperationError.aborted(reason: reason)
+                } else if error is CancellationError {
+                    BackupOperationError.aborted(reason: "the backup was cancelled")
+                } else { error }
+            let note = "\(cause)"
+            let failedStep = await record.step
+            logger.error("backup failed", metadata: ["backup.step": "\(failedStep)", "error": "\(note)"])
+            let fields: [String: JSONValue] = [
+                "state": "FAILED", "size": .double(volumeSize), "note": .string(note), "success": false,
+            ]
+            await record.finish(report: fields)
+            await removeLocalImages(logger: logger)
+            var cleaned = true
+            if let storage {
+                cleaned = await Self.deletePartialUpload(objectName, storage: storage, logger: logger)
+            }
+            if await report(fields, deadline: settings.reportDeadline, logger: logger), cleaned { await record.remove() }
+            return .failed(note: note)
+        }
+    }
+
+    /// Deletes whatever an unfinished upload of `objectName` left in the store. Returns whether that worked.
+    static func deletePartialUpload(_ objectName: String, storage: any BackupStorage, logger: Logger) async -> Bool {
+        do {
+            let deleted = try await storage.deletePartialUpload(objectName: objectName)
+            if !deleted.isEmpty {
+                logger.info("partial upload deleted", metadata: ["backup.object": "\(objectName)", "objects": "\(deleted.count)"])
+            }
+            return true
+        } catch {
+            logger.error(
+                "could not delete the partial upload; it is retried at the next start",
+                metadata: ["backup.object": "\(objectName)", "error": "\(error)"])
+            return false
+        }
+    }
+
+    private func removeLocalImages(logger: Logger) async {
+        do { try await BackupDirectories.remove(directory) } catch {
+            logger.warning("could not remove the local backup images", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Trove meant to delete the archived logs a backup carries (its wildcard never matched anything): do it.
+    /// Best effort: the backup is stored whatever happens here.
+    private func removeCarriedLogs(of images: [DB2BackupImage], logger: Logger) async {
+        for image in images {
+            do {
+                let removed = try await database.removeArchivedLogs(carriedBy: image)
+                if removed > 0 {
+                    logger.info(
+                        "archived logs carried by the backup removed",
+                        metadata: ["database": "\(image.database)", "files": "\(removed)"])
+                }
+            } catch {
+                logger.warning(
+                    "could not remove the archived logs the backup carries",
+                    metadata: ["database": "\(image.database)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Casts `update_backup` with `fields`; returns whether the broker took it before the deadline.
+    @discardableResult
+    private func report(_ fields: [String: JSONValue], deadline: Duration, logger: Logger) async -> Bool {
+        do {
+            try await conductor.updateBackup(
+                backupID: backupID, fields: fields, context: request.context,
+                deadline: Date().addingTimeInterval(deadline.seconds))
+            return true
+        } catch {
+            logger.error(
+                "update_backup not delivered to the conductor",
+                metadata: ["backup.state": "\(fields["state"]?.stringValue ?? "?")", "error": "\(error)"])
+            return false
+        }
+    }
+}

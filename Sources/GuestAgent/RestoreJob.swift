@@ -1,0 +1,153 @@
+import AgentSupport
+import BackupStream
+import Foundation
+import Logging
+import ObjectStorage
+import OsloRPC
+import TroveConfig
+
+/// The restore `prepare(backup_info=...)` runs: download the backup with the request's credentials (its checksum
+/// checked first, every segment verified while streaming), unpack it into an empty backup directory, then per
+/// image `RESTORE ... LOGTARGET <empty dir> REPLACE EXISTING WITHOUT PROMPTING` and, for an online image,
+/// `ROLLFORWARD ... TO END OF BACKUP AND COMPLETE OVERFLOW LOG PATH (<that dir>)`; archive logging is set up again
+/// for this instance afterwards, and the local copies are removed.
+///
+/// Any failure throws, naming the step and database (prepare then ends with `failed to spawn`); the journal
+/// record lets the next start report a restore a crash interrupted, instead of retrying it on a half-restored
+/// database.
+struct RestoreJob: Sendable {
+    let request: RestoreRequest
+    let settings: BackupSettings
+    let database: any DB2BackupOperations
+    let storageFactory: StorageFactory
+    let journal: OperationJournal
+    let logger: Logger
+    let activity: AgentActivity?
+
+    /// Runs the restore.
+    ///
+    /// - Throws: ``BackupOperationError`` naming the failed step (and database).
+    func run() async throws {
+        var logger = self.logger
+        logger[metadataKey: "backup_id"] = "\(request.backupID)"
+        let progress = OperationProgress(
+            operation: "restore of backup \(request.backupID.prefix(8))", logger: logger, activity: activity,
+            interval: settings.progressInterval)
+        let ticker = Task { await progress.run() }
+        defer { ticker.cancel() }
+        let record = JournalEntry(
+            OperationRecord(
+                kind: .restore, id: request.backupID, step: "download", location: request.location,
+                context: request.context),
+            journal: journal, logger: logger)
+        logger.info(
+            "restore requested",
+            metadata: ["backup.type": "\(request.type.rawValue)", "backup.location": "\(request.location)"])
+        do {
+            try await record.save()
+            try await perform(record: record, progress: progress, logger: logger)
+        } catch {
+            let failedStep = await record.step
+            logger.error("restore failed", metadata: ["restore.step": "\(failedStep)", "error": "\(error)"])
+            await removeLocalCopies(logger: logger)
+            await record.remove()
+            throw error
+        }
+        await removeLocalCopies(logger: logger)
+        await record.remove()
+        logger.notice("restore completed", metadata: ["backup.type": "\(request.type.rawValue)"])
+    }
+
+    private func perform(record: JournalEntry, progress: OperationProgress, logger: Logger) async throws {
+        let storage = try storageFactory.storage(for: request.context)
+        let directory = settings.backupDirectory
+        try await step("preparing \(directory)") {
+            try await BackupDirectories.makeEmpty(directory, ownedLike: settings.mountPoint)
+        }
+        let stored = try await step("reading the backup's size and checksum") {
+            try await storage.info(location: request.location, expectedChecksum: request.checksum)
+        }
+        await record.update(step: "download and unpack")
+        progress.begin("download", label: "download and unpack", totalBytes: stored.size)
+        let pipe = BoundedChunkPipe(capacity: 32)
+        let unpacker = BackupUnpacker(options: settings.unpack, logger: logger)
+        let location = request.location
+        let checksum = request.checksum
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    do {
+                        _ = try await storage.load(location: location, expectedChecksum: checksum, into: pipe) { _ in }
+                    } catch {
+                        pipe.fail(error)
+                        throw error
+                    }
+                }
+                group.addTask {
+                    do {
+                        try await unpacker.unpack(
+                            from: pipe, into: URL(fileURLWithPath: directory),
+                            progress: { progress.update("download", doneBytes: $0.inputBytes) })
+                    } catch {
+                        pipe.fail(error)
+                        throw error
+                    }
+                }
+                do { try await group.waitForAll() } catch {
+                    group.cancelAll()
+                    throw error
+                }
+            }
+        } catch {
+            throw BackupJob.rootCause(error, step: "download and unpack of \(request.location)")
+        }
+        progress.end("download")
+
+        let images = try await step("listing the images in \(directory)") { try await database.backupImages(in: directory) }
+        guard !images.isEmpty else {
+            throw BackupOperationError.noImages(directory: directory)
+        }
+        try await step("preparing \(settings.restoreLogDirectory)") {
+            try await BackupDirectories.makeEmpty(settings.restoreLogDirectory, ownedLike: settings.mountPoint)
+        }
+        for (index, image) in images.enumerated() {
+            switch request.type {
+            case .online:
+                let label = "RESTORE and ROLLFORWARD DATABASE \(image.database)"
+                await record.update(step: label)
+                progress.begin("database", label: "\(label) (\(index + 1)/\(images.count))")
+                let logTarget = settings.restoreLogDirectory + "/" + image.database
+                try await step("preparing \(logTarget)") {
+                    try await BackupDirectories.makeEmpty(logTarget, ownedLike: settings.mountPoint)
+                }
+                try await step(label) { try await database.restoreOnline(image, logTarget: logTarget) }
+            case .offline:
+                let label = "RESTORE DATABASE \(image.database)"
+                await record.update(step: label)
+                progress.begin("database", label: "\(label) (\(index + 1)/\(images.count))")
+                try await step(label) { try await database.restoreOffline(image) }
+            }
+            logger.info("database restored", metadata: ["database": "\(image.database)", "image": "\(image.timestamp)"])
+        }
+        progress.end("database")
+        if settings.strategy == .online || request.type == .online {
+            await record.update(step: "archive logging")
+            let repairs = try await step("setting up archive logging after the restore") {
+                try await database.ensureRecoverable()
+            }
+            for repair in repairs { logger.info("after the restore: \(repair)") }
+        }
+    }
+
+    private func step<T: Sendable>(_ name: String, _ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch { throw BackupJob.rootCause(error, step: name) }
+    }
+
+    private func removeLocalCopies(logger: Logger) async {
+        for path in [settings.backupDirectory, settings.restoreLogDirectory] {
+            do { try await BackupDirectories.remove(path) } catch {
+                logger.warning("could not remove a restore directory", metadata: ["path": "\(path)", "error": "\(error)"])
+            }
+        }
+    }
+}
