@@ -96,6 +96,14 @@ let package = Package(
         .testTarget(name: "DB2Tests", dependencies: ["DB2", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "DB2SimulatorTests", dependencies: ["DB2Simulator", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
+            name: "GuestAgentTests",
+            dependencies: [
+                "GuestAgent", "OsloRPC", "AMQP", "ObjectStorage", "BackupStream", "TroveConfig", "AgentSupport",
+                "TestSupport", log,
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: ["TestSupport", "TroveConfig", "OsloRPC", "AMQP", "AgentSupport"],
             swiftSettings: strictSettings

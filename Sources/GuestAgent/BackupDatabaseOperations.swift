@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the backup and restore jobs need from DB2: the narrow face of the DB2 manager they drive.
 ///
 /// Every operation may take long (a backup of a large database, a rollforward); each must honour task
@@ -73,11 +75,14 @@ public struct DB2BackupImage: Sendable, Equatable, CustomStringConvertible {
     public var timestamp: String
     /// The image file's absolute path.
     public var path: String
+    /// When the backup that wrote it ended (logs archived before then are in the image), when known.
+    public var completedAt: Date?
 
-    public init(database: String, timestamp: String, path: String) {
+    public init(database: String, timestamp: String, path: String, completedAt: Date? = nil) {
         self.database = database
         self.timestamp = timestamp
         self.path = path
+        self.completedAt = completedAt
     }
 
     /// The file name (`SAMPLE.0.db2inst1.DBPART000.20260101120000.001`).

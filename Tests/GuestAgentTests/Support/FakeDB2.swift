@@ -1,0 +1,204 @@
+import Foundation
+import GuestAgent
+import Synchronization
+
+/// A DB2 stand-in for the backup job's unit tests: databases are byte strings; a backup writes an image file
+/// (`NAME.0.fake.DBPART000.<timestamp>.001` holding a header and the bytes) and a restore reads it back. Each
+/// step can be made to fail, or to wait at a gate the test opens.
+final class FakeDB2: DB2BackupOperations {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    private struct State {
+        var databases: [String: [UInt8]] = [:]
+        var restored: [String: [UInt8]] = [:]
+        var backupFailures: [String: String] = [:]
+        var gates: [String: Gate] = [:]
+        var recoverabilityFailure: String?
+        var repairs: [String] = []
+        var verifyFailure: String?
+        var calls: [String] = []
+        var logRemovals: [String] = []
+        var restoreLogTargets: [String] = []
+        var nextTimestamp = 20_260_101_120_000 as Int64
+        var logBytes: Int64 = 4096
+        var filesAtBackupStart: [String: [String]] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    init(databases: [String: [UInt8]] = [:]) {
+        state.withLock { $0.databases = databases }
+    }
+
+    // MARK: - Test controls
+
+    func setDatabase(_ name: String, _ bytes: [UInt8]) { state.withLock { $0.databases[name] = bytes } }
+    func failBackup(of name: String, with message: String) { state.withLock { $0.backupFailures[name] = message } }
+    func failRecoverability(with message: String) { state.withLock { $0.recoverabilityFailure = message } }
+    func reportRepairs(_ repairs: [String]) { state.withLock { $0.repairs = repairs } }
+    func failVerification(with message: String) { state.withLock { $0.verifyFailure = message } }
+
+    /// The next backup of `name` waits at the returned gate (after `gate.reached` fires) until it is opened.
+    func holdBackup(of name: String) -> Gate {
+        let gate = Gate()
+        state.withLock { $0.gates[name] = gate }
+        return gate
+    }
+
+    var calls: [String] { state.withLock { $0.calls } }
+    /// What the backup directory held when each database's backup started.
+    var filesAtBackupStart: [String: [String]] { state.withLock { $0.filesAtBackupStart } }
+    var restored: [String: [UInt8]] { state.withLock { $0.restored } }
+    var logRemovals: [String] { state.withLock { $0.logRemovals } }
+    var restoreLogTargets: [String] { state.withLock { $0.restoreLogTargets } }
+
+    // MARK: - DB2BackupOperations
+
+    func databaseNames() async throws -> [String] {
+        state.withLock { $0.databases.keys.sorted() }
+    }
+
+    func backupSizeEstimate(of database: String) async throws -> DB2BackupSizeEstimate {
+        try state.withLock { state in
+            guard let bytes = state.databases[database] else { throw Failure(description: "SQL1013N \(database) not found") }
+            return DB2BackupSizeEstimate(databaseBytes: Int64(bytes.count), logBytes: state.logBytes)
+        }
+    }
+
+    func ensureRecoverable() async throws -> [String] {
+        try state.withLock { state in
+            state.calls.append("ensureRecoverable")
+            if let message = state.recoverabilityFailure { throw Failure(description: message) }
+            return state.repairs
+        }
+    }
+
+    func backupOnline(_ database: String, to directory: String) async throws -> DB2BackupImage {
+        try await backup(database, to: directory, online: true)
+    }
+
+    func backupOffline(_ databases: [String], to directory: String) async throws -> [DB2BackupImage] {
+        state.withLock { $0.calls.append("QUIESCE") }
+        defer { state.withLock { $0.calls.append("UNQUIESCE") } }
+        var images: [DB2BackupImage] = []
+        for name in databases { images.append(try await backup(name, to: directory, online: false)) }
+        return images
+    }
+
+    private func backup(_ database: String, to directory: String, online: Bool) async throws -> DB2BackupImage {
+        let present = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+        state.withLock { $0.filesAtBackupStart[database] = present }
+        let (gate, failure, bytes, timestamp) = state.withLock { state in
+            state.calls.append("BACKUP \(database)\(online ? " ONLINE" : "")")
+            state.nextTimestamp += 1
+            return (
+                state.gates.removeValue(forKey: database), state.backupFailures[database], state.databases[database],
+                String(state.nextTimestamp)
+            )
+        }
+        let path = "\(directory)/\(database).0.fake.DBPART000.\(timestamp).001"
+        if let gate {
+            // Half an image is on disk while the backup runs, as with DB2.
+            try Data(Self.header(database, timestamp) + (bytes ?? []).prefix(10)).write(to: URL(fileURLWithPath: path + ".part"))
+            gate.reached.fire()
+            try await gate.waitUntilOpened()
+        }
+        try? FileManager.default.removeItem(atPath: path + ".part")
+        if let failure { throw Failure(description: failure) }
+        guard let bytes else { throw Failure(description: "SQL1013N The database alias name \(database) could not be found.") }
+        try Data(Self.header(database, timestamp) + bytes).write(to: URL(fileURLWithPath: path))
+        return DB2BackupImage(database: database, timestamp: timestamp, path: path, completedAt: Date())
+    }
+
+    func verify(_ image: DB2BackupImage) async throws {
+        try state.withLock { state in
+            state.calls.append("db2ckbkp \(image.database)")
+            if let message = state.verifyFailure { throw Failure(description: message) }
+        }
+        guard FileManager.default.fileExists(atPath: image.path) else { throw Failure(description: "no image \(image.path)") }
+    }
+
+    func removeArchivedLogs(carriedBy image: DB2BackupImage) async throws -> Int {
+        state.withLock { $0.logRemovals.append(image.database) }
+        return 2
+    }
+
+    func backupImages(in directory: String) async throws -> [DB2BackupImage] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.sorted().compactMap { name in
+            let parts = name.split(separator: ".").map(String.init)
+            guard parts.count == 6, parts[5] == "001" else { return nil }
+            return DB2BackupImage(database: parts[0], timestamp: parts[4], path: "\(directory)/\(name)")
+        }
+    }
+
+    func restoreOnline(_ image: DB2BackupImage, logTarget: String) async throws {
+        let entries = try FileManager.default.contentsOfDirectory(atPath: logTarget)
+        guard entries.isEmpty else { throw Failure(description: "SQL2581N log target \(logTarget) is not empty") }
+        state.withLock { $0.restoreLogTargets.append(logTarget) }
+        try restore(image, online: true)
+    }
+
+    func restoreOffline(_ image: DB2BackupImage) async throws {
+        try restore(image, online: false)
+    }
+
+    private func restore(_ image: DB2BackupImage, online: Bool) throws {
+        let data = Array(try Data(contentsOf: URL(fileURLWithPath: image.path)))
+        let header = Self.header(image.database, image.timestamp)
+        guard data.starts(with: header) else { throw Failure(description: "SQL2530N The backup image is corrupted.") }
+        state.withLock { state in
+            state.calls.append("RESTORE \(image.database)\(online ? " + ROLLFORWARD" : "")")
+            state.restored[image.database] = Array(data.dropFirst(header.count))
+        }
+    }
+
+    static func header(_ database: String, _ timestamp: String) -> [UInt8] { Array("FAKEDB2 \(database) \(timestamp)\n".utf8) }
+}
+
+/// A one-shot event a test can wait for.
+final class Signal: Sendable {
+    private let state = Mutex<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func fire() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.fired = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    var fired: Bool { state.withLock { $0.fired } }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> Bool in
+                if state.fired { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+}
+
+/// Holds an operation until the test opens it (or the operation's task is cancelled).
+final class Gate: Sendable {
+    /// Fires when the operation reaches the gate.
+    let reached = Signal()
+    private let opened = Signal()
+
+    func open() { opened.fire() }
+
+    func waitUntilOpened() async throws {
+        await withTaskCancellationHandler {
+            await opened.wait()
+        } onCancel: {
+            opened.fire()
+        }
+        try Task.checkCancellation()
+    }
+}
