@@ -63,7 +63,8 @@ let package = Package(
         .target(
             name: "GuestAgent",
             dependencies: [
-                "TroveConfig", "OsloRPC", "AMQP", "DB2", "BackupStream", "ObjectStorage", "AgentSupport", log,
+                "TroveConfig", "OsloRPC", "AMQP", "DB2", "BackupStream", "ObjectStorage", "CryptoPrimitives",
+                "AgentSupport", log,
             ],
             swiftSettings: strictSettings
         ),

@@ -41,6 +41,7 @@ public final class AMQPConsumer: Sendable {
         }
         precondition(!alreadyStarted, "an AMQPConsumer runs once")
         let (stream, continuation) = AsyncStream.makeStream(of: AMQPDelivery.self, bufferingPolicy: .unbounded)
+        touch()  // alive from the start: a watchdog must not count the first connection attempt as a hang
         DedicatedThread.start(name: "amqp-consumer") { [self] in
             run(continuation)
             continuation.finish()

@@ -42,9 +42,29 @@ public enum AgentLauncher {
         signal(SIGPIPE, SIG_IGN)
         let shutdown = ShutdownSignal()
         shutdown.installSignalHandlers()
-        let service = GuestAgentService(configuration: GuestAgentConfiguration(config), logger: logger)
+        let reloader = LogLevelReloader(
+            configFiles: configFiles, configDirectories: configDirectories, logger: logger)
+        reloader.install()
+        let service: GuestAgentService
+        do {
+            service = try GuestAgentService(
+                configuration: GuestAgentConfiguration(config), logger: logger, notifier: SystemdNotifier())
+        } catch {
+            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            return ExitCode.configuration.rawValue
+        }
+        installTestHooks(service: service, logger: logger)
         await service.run(until: shutdown)
         return ExitCode.success.rawValue
+    }
+
+    /// Test hooks, off unless `TROVE_DB2_AGENT_TEST_HOOKS=1` is in the environment (never set by the unit or Trove):
+    /// SIGUSR2 stalls the AMQP consumer thread for 8 s, as a hung thread would, so a test can watch the watchdog
+    /// pings stop.
+    static func installTestHooks(service: GuestAgentService, logger: Logger) {
+        guard ProcessInfo.processInfo.environment["TROVE_DB2_AGENT_TEST_HOOKS"] == "1" else { return }
+        logger.warning("test hooks enabled (TROVE_DB2_AGENT_TEST_HOOKS=1)")
+        SignalHandlers.onSignal(SIGUSR2) { service.stallConsumerForTesting(seconds: 8) }
     }
 
     /// `check-config`: prints the effective configuration (secrets masked); returns the exit code.

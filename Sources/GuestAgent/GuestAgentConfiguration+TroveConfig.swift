@@ -38,7 +38,8 @@ extension GuestAgentConfiguration {
             rpc: RPCServerConfiguration(maximumMessageBytes: messaging.maxMessageSize),
             mountPoint: config.db2.mountPoint,
             instanceOwner: config.db2.instanceOwner,
-            prepareMarkers: .home)
+            prepareMarkers: .home,
+            rpcEncryptionKey: config.instanceRPCEncryptionKey)
     }
 }
 

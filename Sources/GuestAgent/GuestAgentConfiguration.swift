@@ -1,4 +1,5 @@
 import AMQP
+import AgentSupport
 import Foundation
 import OsloRPC
 
@@ -23,14 +24,17 @@ public struct GuestAgentConfiguration: Sendable {
     /// `[db2] instance_owner` (ours), for the status check.
     public var instanceOwner: String
     public var prepareMarkers: PrepareMarkers
+    /// `instance_rpc_encr_key` (Ocata–Ussuri): when set, RPC is encrypted as Trove's secure serializers do.
+    public var rpcEncryptionKey: Secret<String>?
 
     public init(
         guestID: String, controlExchange: String = "trove", conductorTopic: String = "trove-conductor",
         reportInterval: Double = 30, messaging: AMQPConnectionParameters, queueOptions: OsloQueueOptions = .init(),
         reconnectBackoff: ReconnectBackoff = .init(), rpc: RPCServerConfiguration = .init(),
         mountPoint: String = "/home/db2inst1/db2inst1", instanceOwner: String = "db2inst1",
-        prepareMarkers: PrepareMarkers = .home
+        prepareMarkers: PrepareMarkers = .home, rpcEncryptionKey: Secret<String>? = nil
     ) {
+        self.rpcEncryptionKey = rpcEncryptionKey
         self.guestID = guestID
         self.controlExchange = controlExchange
         self.conductorTopic = conductorTopic

@@ -14,19 +14,42 @@ public final class GuestAgentService: Sendable {
     private let endpoint: TroveGuestEndpoint
     private let statusProvider: any ServiceStatusProvider
     private let onReady: @Sendable () -> Void
+    private let serverSerializer: any RPCSerializer
+    /// What the agent is doing, for systemd's status line.
+    public let activity: AgentActivity
+    private let notifier: SystemdNotifier?
+    private let healthProbes: [HealthMonitor.Probe]
 
     /// - Parameters:
     ///   - methods: the method groups beyond the basic and unsupported ones (databases, users, backups...), built
     ///     with the service's ``conductor``; see ``makeMethods``.
     ///   - onReady: called each time the consumers are declared and consuming (first start and every reconnect).
+    ///   - notifier: systemd's notification socket, when started by systemd (`READY=1`, `WATCHDOG=1`, `STATUS=`).
+    ///   - healthProbes: async checks the watchdog requires to pass (e.g. the DB2 actor answers).
     public init(
         configuration: GuestAgentConfiguration, statusProvider: (any ServiceStatusProvider)? = nil,
-        logger: Logger, onReady: @escaping @Sendable () -> Void = {},
+        logger: Logger, notifier: SystemdNotifier? = nil, healthProbes: [HealthMonitor.Probe] = [],
+        onReady: @escaping @Sendable () -> Void = {},
         makeMethods: (ConductorClient) -> [[GuestMethod]] = { _ in [] }
-    ) {
+    ) throws {
         self.configuration = configuration
         self.logger = logger
-        self.onReady = onReady
+        self.notifier = notifier
+        self.healthProbes = healthProbes
+        activity = AgentActivity { text in notifier?.send("STATUS=\(text)") }
+        var casterSerializer: any RPCSerializer = PassthroughSerializer()
+        if let key = configuration.rpcEncryptionKey {
+            let cipher = try TroveRPCCipher(instanceKey: key)
+            serverSerializer = TroveSecureSerializer(cipher: cipher)
+            casterSerializer = TroveConductorSerializer(cipher: cipher, guestID: configuration.guestID)
+        } else {
+            serverSerializer = PassthroughSerializer()
+        }
+        let ready: @Sendable () -> Void = {
+            notifier?.send("READY=1")
+            onReady()
+        }
+        self.onReady = ready
         let exchange = OsloTopology.controlExchange(configuration.controlExchange, options: configuration.queueOptions)
         publisher = AMQPPublisher(
             parameters: configuration.messaging, topology: AMQPTopology(exchanges: [exchange]),
@@ -41,11 +64,12 @@ public final class GuestAgentService: Sendable {
             stateObserver: { state in
                 if case .ready(let broker) = state {
                     logger.info("consuming RPC", metadata: ["rpc.topic": "\(topic)", "amqp.broker": "\(broker)"])
-                    onReady()
+                    ready()
                 }
             })
         conductor = ConductorClient(
-            caster: OsloRPCCaster(publisher: publisher, exchange: configuration.controlExchange),
+            caster: OsloRPCCaster(
+                publisher: publisher, exchange: configuration.controlExchange, serializer: casterSerializer),
             topic: configuration.conductorTopic, guestID: configuration.guestID, logger: logger)
         self.statusProvider = statusProvider ?? EngineStatusProvider(instanceOwner: configuration.instanceOwner)
         endpoint = TroveGuestEndpoint(
@@ -72,18 +96,32 @@ public final class GuestAgentService: Sendable {
         publisher.start()
         let deliveries = consumer.start()
         let server = OsloRPCServer(
-            endpoint: endpoint, publisher: publisher, configuration: configuration.rpc, logger: logger)
+            endpoint: endpoint, publisher: publisher, configuration: configuration.rpc, serializer: serverSerializer,
+            logger: logger)
         let heartbeat = HeartbeatLoop(
             interval: .milliseconds(Int64(configuration.reportInterval * 1000)), markers: configuration.prepareMarkers,
             status: statusProvider, conductor: conductor, logger: logger)
         let heartbeatTask = Task { await heartbeat.run() }
         let serving = Task { await server.serve(deliveries) }
+        var healthTask: Task<Void, Never>?
+        if let notifier, let timeout = notifier.watchdogTimeout {
+            let consumer = self.consumer
+            let monitor = HealthMonitor(
+                notifier: notifier, watchdogTimeout: timeout,
+                consumerLastLoop: { consumer.lastLoopUptimeNanoseconds }, probes: healthProbes, logger: logger)
+            healthTask = Task { await monitor.run() }
+        }
+        activity.set("idle")
         let reason = await shutdown.wait()
-        logger.info("shutting down", metadata: ["reason": "\(reason)"])
+        logger.info("shutting down", metadata: ["reason": "\(reason)", "activity": "\(activity.description)"])
+        notifier?.send("STOPPING=1")
+        activity.set("stopping")
         consumer.stop()
         await serving.value
         heartbeatTask.cancel()
+        healthTask?.cancel()
         await heartbeatTask.value
+        await healthTask?.value
         publisher.stop()
         logger.info("stopped")
     }

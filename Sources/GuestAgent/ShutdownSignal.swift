@@ -6,23 +6,13 @@ import Synchronization
 /// winds down.
 public final class ShutdownSignal: Sendable {
     private let state = Mutex<(fired: String?, waiters: [CheckedContinuation<String, Never>])>((nil, []))
-    /// Dispatch sources are thread-safe objects that Swift does not mark `Sendable`; they are only kept alive here.
-    private struct SourceBox: @unchecked Sendable { let source: any DispatchSourceSignal }
-    private let sources = Mutex<[SourceBox]>([])
 
     public init() {}
 
     /// Routes SIGTERM and SIGINT here (their default action, ending the process at once, is switched off).
     public func installSignalHandlers() {
-        for signalNumber in [SIGTERM, SIGINT] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            let name = signalNumber == SIGTERM ? "SIGTERM" : "SIGINT"
-            source.setEventHandler { [self] in trigger(name) }
-            source.resume()
-            let box = SourceBox(source: source)
-            sources.withLock { $0.append(box) }
-        }
+        SignalHandlers.onSignal(SIGTERM) { [self] in trigger("SIGTERM") }
+        SignalHandlers.onSignal(SIGINT) { [self] in trigger("SIGINT") }
     }
 
     public func trigger(_ reason: String) {

@@ -4,11 +4,15 @@ import Foundation
 /// Sends casts (fire-and-forget RPCs) to an oslo.messaging server: Trove's conductor, for this agent.
 public struct OsloRPCCaster: Sendable {
     private let publisher: any OsloMessagePublisher
+    private let serializer: any RPCSerializer
     public let exchange: String
 
-    public init(publisher: any OsloMessagePublisher, exchange: String) {
+    public init(
+        publisher: any OsloMessagePublisher, exchange: String, serializer: any RPCSerializer = PassthroughSerializer()
+    ) {
         self.publisher = publisher
         self.exchange = exchange
+        self.serializer = serializer
     }
 
     /// Publishes `method(**args)` to `topic` on the control exchange, with version `version`, and returns once the
@@ -19,9 +23,9 @@ public struct OsloRPCCaster: Sendable {
         topic: String, method: String, args: [String: JSONValue], context: RequestContext, version: String = "1.0",
         deadline: Date
     ) async throws {
-        var message = context.flattened()
+        var message = serializer.serializeContext(context).flattened()
         message["method"] = .string(method)
-        message["args"] = .object(args)
+        message["args"] = .object(args.mapValues(serializer.serializeEntity))
         message["version"] = .string(version)
         message["_unique_id"] = .string(OsloRPCServer.newUniqueID())
         try await publisher.publish(

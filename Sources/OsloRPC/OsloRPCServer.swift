@@ -13,16 +13,19 @@ public final class OsloRPCServer: Sendable {
     private let endpoint: any RPCEndpoint
     private let publisher: any OsloMessagePublisher
     private let configuration: RPCServerConfiguration
+    private let serializer: any RPCSerializer
     private let duplicates = DuplicateMessageFilter()
     private let logger: Logger
 
     public init(
         endpoint: any RPCEndpoint, publisher: any OsloMessagePublisher,
-        configuration: RPCServerConfiguration = RPCServerConfiguration(), logger: Logger
+        configuration: RPCServerConfiguration = RPCServerConfiguration(),
+        serializer: any RPCSerializer = PassthroughSerializer(), logger: Logger
     ) {
         self.endpoint = endpoint
         self.publisher = publisher
         self.configuration = configuration
+        self.serializer = serializer
         self.logger = logger
     }
 
@@ -66,7 +69,7 @@ public final class OsloRPCServer: Sendable {
             }
             return
         }
-        let request: RPCRequest
+        var request: RPCRequest
         switch RPCRequest.decode(dict) {
         case .success(let decoded):
             request = decoded
@@ -79,6 +82,14 @@ public final class OsloRPCServer: Sendable {
             logger.info("skipping duplicate RPC message", metadata: ["rpc.unique_id": "\(uniqueID)"])
             return
         }
+        do {
+            request.context = try serializer.deserializeContext(request.context)
+        } catch {
+            logger.warning("dropping RPC message", metadata: ["rpc.method": "\(request.method)", "rpc.problem": "\(error.message)"])
+            if let reply = request.reply { await send(.failure(error), to: reply, method: request.method) }
+            return
+        }
+        request.args = request.args.mapValues(serializer.deserializeEntity)
         await dispatch(request)
     }
 
@@ -158,7 +169,7 @@ public final class OsloRPCServer: Sendable {
         ]
         switch outcome {
         case .success(let result):
-            message["result"] = result
+            message["result"] = serializer.serializeEntity(result)
             message["failure"] = .null
         case .failure(let error):
             message["result"] = .null

@@ -53,9 +53,10 @@ final class AgentDaemon: @unchecked Sendable {
     var isRunning: Bool { child?.isRunning ?? false }
 
     /// Starts the daemon and waits until it consumes from its queue.
-    func start(readyTimeout: Double = 60) async throws {
+    func start(readyTimeout: Double = 60, environment extra: [String: String] = [:]) async throws {
         var environment = ProcessInfo.processInfo.environment
         environment["HOME"] = directory.path
+        environment.merge(extra) { $1 }
         let child = try ChildProcess(
             try TestEnvironment.binDirectory().appendingPathComponent("trove-db2-agent").path,
             ["run"] + configFiles.flatMap { ["--config-file", $0.path] }, environment: environment,

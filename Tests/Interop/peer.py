@@ -29,6 +29,83 @@ import oslo_messaging as messaging  # noqa: E402
 CONF = cfg.CONF
 
 
+# Trove's secure RPC (trove/common/crypto_utils.py, secure_serializer.py, conductor_*_serializer.py, Ocata to
+# Ussuri), re-implemented from the reference (trove-db2.md section 1.10): AES-256-CBC, key = md5(key).hexdigest()
+# as 32 ASCII bytes, random 16-byte IV prepended, pad bytes equal to the pad length, base64 text.
+def encrypt_data(text, key):
+    import base64
+    import hashlib
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    data = text.encode("utf-8")
+    pad = 16 - len(data) % 16
+    data += bytes([pad]) * pad
+    iv = os.urandom(16)
+    aes_key = hashlib.md5(key.encode("utf-8")).hexdigest().encode("ascii")
+    encryptor = Cipher(algorithms.AES(aes_key), modes.CBC(iv)).encryptor()
+    return base64.b64encode(iv + encryptor.update(data) + encryptor.finalize()).decode("ascii")
+
+
+def decrypt_data(text, key):
+    import base64
+    import hashlib
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    data = base64.b64decode(text)
+    if len(data) < 32 or len(data) % 16:
+        raise ValueError("not a ciphertext")
+    aes_key = hashlib.md5(key.encode("utf-8")).hexdigest().encode("ascii")
+    decryptor = Cipher(algorithms.AES(aes_key), modes.CBC(data[:16])).decryptor()
+    plain = decryptor.update(data[16:]) + decryptor.finalize()
+    return plain[: len(plain) - plain[-1]].decode("utf-8")
+
+
+class SecureSerializer(messaging.NoOpSerializer):
+    """Trove's SecureSerializer, as the taskmanager and API use it towards the guest."""
+
+    def __init__(self, key):
+        self.key = key
+
+    def serialize_entity(self, ctxt, entity):
+        return encrypt_data(json.dumps(entity), self.key)
+
+    def deserialize_entity(self, ctxt, entity):
+        try:
+            return json.loads(decrypt_data(entity, self.key))
+        except (ValueError, TypeError):
+            return entity
+
+    def serialize_context(self, ctxt):
+        return {"context": encrypt_data(json.dumps(ctxt), self.key)}
+
+    def deserialize_context(self, ctxt):
+        try:
+            return json.loads(decrypt_data(ctxt["context"], self.key))
+        except (ValueError, TypeError, KeyError):
+            return ctxt
+
+
+class ConductorHostSerializer(messaging.NoOpSerializer):
+    """Trove's ConductorHostSerializer: decrypts what guests send, with the key of the instance named in it."""
+
+    def __init__(self, key):
+        self.key = key
+
+    def deserialize_entity(self, ctxt, entity):
+        try:
+            wrapped = json.loads(entity)
+            wrapped["csz-instance-id"]
+        except (ValueError, TypeError, KeyError):
+            return entity
+        return json.loads(decrypt_data(wrapped["entity"], self.key))
+
+    def deserialize_context(self, ctxt):
+        if ctxt.get("csz-instance-id") is None:
+            return ctxt
+        try:
+            return json.loads(decrypt_data(ctxt["context"], self.key))
+        except (ValueError, TypeError):
+            return ctxt
+
+
 def transport_for(url):
     CONF([], project="trove-interop")
     return messaging.get_rpc_transport(CONF, url=url, allowed_remote_exmods=["trove.common.exception"])
@@ -62,8 +139,9 @@ def run_client(args):
         if not line:
             continue
         command = json.loads(line)
+        serializer = SecureSerializer(args.key) if args.key else None
         client = messaging.get_rpc_client(
-            transport, target, timeout=command.get("timeout", 15), version_cap=None
+            transport, target, timeout=command.get("timeout", 15), version_cap=None, serializer=serializer
         ).prepare(version=command.get("version", "1.0"))
         context = command.get("context", {})
         try:
@@ -115,8 +193,9 @@ class PingEndpoint:
 def run_server(args, endpoint, topic, server_name):
     transport = transport_for(args.url)
     target = messaging.Target(exchange=args.exchange, topic=topic, server=server_name)
+    serializer = ConductorHostSerializer(args.key) if args.key else None
     server = messaging.get_rpc_server(transport, target, [endpoint], executor="threading",
-                                      access_policy=messaging.DefaultRPCAccessPolicy)
+                                      access_policy=messaging.DefaultRPCAccessPolicy, serializer=serializer)
     server.start()
     emit("READY")
     try:
@@ -151,6 +230,7 @@ def main():
         p.add_argument("--exchange", default="trove")
         p.add_argument("--topic", default="trove-conductor")
         p.add_argument("--count", type=int, default=100)
+        p.add_argument("--key", default=None, help="Trove's instance_rpc_encr_key: encrypt as Trove's secure RPC")
     args = parser.parse_args()
     if args.command == "client":
         run_client(args)
