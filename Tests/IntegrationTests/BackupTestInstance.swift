@@ -1,0 +1,210 @@
+import AgentSupport
+import Foundation
+import OsloRPC
+import TestSupport
+
+/// A Trove guest for the backup tests: a db2sim instance home of its own (`<root>/home`, mount point
+/// `<root>/home/db2inst1` as on a guest), the agent daemon on it with backups configured, and Trove's
+/// taskmanager (a real oslo.messaging client) to talk to it. The test's conductor peer hears its casts.
+final class BackupTestInstance: @unchecked Sendable {
+    // @unchecked: `client` is set once by start() before use; everything else is immutable.
+    let root: URL
+    let home: String
+    let daemon: AgentDaemon
+    private(set) var client: PythonPeer!
+    let amqpPort: Int
+
+    var mountPoint: String { home + "/db2inst1" }
+    var guestID: String { daemon.guestID }
+    var backupDirectory: String { mountPoint + "/backup" }
+
+    /// Installs the instance and writes the agent's configuration (not started yet).
+    ///
+    /// - Parameters:
+    ///   - conductorTopic: the test's own conductor queue.
+    ///   - config: `[section][key]` entries over the defaults (strategy online, key, small segments...).
+    ///   - tmpfsBytes: mount a tmpfs of this size on the mount point (a small disk; needs root).
+    init(
+        amqpPort: Int, conductorTopic: String, config: [String: [String: String]] = [:], tmpfsBytes: Int? = nil
+    ) async throws {
+        self.amqpPort = amqpPort
+        root = try makeTemporaryDirectory(prefix: "backup-guest")
+        home = root.appendingPathComponent("home").path
+        let install = try await ProcessRunner.run(
+            try Self.simulator(), ["install", "--home", home, "--instance", "db2inst1"])
+        guard install.succeeded else { throw BackupTestFailure("db2sim install failed: \(install.stdout) \(install.stderr)") }
+        let mount = home + "/db2inst1"
+        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        if let tmpfsBytes {
+            let mounted = try await ProcessRunner.run(
+                "/bin/mount", ["-t", "tmpfs", "-o", "size=\(tmpfsBytes)", "tmpfs", mount])
+            guard mounted.succeeded else {
+                throw BackupTestFailure(
+                    "this test needs a small file system: mount -t tmpfs failed (run the tests as root): \(mounted.stderr)")
+            }
+        }
+        var sections: [String: [String: String]] = [
+            "DEFAULT": [
+                "conductor_queue": conductorTopic, "backup_aes_cbc_key": BackupTestInstance.aesKey,
+                "backup_segment_max_size": "262144", "backup_chunk_size": "65536",
+                "state_dir": root.appendingPathComponent("state").path,
+            ],
+            "db2": [
+                "backup_strategy": "DB2OnlineBackup", "instance_home": home, "mount_point": mount,
+                "instance_owner": NSUserName(), "volume_support": "False", "command_timeout": "60",
+            ],
+        ]
+        for (section, values) in config { sections[section, default: [:]].merge(values) { $1 } }
+        daemon = try AgentDaemon(amqpPort: amqpPort, config: sections)
+    }
+
+    static let aesKey = "backup-test-key-41"
+
+    static func simulator() throws -> String { try TestEnvironment.binDirectory().appendingPathComponent("db2sim").path }
+
+    /// Starts the agent and Trove's client for it.
+    func start() async throws {
+        try await daemon.start()
+        if client == nil {
+            client = try await PythonPeer("client", url: PythonPeer.amqpURL(port: amqpPort), topic: daemon.topic)
+        }
+    }
+
+    /// Casts `prepare` as Trove's taskmanager does and waits for the outcome heartbeat (`running` or
+    /// `failed to spawn`), which it returns.
+    @discardableResult
+    func prepare(
+        databases: [String], backupInfo: JSONValue = nil, context: [String: JSONValue] = [:], conductor: PythonPeer,
+        timeout: Double = 120
+    ) async throws -> String {
+        try await client.cast(
+            "prepare",
+            [
+                "packages": [], "databases": .array(databases.map { ["_name": .string($0), "_character_set": nil, "_collate": nil] }),
+                "memory_mb": 2048, "users": [], "device_path": nil, "mount_point": .string(mountPoint),
+                "backup_info": backupInfo, "config_contents": nil, "root_password": nil, "overrides": nil,
+                "cluster_config": nil, "snapshot": nil, "modules": nil,
+            ], context: context)
+        let guestID = self.guestID
+        let heartbeat = try await conductor.waitForCall(timeout: timeout, "prepare's outcome for \(guestID)") { call in
+            guard call["method"] == "heartbeat", call["args"]?["instance_id"]?.stringValue == guestID else { return false }
+            let status = call["args"]?["payload"]?["service_status"]?.stringValue
+            return status == "running" || status == "failed to spawn"
+        }
+        return heartbeat["args"]?["payload"]?["service_status"]?.stringValue ?? "?"
+    }
+
+    /// Casts `create_backup` for backup `id` in `context`.
+    func createBackup(id: String, context: [String: JSONValue]) async throws {
+        try await client.cast(
+            "create_backup",
+            [
+                "backup_info": [
+                    "id": .string(id), "name": "test backup", "description": nil, "instance_id": .string(guestID),
+                    "backup_type": nil, "checksum": nil, "parent": nil, "datastore": "db2", "datastore_version": "11.5",
+                ]
+            ], context: context)
+    }
+
+    /// Runs `script` in a shell with the instance's DB2 environment (its CLP connections belong to that shell).
+    func shell(_ script: String) async throws -> ProcessResult {
+        try await ProcessRunner.run("/bin/sh", ["-c", ". '\(home)/sqllib/db2profile' && \(script)"])
+    }
+
+    /// Runs `script` and fails unless it exits 0; returns its output.
+    @discardableResult
+    func succeed(_ script: String) async throws -> String {
+        let result = try await shell(script)
+        guard result.succeeded else {
+            throw BackupTestFailure("script failed (\(result.status)): \(script)\n\(result.stdout)\(result.stderr)")
+        }
+        return result.stdout
+    }
+
+    /// The rows of a single-column integer table, sorted.
+    func ids(in table: String, database: String) async throws -> [Int] {
+        let output = try await succeed("db2 connect to \(database) >/dev/null && db2 -x \"select id from \(table)\"")
+        return output.split(separator: "\n").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.sorted()
+    }
+
+    /// The database answers queries and takes a new row (it is usable).
+    func checkUsable(_ database: String, table: String) async throws {
+        try await succeed(
+            "db2 connect to \(database) >/dev/null && db2 \"insert into \(table) values (-1)\" >/dev/null "
+                + "&& db2 -x \"select count(*) from \(table)\" >/dev/null")
+    }
+
+    /// `db2sim fault ...` for this instance.
+    func fault(_ arguments: [String]) async throws {
+        try await succeed("'\(try Self.simulator())' fault " + arguments.map { "'\($0)'" }.joined(separator: " "))
+    }
+
+    /// How often the fault rules matching `text` have fired (from the fault control file).
+    func faultFired(matching text: String) -> Int {
+        guard let data = FileManager.default.contents(atPath: home + "/sqllib/db2sim/faults.json"),
+            let rules = (try? JSONParser.parse(Array(data)))?["rules"]?.arrayValue
+        else { return 0 }
+        return rules.filter { $0["match"]?.stringValue == text }.compactMap { $0["fired"]?.intValue }.map(Int.init)
+            .reduce(0, +)
+    }
+
+    /// Starts a writer inserting ids 1, 2, 3... into `table` of `database`, one committed row per statement.
+    func startWriter(database: String, table: String) throws -> BackupTestWriter {
+        try BackupTestWriter(instance: self, database: database, table: table)
+    }
+
+    /// Stops DB2, unmounts, removes everything (the daemon is stopped by its owner).
+    func remove() async {
+        client?.stop()
+        _ = try? await shell("db2sim fault clear >/dev/null 2>&1; db2stop force >/dev/null 2>&1")
+        _ = try? await ProcessRunner.run("/bin/umount", ["-l", mountPoint])
+        if TestEnvironment.optional("TEST_KEEP_DIRS") == nil { try? FileManager.default.removeItem(at: root) }
+    }
+}
+
+/// A shell inserting rows one transaction at a time (ids 1, 2, 3...), writing each id to a file once DB2 said
+/// the insert succeeded. Bounded: it stops by itself after 50 000 rows.
+final class BackupTestWriter: Sendable {
+    private let child: ChildProcess
+    let directory: URL
+
+    init(instance: BackupTestInstance, database: String, table: String) throws {
+        directory = instance.root.appendingPathComponent("writer-\(table)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let acked = directory.appendingPathComponent("acked").path
+        let stop = directory.appendingPathComponent("stop").path
+        let errors = directory.appendingPathComponent("errors").path
+        let script = """
+            . '\(instance.home)/sqllib/db2profile' || exit 1
+            db2 connect to \(database) >/dev/null || exit 1
+            i=1
+            while [ $i -le 50000 ] && [ ! -e '\(stop)' ]; do
+                if out=$(db2 "insert into \(table) values ($i)"); then echo $i >> '\(acked)'; else echo "$i $out" >> '\(errors)'; fi
+                i=$((i + 1))
+            done
+            db2 connect reset >/dev/null
+            """
+        child = try ChildProcess("/bin/sh", ["-c", script], stdin: .null, stdout: .null, stderr: .null)
+    }
+
+    /// Rows acknowledged so far.
+    var acknowledged: Int {
+        guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent("acked").path) else { return 0 }
+        return data.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+    }
+
+    /// Failed inserts (`id output` lines).
+    var errors: String {
+        FileManager.default.contents(atPath: directory.appendingPathComponent("errors").path)
+            .map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
+    /// Asks the writer to stop and waits for it; returns the rows acknowledged.
+    func stop() async -> Int {
+        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("stop").path, contents: nil)
+        if await child.wait(timeout: 60) == nil { child.kill() }
+        return acknowledged
+    }
+
+    deinit { child.kill() }
+}
