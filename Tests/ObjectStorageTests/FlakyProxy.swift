@@ -1,6 +1,7 @@
 import AgentSupport
 import Foundation
 import HTTPTransport
+import TestSupport
 
 /// A loopback HTTP proxy in front of the real Swift (Python, from the test venv) that answers
 /// `503 Service Unavailable` to the first `failures` PUTs and GETs of every segment (`…_NNNNNNNN`), cuts the
@@ -111,11 +112,11 @@ final class FlakyProxy: Sendable {
         -> FlakyProxy
     {
         try await BlockingThreadPool.shared.run {
-            let child = try ChildProcess(python, ["-c", script, String(upstreamPort), String(failures), String(truncations)])
-            guard let port = Int(child.readLine()) else {
-                child.terminate()
-                child.wait()
-                throw TestFailure("the flaky proxy did not start: \(child.standardError)")
+            let child = try ChildProcess(
+                python, ["-c", script, String(upstreamPort), String(failures), String(truncations)], stderr: .null)
+            guard let port = Int(ChildProcess.readLine(child.standardOutput!)) else {
+                child.kill()
+                throw TestFailure("the flaky proxy did not start")
             }
             return FlakyProxy(child: child, port: port)
         }
@@ -131,8 +132,8 @@ final class FlakyProxy: Sendable {
     /// Stops the proxy process (this test's own child).
     func stop() async {
         await BlockingThreadPool.shared.run { [child] in
-            child.terminate()
-            child.wait()
+            child.signal(SIGTERM)
+            _ = child.waitBlocking()
         }
     }
 }

@@ -4,6 +4,7 @@ import HTTPTransport
 import Logging
 import ObjectStorage
 import Testing
+import TestSupport
 
 /// The one-node Swift that `scripts/test` starts (`scripts/swift-store`), read from the environment.
 struct SwiftTestEnvironment {
@@ -100,11 +101,14 @@ func runProcess(_ executable: String, _ arguments: [String]) async throws -> Str
 
 /// Runs a program on the calling (blocking) thread and returns its stdout; a non-zero exit throws with its stderr.
 func runProcessBlocking(_ executable: String, _ arguments: [String]) throws -> String {
-    let child = try ChildProcess(executable, arguments)
-    let output = child.readToEnd()
-    let status = child.wait()
+    let stderr = FileManager.default.temporaryDirectory.appendingPathComponent("child-\(UUID().uuidString).stderr")
+    defer { try? FileManager.default.removeItem(at: stderr) }
+    let child = try ChildProcess(executable, arguments, stdout: .pipe, stderr: .file(stderr))
+    let output = String(decoding: ChildProcess.readToEnd(child.standardOutput!), as: UTF8.self)
+    let status = child.waitBlocking() ?? -1
     guard status == 0 else {
-        throw TestFailure("\(executable) \(arguments.prefix(1)) exited \(status): \(child.standardError)")
+        let errors = (try? String(contentsOf: stderr, encoding: .utf8)) ?? ""
+        throw TestFailure("\(executable) \(arguments.prefix(1)) exited \(status): \(errors)")
     }
     return output
 }

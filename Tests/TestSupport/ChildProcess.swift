@@ -137,6 +137,17 @@ public final class ChildProcess: @unchecked Sendable {
         }
     }
 
+    /// Reads one line (without its newline) from `handle`, a byte at a time so nothing after it is consumed;
+    /// empty at end of file.
+    public static func readLine(_ handle: FileHandle) -> String {
+        var line: [UInt8] = []
+        while true {
+            let byte = read(handle, upTo: 1)
+            guard let first = byte.first, first != 0x0A else { return String(decoding: line, as: UTF8.self) }
+            line.append(first)
+        }
+    }
+
     /// Reads `handle` to its end (see ``read(_:upTo:)``).
     public static func readToEnd(_ handle: FileHandle) -> Data {
         var all = Data()
