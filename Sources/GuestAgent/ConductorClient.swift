@@ -1,3 +1,4 @@
+import AgentSupport
 import Foundation
 import Logging
 import OsloRPC
@@ -74,5 +75,5 @@ public actor ConductorClient {
         return lastSent
     }
 
-    static func requestID() -> String { "req-\(UUID().uuidString.lowercased())" }
+    static func requestID() -> String { "req-\(RandomIdentifier.uuid4())" }
 }
