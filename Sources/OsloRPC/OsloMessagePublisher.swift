@@ -1,5 +1,5 @@
 import AMQP
-import Foundation
+import FoundationEssentials
 
 /// Where the RPC layer hands the messages it sends (replies, casts). ``AMQPPublisher`` is the real one.
 public protocol OsloMessagePublisher: Sendable {

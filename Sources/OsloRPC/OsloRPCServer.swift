@@ -1,6 +1,6 @@
 import AMQP
 import AgentSupport
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// An oslo.messaging RPC server: reads deliveries, decodes them, dispatches each to the endpoint concurrently,

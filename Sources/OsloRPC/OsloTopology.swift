@@ -1,6 +1,6 @@
 import AMQP
 import AgentSupport
-import Foundation
+import FoundationEssentials
 
 /// Queue options that must match what the control plane declares, or RabbitMQ answers 406 PRECONDITION_FAILED.
 public struct OsloQueueOptions: Sendable, Equatable {
