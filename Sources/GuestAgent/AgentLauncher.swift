@@ -1,3 +1,4 @@
+import DB2
 import Foundation
 import Logging
 import Synchronization
@@ -42,9 +43,32 @@ public enum AgentLauncher {
         signal(SIGPIPE, SIG_IGN)
         let shutdown = ShutdownSignal()
         shutdown.installSignalHandlers()
-        let service = GuestAgentService(configuration: GuestAgentConfiguration(config), logger: logger)
+        let agentConfiguration = GuestAgentConfiguration(config)
+        let manager = makeDB2Manager(config, logger: logger)
+        let service = GuestAgentService(
+            configuration: agentConfiguration, statusProvider: manager.map(DB2StatusProvider.init), logger: logger,
+            makeMethods: { conductor in
+                guard let manager else { return [] }
+                return DB2Methods(
+                    manager: manager, conductor: conductor, markers: agentConfiguration.prepareMarkers,
+                    guestID: agentConfiguration.guestID, logger: logger
+                ).groups
+            })
+        let startUp = Task { await manager?.startUp() }
         await service.run(until: shutdown)
+        startUp.cancel()
         return ExitCode.success.rawValue
+    }
+
+    /// The DB2 manager, or nil (logged) when the instance owner cannot be used: the agent then serves only the
+    /// methods that need no DB2.
+    static func makeDB2Manager(_ config: AgentConfiguration, logger: Logger) -> DB2Manager? {
+        do {
+            return try DB2Manager(configuration: DB2ManagerConfiguration(config), logger: logger)
+        } catch {
+            logger.critical("DB2 manager unavailable: DB2 methods are not served", metadata: ["error": "\(error)"])
+            return nil
+        }
     }
 
     /// `check-config`: prints the effective configuration (secrets masked); returns the exit code.

@@ -14,8 +14,8 @@ import Logging
 /// Every DB2 command is an argument vector or a generated CLP script (see ``DB2Executor``); names are checked
 /// against DB2's rules (``DatabaseName``, ``UserName``) before anything runs.
 public actor DB2Manager {
-    public let configuration: DB2ManagerConfiguration
-    public let executor: DB2Executor
+    public nonisolated let configuration: DB2ManagerConfiguration
+    public nonisolated let executor: DB2Executor
     let runner: CommandRunner
     let logger: Logger
     private var gate = OperationGate()
