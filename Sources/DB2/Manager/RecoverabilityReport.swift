@@ -14,6 +14,11 @@ public struct RecoverabilityReport: Sendable, Equatable, CustomStringConvertible
         public let database: DatabaseName
         public let action: Action
 
+        public init(database: DatabaseName, action: Action) {
+            self.database = database
+            self.action = action
+        }
+
         public var description: String {
             switch action {
             case .alreadyRecoverable: "\(database): recoverable"

@@ -123,7 +123,7 @@ public struct CommandRunner: Sendable {
             .send(signal: .terminate, toProcessGroup: true, allowedDurationToNextStep: .seconds(2)),
             .send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .seconds(2)),
         ]
-        let environment = request.environment.sorted { $0.key < $1.key }.map { Array("\($0.key)=\($0.value)".utf8) }
+        let environment = request.environment.sorted { $0.key < $1.key }.map { Array("\($0.key)=\($0.value)\0".utf8) }
         let limit = request.outputLimit
         let input = request.input
         let result = try await Subprocess.run(
