@@ -60,7 +60,10 @@ public actor DB2Manager {
     /// the configuration file even while DB2 is stopped).
     public nonisolated func status() async -> InstanceStatus {
         let owner = configuration.instanceOwner
-        let engineRuns = await BlockingThreadPool.shared.run { DB2EngineProbe.isEngineRunning(owner: owner) }
+        let home = configuration.instanceHome
+        let engineRuns = await BlockingThreadPool.shared.run {
+            DB2EngineProbe.isEngineRunning(owner: owner, instanceHome: home)
+        }
         guard engineRuns else { return .shutdown }
         do {
             let transcript = try await executor.clp(
