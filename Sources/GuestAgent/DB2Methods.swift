@@ -259,8 +259,14 @@ public struct DB2Methods: Sendable {
         [
             GuestMethod("restart") { _, args in
                 try args.allowOnly([])
-                defer { Task { await heartbeat(ServiceStatus(await manager.status())) } }
-                try await Self.db2 { () throws(DB2Error) in try await manager.restart() }
+                // Trove's end_restart: the real status is reported whether the restart worked or not.
+                do {
+                    try await Self.db2 { () throws(DB2Error) in try await manager.restart() }
+                } catch {
+                    await heartbeat(ServiceStatus(await manager.status()))
+                    throw error
+                }
+                await heartbeat(ServiceStatus(await manager.status()))
                 return .null
             },
             GuestMethod("stop_db") { _, args in
