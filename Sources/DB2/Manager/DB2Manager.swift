@@ -127,27 +127,25 @@ public actor DB2Manager {
 
     func startInstance() async throws(DB2Error) {
         try await autostart(enable: true)
-        let outcome = try await executor.tool("db2start", [], step: "db2start", timeout: configuration.longCommandTimeout)
-        let messages = DB2Message.parseAll(outcome.combinedOutput)
-        if outcome.exitCode != 0, !messages.contains(where: { $0.code == "SQL1026" }) {
-            if let error = messages.first(where: \.isError) { throw DB2Error.from(error, step: "db2start") }
-            throw DB2Error(.commandFailed, step: "db2start", detail: outcome.combinedOutput.excerpt)
-        }
+        try await serverCommand("db2start", [], tolerating: "SQL1026")
         try await waitForStatus(.running, step: "start DB2")
         logger.info("DB2 instance started", metadata: ["db2.instance_owner": "\(configuration.instanceOwner)"])
     }
 
     func stopInstance(disableAutostart: Bool) async throws(DB2Error) {
         if disableAutostart { try await autostart(enable: false) }
-        let outcome = try await executor.tool(
-            "db2stop", ["force"], step: "db2stop", timeout: configuration.longCommandTimeout)
-        let messages = DB2Message.parseAll(outcome.combinedOutput)
-        if outcome.exitCode != 0, !messages.contains(where: { $0.code == "SQL1032" }) {
-            if let error = messages.first(where: \.isError) { throw DB2Error.from(error, step: "db2stop") }
-            throw DB2Error(.commandFailed, step: "db2stop", detail: outcome.combinedOutput.excerpt)
-        }
+        try await serverCommand("db2stop", ["force"], tolerating: "SQL1032")
         try await waitForStatus(.shutdown, step: "stop DB2")
         logger.info("DB2 instance stopped", metadata: ["db2.instance_owner": "\(configuration.instanceOwner)"])
+    }
+
+    /// Runs `db2start` or `db2stop`; a failure whose message has code `tolerated` (already started/stopped) is fine.
+    func serverCommand(_ tool: String, _ arguments: [String], tolerating tolerated: Substring) async throws(DB2Error) {
+        let outcome = try await executor.tool(tool, arguments, step: tool, timeout: configuration.longCommandTimeout)
+        let messages = DB2Message.parseAll(outcome.combinedOutput)
+        guard outcome.exitCode != 0, !messages.contains(where: { $0.code == tolerated }) else { return }
+        if let error = messages.first(where: \.isError) { throw DB2Error.from(error, step: tool) }
+        throw DB2Error(.commandFailed, step: tool, detail: outcome.combinedOutput.excerpt)
     }
 
     /// `db2iauto -on|-off <instance>`, as Trove runs it; skipped (with a note in the log) where DB2 has no such tool.
