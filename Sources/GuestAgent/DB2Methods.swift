@@ -259,13 +259,17 @@ public struct DB2Methods: Sendable {
         [
             GuestMethod("restart") { _, args in
                 try args.allowOnly([])
-                // Trove's end_restart: the real status is reported whether the restart worked or not.
+                // Trove's begin_restart / end_restart: no periodic heartbeat in between (it would report the
+                // instance down), then the real status, whether the restart worked or not.
+                await conductor.pausePeriodicHeartbeats()
                 do {
                     try await Self.db2 { () throws(DB2Error) in try await manager.restart() }
                 } catch {
+                    await conductor.resumePeriodicHeartbeats()
                     await heartbeat(ServiceStatus(await manager.status()))
                     throw error
                 }
+                await conductor.resumePeriodicHeartbeats()
                 await heartbeat(ServiceStatus(await manager.status()))
                 return .null
             },
