@@ -18,6 +18,8 @@ public actor DB2Manager {
     public nonisolated let executor: DB2Executor
     let runner: CommandRunner
     let logger: Logger
+    /// Under systemd, db2start runs in a transient unit of its own (see ``EngineUnitLauncher``).
+    let engineLauncher: EngineUnitLauncher?
     private var gate = OperationGate()
 
     /// - Throws: ``DB2Error`` `.environment` when the instance owner does not exist or the agent may not act as it,
@@ -40,6 +42,7 @@ public actor DB2Manager {
         executor = try DB2Executor(
             ownerName: configuration.instanceOwner, profilePath: configuration.profilePath, runner: runner,
             logger: logger)
+        engineLauncher = EngineUnitLauncher.detect(outputDirectory: configuration.instanceHome)
     }
 
     /// Answers at once when the actor is free to run: the systemd watchdog's probe that the actor is not stuck.
@@ -145,11 +148,50 @@ public actor DB2Manager {
 
     /// Runs `db2start` or `db2stop`; a failure whose message has code `tolerated` (already started/stopped) is fine.
     func serverCommand(_ tool: String, _ arguments: [String], tolerating tolerated: Substring) async throws(DB2Error) {
-        let outcome = try await executor.tool(tool, arguments, step: tool, timeout: configuration.longCommandTimeout)
-        let messages = DB2Message.parseAll(outcome.combinedOutput)
-        guard outcome.exitCode != 0, !messages.contains(where: { $0.code == tolerated }) else { return }
+        let (exitCode, output): (Int32?, String)
+        if tool == "db2start", let engineLauncher {
+            (exitCode, output) = try await startInOwnUnit(tool, arguments, launcher: engineLauncher)
+        } else {
+            let outcome = try await executor.tool(tool, arguments, step: tool, timeout: configuration.longCommandTimeout)
+            (exitCode, output) = (outcome.exitCode, outcome.combinedOutput)
+        }
+        if tool == "db2stop", let engineLauncher, exitCode == 0 { await tidyEngineUnits(launcher: engineLauncher) }
+        let messages = DB2Message.parseAll(output)
+        guard exitCode != 0, !messages.contains(where: { $0.code == tolerated }) else { return }
         if let error = messages.first(where: \.isError) { throw DB2Error.from(error, step: tool) }
-        throw DB2Error(.commandFailed, step: tool, detail: outcome.combinedOutput.excerpt)
+        throw DB2Error(.commandFailed, step: tool, detail: output.excerpt)
+    }
+
+    /// Runs `tool` through `systemd-run` in a new transient unit; returns its exit code and output.
+    private func startInOwnUnit(_ tool: String, _ arguments: [String], launcher: EngineUnitLauncher)
+        async throws(DB2Error) -> (Int32?, String)
+    {
+        let executable = try await executor.toolPath(tool)
+        let environment = try await executor.environment()
+        let unit = "trove-db2-engine-\(executor.owner.name)-\(RandomIdentifier.hex128().prefix(8))"
+        let outputFile = "\(launcher.outputDirectory)/.trove-db2-agent-\(tool).out"
+        let outcome = try await runner.run(
+            ProcessRequest(
+                executable: launcher.systemdRun,
+                arguments: launcher.arguments(
+                    unit: unit, executable: executable, arguments: arguments, owner: executor.owner,
+                    environment: environment, outputFile: outputFile),
+                environment: ["PATH": "/usr/bin:/bin:/usr/sbin:/sbin"], identity: .agent,
+                timeout: configuration.longCommandTimeout, step: "\(tool) (in unit \(unit))"))
+        let output = (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
+        try? FileManager.default.removeItem(atPath: outputFile)
+        logger.info("DB2 engine started in its own systemd unit", metadata: ["db2.unit": "\(unit)"])
+        return (outcome.exitCode, output + outcome.combinedOutput)
+    }
+
+    /// After `db2stop`, the transient units of earlier `db2start`s hold no process: stop them (their
+    /// `KillMode=none` means nothing is killed) so they do not pile up.
+    private func tidyEngineUnits(launcher: EngineUnitLauncher) async {
+        _ = try? await runner.run(
+            ProcessRequest(
+                executable: launcher.systemctl, arguments: ["stop", launcher.unitPattern(owner: executor.owner.name)],
+                environment: ["PATH": "/usr/bin:/bin:/usr/sbin:/sbin"], identity: .agent,
+                timeout: configuration.commandTimeout, step: "stop finished DB2 engine units"))
     }
 
     /// `db2iauto -on|-off <instance>`, as Trove runs it; skipped (with a note in the log) where DB2 has no such tool.
