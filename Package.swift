@@ -14,6 +14,8 @@ let strictSettings: [SwiftSetting] = [
 let log: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let subprocess: Target.Dependency = .product(name: "Subprocess", package: "swift-subprocess")
+// swift-subprocess names programs by `FilePath`; SystemPackage (already a dependency of swift-subprocess) declares it.
+let systemPackage: Target.Dependency = .product(name: "SystemPackage", package: "swift-system")
 
 let package = Package(
     name: "trove-db2-agent",
@@ -26,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // MARK: C libraries. Each is imported by exactly one Swift module (named in the comment).
@@ -59,7 +62,7 @@ let package = Package(
             dependencies: ["HTTPTransport", "CryptoPrimitives", "AgentSupport", log],
             swiftSettings: strictSettings
         ),
-        .target(name: "DB2", dependencies: ["AgentSupport", subprocess, log], swiftSettings: strictSettings),
+        .target(name: "DB2", dependencies: ["AgentSupport", subprocess, systemPackage, log], swiftSettings: strictSettings),
         .target(
             name: "GuestAgent",
             dependencies: [
@@ -94,7 +97,7 @@ let package = Package(
             dependencies: ["ObjectStorage", "HTTPTransport", "CryptoPrimitives", "TestSupport"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "DB2Tests", dependencies: ["DB2", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "DB2Tests", dependencies: ["DB2", "TestSupport", "AgentSupport", log], swiftSettings: strictSettings),
         .testTarget(name: "DB2SimulatorTests", dependencies: ["DB2Simulator", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "GuestAgentTests",

@@ -1,5 +1,8 @@
 internal import CRabbitMQ
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import AgentSupport
 
 /// One librabbitmq connection with one channel (number 1): open, declare, consume, publish, close.
@@ -340,7 +343,7 @@ public final class AMQPConnection {
             throw AMQPError.server(
                 function: function, scope: .channel, code: close.reply_code, text: close.reply_text.string)
         default:
-            throw AMQPError.unexpected(function: function, detail: String(format: "method 0x%08x", method.id))
+            throw AMQPError.unexpected(function: function, detail: "method 0x\(String(method.id, radix: 16))")
         }
     }
 

@@ -1,4 +1,3 @@
-import Foundation
 import AgentSupport
 import Logging
 
@@ -84,7 +83,7 @@ struct AMQPConnector {
             "AMQP connection failed; retrying",
             metadata: [
                 "amqp.role": "\(role)", "amqp.broker": "\(endpoint)", "error": "\(error)",
-                "amqp.retry_in_s": "\(String(format: "%.1f", delay))", "amqp.attempt": "\(failedAttempts)",
+                "amqp.retry_in_s": "\((delay * 10).rounded() / 10)", "amqp.attempt": "\(failedAttempts)",
             ])
         report(.disconnected(error: "\(error)", retryIn: delay))
         stop.sleep(seconds: delay, tick: tick)

@@ -1,5 +1,6 @@
 import AgentSupport
-import Foundation
+import Dispatch
+import FoundationEssentials
 import Logging
 import Synchronization
 
@@ -75,7 +76,7 @@ public final class AMQPConsumer: Sendable {
                 while !stopSignal.isStopped {
                     touch()
                     if let stall = stallRequest.withLock({ value in defer { value = nil }; return value }) {
-                        Thread.sleep(forTimeInterval: stall)
+                        DedicatedThread.sleep(seconds: stall)
                     }
                     guard let delivery = try connection.nextDelivery(timeout: pollInterval) else { continue }
                     try connection.ack(delivery.deliveryTag)

@@ -1,5 +1,5 @@
 import AgentSupport
-import Foundation
+import FoundationEssentials
 import Logging
 
 /// Publishes messages on a dedicated thread and its own connection, with publisher confirms: ``publish(_:deadline:)``
@@ -24,7 +24,7 @@ public final class AMQPPublisher: @unchecked Sendable {
     private let confirmTimeout: Double
     private let stateObserver: @Sendable (AMQPLinkState) -> Void
     private let stopSignal = StopSignal()
-    private let condition = NSCondition()
+    private let condition = ConditionLock()
     private var outbox: [Pending] = []
     private var running = false
 

@@ -1,5 +1,7 @@
 internal import CRabbitMQ
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Owns the C memory that one librabbitmq call borrows (strings as `amqp_bytes_t`, field tables), and frees it
 /// when the call is done: create one per call, let it go out of scope after.

@@ -1,9 +1,10 @@
-import Foundation
+import AgentSupport
+import FoundationEssentials
 
 /// A flag that a blocking thread checks, and can sleep on, so that stopping wakes it at once.
 final class StopSignal: @unchecked Sendable {
     // @unchecked: `stopped` is read and written only while holding `condition`.
-    private let condition = NSCondition()
+    private let condition = ConditionLock()
     private var stopped = false
 
     var isStopped: Bool {

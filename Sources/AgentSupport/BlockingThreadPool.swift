@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// A fixed set of OS threads for blocking work (file I/O, zlib, libcurl transfers, `waitpid`), so that blocking
@@ -14,13 +16,13 @@ public final class BlockingThreadPool: Sendable {
     /// The process-wide pool: one thread per core, at least four (blocking I/O waits more than it computes).
     public static let shared = BlockingThreadPool(
         name: "blocking",
-        threadCount: max(4, ProcessInfo.processInfo.activeProcessorCount)
+        threadCount: max(4, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     )
 
     private typealias Job = @Sendable () -> Void
 
-    /// `NSCondition` rather than `Mutex`: worker threads must sleep until a job arrives.
-    private let condition = NSCondition()
+    /// A condition lock rather than `Mutex`: worker threads must sleep until a job arrives.
+    private let condition = ConditionLock()
     /// Guarded by `condition`; `nonisolated(unsafe)` because the compiler cannot see that lock.
     nonisolated(unsafe) private var jobs: [Job] = []
     public let threadCount: Int

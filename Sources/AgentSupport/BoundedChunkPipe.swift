@@ -1,4 +1,3 @@
-import Foundation
 
 /// A bounded, blocking hand-off of byte chunks from one producer thread to one consumer thread.
 ///
@@ -7,7 +6,7 @@ import Foundation
 /// from its next call, so neither waits for ever and a failed producer is never read as a clean end of stream.
 public final class BoundedChunkPipe: ByteSource, ByteSink, @unchecked Sendable {
     // @unchecked: every stored var is read and written only while holding `condition`.
-    private let condition = NSCondition()
+    private let condition = ConditionLock()
     private var chunks: [[UInt8]] = []
     private var finished = false
     private var failure: (any Error)?

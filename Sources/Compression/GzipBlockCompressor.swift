@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// Compresses one block into one complete, self-contained gzip member (libdeflate), so that blocks can be
 /// compressed on every core and the concatenated members still read with plain `gzip -d`.

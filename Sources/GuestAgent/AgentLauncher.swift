@@ -1,3 +1,4 @@
+import DB2
 import Foundation
 import Logging
 import Synchronization
@@ -45,16 +46,29 @@ public enum AgentLauncher {
         let reloader = LogLevelReloader(
             configFiles: configFiles, configDirectories: configDirectories, logger: logger)
         reloader.install()
+        let agentConfiguration = GuestAgentConfiguration(config)
+        let manager = makeDB2Manager(config, logger: logger)
         let service: GuestAgentService
         do {
             service = try GuestAgentService(
-                configuration: GuestAgentConfiguration(config), logger: logger, notifier: SystemdNotifier())
+                configuration: agentConfiguration, statusProvider: manager.map(DB2StatusProvider.init),
+                logger: logger, notifier: SystemdNotifier(),
+                healthProbes: manager.map { manager in [{ await manager.isResponsive() }] } ?? [],
+                makeMethods: { conductor in
+                    guard let manager else { return [] }
+                    return DB2Methods(
+                        manager: manager, conductor: conductor, markers: agentConfiguration.prepareMarkers,
+                        guestID: agentConfiguration.guestID, logger: logger
+                    ).groups
+                })
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
             return ExitCode.configuration.rawValue
         }
         installTestHooks(service: service, logger: logger)
+        let startUp = Task { await manager?.startUp() }
         await service.run(until: shutdown)
+        startUp.cancel()
         return ExitCode.success.rawValue
     }
 
@@ -65,6 +79,17 @@ public enum AgentLauncher {
         guard ProcessInfo.processInfo.environment["TROVE_DB2_AGENT_TEST_HOOKS"] == "1" else { return }
         logger.warning("test hooks enabled (TROVE_DB2_AGENT_TEST_HOOKS=1)")
         SignalHandlers.onSignal(SIGUSR2) { service.stallConsumerForTesting(seconds: 8) }
+    }
+
+    /// The DB2 manager, or nil (logged) when the instance owner cannot be used: the agent then serves only the
+    /// methods that need no DB2.
+    static func makeDB2Manager(_ config: AgentConfiguration, logger: Logger) -> DB2Manager? {
+        do {
+            return try DB2Manager(configuration: DB2ManagerConfiguration(config), logger: logger)
+        } catch {
+            logger.critical("DB2 manager unavailable: DB2 methods are not served", metadata: ["error": "\(error)"])
+            return nil
+        }
     }
 
     /// `check-config`: prints the effective configuration (secrets masked); returns the exit code.

@@ -1,3 +1,4 @@
+import AgentSupport
 import Foundation
 import Logging
 import OsloRPC
@@ -12,6 +13,13 @@ public actor ConductorClient {
     private let guestID: String
     private let logger: Logger
     private var lastSent: Double = 0
+    private var pauses = 0
+
+    /// While a restart runs, the periodic heartbeat stays quiet (Trove's `begin_restart`): the restart reports the
+    /// real status itself when it ends. Calls nest; each ``pausePeriodicHeartbeats()`` needs a ``resumePeriodicHeartbeats()``.
+    public func pausePeriodicHeartbeats() { pauses += 1 }
+    public func resumePeriodicHeartbeats() { pauses = max(0, pauses - 1) }
+    public var periodicHeartbeatsPaused: Bool { pauses > 0 }
 
     public init(caster: OsloRPCCaster, topic: String, guestID: String, logger: Logger) {
         self.caster = caster
@@ -74,5 +82,5 @@ public actor ConductorClient {
         return lastSent
     }
 
-    static func requestID() -> String { "req-\(UUID().uuidString.lowercased())" }
+    static func requestID() -> String { "req-\(RandomIdentifier.uuid4())" }
 }

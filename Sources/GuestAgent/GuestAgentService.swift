@@ -100,7 +100,8 @@ public final class GuestAgentService: Sendable {
             logger: logger)
         let heartbeat = HeartbeatLoop(
             interval: .milliseconds(Int64(configuration.reportInterval * 1000)), markers: configuration.prepareMarkers,
-            status: statusProvider, conductor: conductor, logger: logger)
+            status: statusProvider, conductor: conductor, logger: logger,
+            suppressed: { [conductor] in await conductor.periodicHeartbeatsPaused })
         let heartbeatTask = Task { await heartbeat.run() }
         let serving = Task { await server.serve(deliveries) }
         var healthTask: Task<Void, Never>?

@@ -1,5 +1,5 @@
 import AMQP
-import Foundation
+import FoundationEssentials
 
 /// Sends casts (fire-and-forget RPCs) to an oslo.messaging server: Trove's conductor, for this agent.
 public struct OsloRPCCaster: Sendable {

@@ -1,5 +1,6 @@
 import AMQP
-import Foundation
+import AgentSupport
+import FoundationEssentials
 import Logging
 
 /// An oslo.messaging RPC server: reads deliveries, decodes them, dispatches each to the endpoint concurrently,
@@ -75,7 +76,7 @@ public final class OsloRPCServer: Sendable {
             request = decoded
         case .failure(let failure):
             logger.warning("dropping RPC message", metadata: ["rpc.problem": "\(failure.error.message)"])
-            if let reply = failure.reply { await send(.failure(failure.error), to: reply, method: "?") }
+            if let reply = failure.reply { send(.failure(failure.error), to: reply, method: "?") }
             return
         }
         if let uniqueID = request.uniqueID, !duplicates.isFirstSighting(uniqueID) {
@@ -86,7 +87,7 @@ public final class OsloRPCServer: Sendable {
             request.context = try serializer.deserializeContext(request.context)
         } catch {
             logger.warning("dropping RPC message", metadata: ["rpc.method": "\(request.method)", "rpc.problem": "\(error.message)"])
-            if let reply = request.reply { await send(.failure(error), to: reply, method: request.method) }
+            if let reply = request.reply { send(.failure(error), to: reply, method: request.method) }
             return
         }
         request.args = request.args.mapValues(serializer.deserializeEntity)
@@ -119,7 +120,7 @@ public final class OsloRPCServer: Sendable {
                 metadata: ["error": "\(error)"])
         }
         guard let reply = request.reply else { return }
-        await send(outcome, to: reply, method: request.method)
+        send(outcome, to: reply, method: request.method)
     }
 
     /// Why oslo's dispatcher would refuse `request` before calling anything.
@@ -160,10 +161,10 @@ public final class OsloRPCServer: Sendable {
 
     private func replyToUnreadable(_ body: [UInt8], _ error: RemoteError) async {
         guard let reply = ReplyAddressScanner.scan(body) else { return }
-        await send(.failure(error), to: reply, method: "?")
+        send(.failure(error), to: reply, method: "?")
     }
 
-    private func send(_ outcome: Result<JSONValue, RemoteError>, to reply: RPCRequest.ReplyAddress, method: String) async {
+    private func send(_ outcome: Result<JSONValue, RemoteError>, to reply: RPCRequest.ReplyAddress, method: String) {
         var message: [String: JSONValue] = [
             "ending": true, "_msg_id": .string(reply.messageID), "_unique_id": .string(Self.newUniqueID()),
         ]
@@ -176,14 +177,16 @@ public final class OsloRPCServer: Sendable {
             message["failure"] = .string(error.failureJSON())
         }
         let outgoing = AMQPOutgoingMessage(exchange: "", routingKey: reply.queue, body: OsloEnvelope.encode(message))
-        do {
-            try await publisher.publish(outgoing, deadline: Date().addingTimeInterval(configuration.replyDeadlineSeconds))
-        } catch {
-            logger.warning(
-                "could not send an RPC reply",
-                metadata: ["rpc.method": "\(method)", "rpc.reply_q": "\(reply.queue)", "error": "\(error)"])
+        // Handed over without waiting: the publisher thread confirms it, and only a failure needs anyone's attention.
+        let logger = self.logger
+        publisher.publish(outgoing, deadline: Date().addingTimeInterval(configuration.replyDeadlineSeconds)) { result in
+            if case .failure(let error) = result {
+                logger.warning(
+                    "could not send an RPC reply",
+                    metadata: ["rpc.method": "\(method)", "rpc.reply_q": "\(reply.queue)", "error": "\(error)"])
+            }
         }
     }
 
-    static func newUniqueID() -> String { UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() }
+    static func newUniqueID() -> String { RandomIdentifier.hex128() }
 }

@@ -1,5 +1,6 @@
 import AMQP
-import Foundation
+import AgentSupport
+import FoundationEssentials
 
 /// Queue options that must match what the control plane declares, or RabbitMQ answers 406 PRECONDITION_FAILED.
 public struct OsloQueueOptions: Sendable, Equatable {
@@ -32,7 +33,7 @@ public enum OsloTopology {
     /// and a fanout queue, all on the control exchange (type topic) except the fanout one.
     public static func rpcServer(
         exchange: String, topic: String, server: String, options: OsloQueueOptions,
-        fanoutSuffix: String = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        fanoutSuffix: String = RandomIdentifier.hex128()
     ) -> AMQPTopology {
         let durable = options.durable || options.quorumQueues
         var arguments: AMQPTable = []

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Finds `_msg_id` and `_reply_q` in a body that cannot be parsed (not JSON, or over the size cap), so that a
 /// caller still gets a failure instead of waiting for its timeout.
@@ -17,7 +17,7 @@ enum ReplyAddressScanner {
 
     private static func value(of key: String, in text: String) -> String? {
         for quote in ["\\\"", "\""] {
-            guard let keyRange = text.range(of: quote + key + quote) else { continue }
+            guard let keyRange = text.firstRange(of: quote + key + quote) else { continue }
             var rest = text[keyRange.upperBound...].drop { $0 == " " || $0 == ":" }
             guard rest.hasPrefix(quote) else { continue }
             rest = rest.dropFirst(quote.count)

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// One place configuration is read from, in the order given (later sources override earlier ones), as
 /// oslo.config's `--config-file` and `--config-dir` arguments.
@@ -24,8 +24,8 @@ public enum ConfigSource: Sendable, Equatable {
         case let .file(path):
             return [try INIFile(path: path, text: Self.readText(path))]
         case let .directory(path):
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            var isDirectory = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory else {
                 throw ConfigError(.unreadableFile, file: path, line: nil, message: "configuration directory not found")
             }
             let names: [String]
@@ -37,7 +37,7 @@ public enum ConfigSource: Sendable, Equatable {
             }
             var files: [INIFile] = []
             for name in names.sorted() where name.hasSuffix(".conf") && !name.hasPrefix(".") {
-                let filePath = (path as NSString).appendingPathComponent(name)
+                let filePath = path.hasSuffix("/") ? path + name : path + "/" + name
                 files.append(try INIFile(path: filePath, text: Self.readText(filePath)))
             }
             return files
@@ -45,11 +45,11 @@ public enum ConfigSource: Sendable, Equatable {
     }
 
     private static func readText(_ path: String) throws(ConfigError) -> String {
-        var isDirectory: ObjCBool = false
+        var isDirectory = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ConfigError(.unreadableFile, file: path, line: nil, message: "configuration file not found")
         }
-        guard !isDirectory.boolValue else {
+        guard !isDirectory else {
             throw ConfigError(
                 .unreadableFile, file: path, line: nil,
                 message: "is a directory, not a configuration file (use a config directory for that)")

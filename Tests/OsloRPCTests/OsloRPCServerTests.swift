@@ -13,7 +13,16 @@ final class RecordingPublisher: OsloMessagePublisher {
 
     init() { (stream, continuation) = AsyncStream.makeStream() }
 
-    func publish(_ message: AMQPOutgoingMessage, deadline: Date) async throws {
+    func publish(_ message: AMQPOutgoingMessage, deadline: Date) async throws { record(message) }
+
+    func publish(
+        _ message: AMQPOutgoingMessage, deadline: Date, completion: @escaping @Sendable (Result<Void, any Error>) -> Void
+    ) {
+        record(message)
+        completion(.success(()))
+    }
+
+    private func record(_ message: AMQPOutgoingMessage) {
         sent.withLock { $0.append(message) }
         continuation.yield(message)
     }

@@ -42,7 +42,11 @@ public final class ChildProcess: @unchecked Sendable {
                 var ends: [Int32] = [0, 0]
                 guard pipe(&ends) == 0 else { throw SpawnError(executable: executable, errno: errno) }
                 let (childEnd, parentEnd) = fd == 0 ? (ends[0], ends[1]) : (ends[1], ends[0])
+                // Both ends close on exec: a child spawned meanwhile by another thread must not inherit this
+                // pipe (it would keep it open, and the reader would never see end of file). dup2 onto 0/1/2 in the
+                // spawned child clears the flag on the copy it keeps.
                 _ = fcntl(parentEnd, F_SETFD, FD_CLOEXEC)
+                _ = fcntl(childEnd, F_SETFD, FD_CLOEXEC)
                 posix_spawn_file_actions_adddup2(&actions, childEnd, fd)
                 posix_spawn_file_actions_addclose(&actions, childEnd)
                 childEnds.append(childEnd)

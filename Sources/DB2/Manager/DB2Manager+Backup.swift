@@ -1,0 +1,222 @@
+import AgentSupport
+import Foundation
+import Logging
+
+/// The DB2 side of backups and restores (Trove's `DB2OnlineBackup` / `DB2OfflineBackup` runners and restore
+/// strategies), for the backup pipeline to call. Each failure is a ``DB2Error`` naming the step and the database.
+/// Cancelling the calling task kills the running `db2`'s process group.
+extension DB2Manager {
+    /// The backup size estimate of one database.
+    ///
+    /// - Throws: ``DB2Error`` when the database cannot be connected to or the output holds no number.
+    public nonisolated func estimateBackupSize(of name: DatabaseName) async throws(DB2Error) -> BackupSizeEstimate {
+        let step = "estimate the backup size"
+        let transcript = try await executor.clpChecked(
+            [
+                "CONNECT TO \(name)", "CALL GET_DBSIZE_INFO(?, ?, ?, -1)",
+                "SELECT TOTAL_LOG_USED_KB FROM SYSIBMADM.LOG_UTILIZATION",
+            ], step: step, database: name.value, timeout: configuration.commandTimeout)
+        guard let size = Self.outputParameter("DATABASESIZE", in: transcript.statements[1].output) else {
+            throw DB2Error(.commandFailed, step: step, database: name.value, detail: "no DATABASESIZE in: \(transcript.statements[1].output.excerpt)")
+        }
+        let logKB = (CLPTable(transcript.statements[2].output)?.column("TOTAL_LOG_USED_KB") ?? [])
+            .compactMap { $0.flatMap { Int64($0) } }.reduce(0, +)
+        return BackupSizeEstimate(database: name, databaseBytes: size, logBytes: logKB * 1024)
+    }
+
+    /// The estimates of every database.
+    public nonisolated func estimateBackupSizes() async throws(DB2Error) -> [BackupSizeEstimate] {
+        var estimates: [BackupSizeEstimate] = []
+        for name in try await databases() { estimates.append(try await estimateBackupSize(of: name)) }
+        return estimates
+    }
+
+    /// `Parameter Value` after `Parameter Name : <name>` in a CALL's output.
+    static func outputParameter(_ name: String, in output: String) -> Int64? {
+        let lines = output.split(separator: "\n").map { $0.trimmingBlanks() }
+        for (index, line) in lines.enumerated() where line.hasPrefix("Parameter Name") && line.hasSuffix(name) {
+            guard index + 1 < lines.count, let colon = lines[index + 1].firstIndex(of: ":") else { return nil }
+            return Int64(lines[index + 1][lines[index + 1].index(after: colon)...].trimmingBlanks())
+        }
+        return nil
+    }
+
+    /// `BACKUP DATABASE X ONLINE TO <directory> INCLUDE LOGS`: applications stay connected.
+    ///
+    /// - Returns: the image written (path, timestamp).
+    /// - Throws: ``DB2Error`` `.notRecoverable` (no archive logging: see ``ensureRecoverable()``), `.diskFull`,
+    ///   `.timedOut`, `.cancelled`, ...
+    public nonisolated func onlineBackup(of name: DatabaseName, to directory: String) async throws(DB2Error) -> BackupImage {
+        try await backup(name, to: directory, online: true)
+    }
+
+    /// Trove's offline strategy: `QUIESCE INSTANCE ... FORCE CONNECTIONS`, `BACKUP DATABASE X TO <directory>` for
+    /// each database, then `UNQUIESCE INSTANCE`, also when a backup failed.
+    ///
+    /// - Throws: ``DB2Error`` of the first failed step (the unquiesce still ran).
+    public func offlineBackup(of names: [DatabaseName], to directory: String) async throws(DB2Error) -> [BackupImage] {
+        try await exclusive { () throws(DB2Error) -> [BackupImage] in
+            let instance = try await executor.environment()["DB2INSTANCE"] ?? configuration.instanceOwner
+            try await executor.clpChecked(
+                ["QUIESCE INSTANCE \(instance) RESTRICTED ACCESS IMMEDIATE FORCE CONNECTIONS"], step: "QUIESCE INSTANCE",
+                timeout: configuration.commandTimeout)
+            var images: [BackupImage] = []
+            var failure: DB2Error?
+            for name in names {
+                do throws(DB2Error) {
+                    images.append(try await backup(name, to: directory, online: false))
+                } catch {
+                    failure = error
+                    break
+                }
+            }
+            do throws(DB2Error) {
+                try await executor.clpChecked(
+                    ["UNQUIESCE INSTANCE \(instance)"], step: "UNQUIESCE INSTANCE", timeout: configuration.commandTimeout)
+            } catch {
+                logger.error("instance not unquiesced", metadata: ["error": "\(error)"])
+                if failure == nil { failure = error }
+            }
+            if let failure { throw failure }
+            return images
+        }
+    }
+
+    nonisolated func backup(_ name: DatabaseName, to directory: String, online: Bool) async throws(DB2Error) -> BackupImage {
+        let step = online ? "BACKUP DATABASE ONLINE" : "BACKUP DATABASE"
+        try await ensureOwnedDirectory(directory, mode: 0o750, step: "create the backup directory")
+        let statement =
+            online
+            ? "BACKUP DATABASE \(name) ONLINE TO \(try Self.clpPath(directory, step: step)) INCLUDE LOGS"
+            : "BACKUP DATABASE \(name) TO \(try Self.clpPath(directory, step: step))"
+        logger.info("backup started", metadata: ["db2.database": "\(name)", "db2.online": "\(online)", "db2.directory": "\(directory)"])
+        let transcript = try await executor.clpChecked(
+            [statement], step: step, database: name.value, timeout: configuration.backupTimeout)
+        guard let timestamp = Self.backupTimestamp(in: transcript.output) else {
+            throw DB2Error(.commandFailed, step: step, database: name.value, detail: "no backup timestamp in: \(transcript.output.excerpt)")
+        }
+        let images = try await listImages(in: directory)
+        guard let image = images.first(where: { $0.database == name && $0.timestamp == timestamp }) else {
+            throw DB2Error(
+                .imageNotFound, step: step, database: name.value,
+                detail: "DB2 reported image \(timestamp) but \(directory) has no such file")
+        }
+        logger.info("backup done", metadata: ["db2.database": "\(name)", "db2.image": "\(image.path)"])
+        return image
+    }
+
+    /// `Backup successful. The timestamp for this backup image is : 20160909123456`.
+    static func backupTimestamp(in output: String) -> String? {
+        guard let range = output.range(of: "The timestamp for this backup image is") else { return nil }
+        let rest = output[range.upperBound...].drop { $0 == " " || $0 == ":" }
+        let digits = rest.prefix { $0.isASCIIDigit }
+        return digits.count == 14 ? String(digits) : nil
+    }
+
+    /// `db2ckbkp <image>`: reads the whole image and checks it.
+    ///
+    /// - Throws: ``DB2Error`` `.damagedImage` with db2ckbkp's report.
+    public nonisolated func verifyImage(_ image: BackupImage) async throws(DB2Error) {
+        let outcome = try await executor.tool(
+            "db2ckbkp", [image.path], step: "db2ckbkp", timeout: configuration.backupTimeout)
+        guard outcome.exitCode == 0, outcome.standardOutput.contains("Image Verification Complete - successful") else {
+            throw DB2Error(
+                .damagedImage, step: "db2ckbkp", database: image.database.value,
+                detail: "\(image.path): \(outcome.combinedOutput.excerpt)")
+        }
+    }
+
+    /// The backup images in `directory` (name, database, timestamp), oldest first per database.
+    public nonisolated func listImages(in directory: String) async throws(DB2Error) -> [BackupImage] {
+        let result: Result<[BackupImage], DB2Error> = await BlockingThreadPool.shared.run {
+            do { return .success(try BackupImage.list(in: directory)) } catch {
+                return .failure(DB2Error(.fileSystem, step: "list the backup images", detail: "\(directory): \(error)"))
+            }
+        }
+        return try result.get()
+    }
+
+    /// Restores an online image and rolls forward to the end of the backup:
+    /// `RESTORE DATABASE X FROM <dir> TAKEN AT <ts> LOGTARGET <logdir> REPLACE EXISTING WITHOUT PROMPTING`, then
+    /// `ROLLFORWARD DATABASE X TO END OF BACKUP AND COMPLETE OVERFLOW LOG PATH (<logdir>)`; then archive logging is
+    /// checked (the database keeps the image's LOGARCHMETH1).
+    ///
+    /// - Parameter logDirectory: an empty directory for the logs the image carries (created when missing; DB2
+    ///   refuses to overwrite a log file there).
+    /// - Throws: ``DB2Error`` naming RESTORE or ROLLFORWARD and the database.
+    public func restoreOnline(_ image: BackupImage, logDirectory: String) async throws(DB2Error) {
+        try await exclusive { () throws(DB2Error) in
+            try await ensureOwnedDirectory(logDirectory, mode: 0o750, step: "create the log target")
+            let directory = try Self.clpPath((image.path as NSString).deletingLastPathComponent, step: "RESTORE DATABASE")
+            let logs = try Self.clpPath(logDirectory, step: "RESTORE DATABASE")
+            try await executor.clpChecked(
+                ["RESTORE DATABASE \(image.database) FROM \(directory) TAKEN AT \(image.timestamp) LOGTARGET \(logs) REPLACE EXISTING WITHOUT PROMPTING"],
+                step: "RESTORE DATABASE", database: image.database.value, timeout: configuration.restoreTimeout,
+                tolerating: ["SQL2539W", "SQL2580W"])
+            try await executor.clpChecked(
+                ["ROLLFORWARD DATABASE \(image.database) TO END OF BACKUP AND COMPLETE OVERFLOW LOG PATH (\(logs))"],
+                step: "ROLLFORWARD DATABASE", database: image.database.value, timeout: configuration.restoreTimeout)
+            logger.info("database restored and rolled forward", metadata: ["db2.database": "\(image.database)", "db2.image": "\(image.path)"])
+            if configuration.backupStrategy == .online {
+                _ = try await ensureRecoverable(image.database)
+            }
+        }
+    }
+
+    /// Restores an offline image: `RESTORE DATABASE X FROM <dir> TAKEN AT <ts> REPLACE EXISTING WITHOUT ROLLING
+    /// FORWARD WITHOUT PROMPTING` (no rollforward; the database is usable at once).
+    public func restoreOffline(_ image: BackupImage) async throws(DB2Error) {
+        try await exclusive { () throws(DB2Error) in
+            let directory = try Self.clpPath((image.path as NSString).deletingLastPathComponent, step: "RESTORE DATABASE")
+            try await executor.clpChecked(
+                ["RESTORE DATABASE \(image.database) FROM \(directory) TAKEN AT \(image.timestamp) REPLACE EXISTING WITHOUT ROLLING FORWARD WITHOUT PROMPTING"],
+                step: "RESTORE DATABASE", database: image.database.value, timeout: configuration.restoreTimeout,
+                tolerating: ["SQL2539W"])
+            logger.info("database restored", metadata: ["db2.database": "\(image.database)", "db2.image": "\(image.path)"])
+            if configuration.backupStrategy == .online {
+                _ = try await ensureRecoverable(image.database)
+            }
+        }
+    }
+
+    /// Removes the archived log files of `database` that were archived before `cutoff` (the end of a full online
+    /// backup with INCLUDE LOGS: the image carries what a restore of it needs, and no later restore needs older
+    /// logs). Trove meant to do this with `rm -rf 'ArchiveLogs/*'`, which removed nothing.
+    ///
+    /// - Returns: the files removed.
+    public nonisolated func removeArchivedLogs(of database: DatabaseName, archivedBefore cutoff: Date) async throws(DB2Error) -> [String] {
+        let root = configuration.archiveLogDirectory
+        let result: Result<[String], DB2Error> = await BlockingThreadPool.shared.run {
+            var removed: [String] = []
+            guard let instances = try? FileManager.default.contentsOfDirectory(atPath: root) else { return .success([]) }
+            for instance in instances {
+                let base = "\(root)/\(instance)/\(database.value)"
+                guard let walker = FileManager.default.enumerator(atPath: base) else { continue }
+                while let relative = walker.nextObject() as? String {
+                    let name = (relative as NSString).lastPathComponent
+                    guard name.hasPrefix("S"), name.hasSuffix(".LOG") else { continue }
+                    let path = "\(base)/\(relative)"
+                    guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                        attributes[.type] as? FileAttributeType == .typeRegular,
+                        let modified = attributes[.modificationDate] as? Date, modified < cutoff
+                    else { continue }
+                    if unlink(path) != 0 {
+                        return .failure(DB2Error(.fileSystem, step: "remove archived logs", database: database.value, detail: "\(path): \(String(cString: strerror(errno)))"))
+                    }
+                    removed.append(path)
+                }
+            }
+            return .success(removed.sorted())
+        }
+        let removed = try result.get()
+        logger.info("archived logs removed", metadata: ["db2.database": "\(database)", "db2.files": "\(removed.count)"])
+        return removed
+    }
+
+    /// A directory as a CLP statement may name it (no blanks, quotes or semicolons).
+    static func clpPath(_ path: String, step: String) throws(DB2Error) -> String {
+        guard path.hasPrefix("/"), !path.contains(where: { $0 == " " || $0 == "'" || $0 == "\"" || $0 == ";" || $0 == "\n" })
+        else { throw .invalid("path \"\(path)\" cannot be given to DB2 (blanks, quotes or semicolons)", step: step) }
+        return path
+    }
+}

@@ -1,0 +1,215 @@
+import AgentSupport
+import Foundation
+import Logging
+
+/// The agent's owner of the DB2 instance: its lifecycle, databases, users, configuration, archive logging, and
+/// the DB2 side of backups and restores. One per agent.
+///
+/// State changes (creating or dropping databases and users, overrides, start/stop, offline backups, restores) run
+/// one at a time, in arrival order. Read-only queries (``listDatabases(limit:marker:includeMarker:)``,
+/// ``listUsers(limit:marker:includeMarker:)``, ``user(named:)``, ``access(of:)``, ``status()``) do not wait for
+/// them: each runs its own CLP job with its own back-end, so a `list_databases` is answered while a long backup or
+/// a hung command runs. Online backups do not take the lock either (DB2 lets the database serve meanwhile).
+///
+/// Every DB2 command is an argument vector or a generated CLP script (see ``DB2Executor``); names are checked
+/// against DB2's rules (``DatabaseName``, ``UserName``) before anything runs.
+public actor DB2Manager {
+    public nonisolated let configuration: DB2ManagerConfiguration
+    public nonisolated let executor: DB2Executor
+    let runner: CommandRunner
+    let logger: Logger
+    /// Under systemd, db2start runs in a transient unit of its own (see ``EngineUnitLauncher``).
+    let engineLauncher: EngineUnitLauncher?
+    private var gate = OperationGate()
+
+    /// - Throws: ``DB2Error`` `.environment` when the instance owner does not exist or the agent may not act as it,
+    ///   `.invalidRequest` when a configured path cannot be used in a CLP statement.
+    public init(configuration: DB2ManagerConfiguration, logger: Logger) throws(DB2Error) {
+        for (name, path) in [
+            ("mount_point", configuration.mountPoint), ("instance_home", configuration.instanceHome),
+        ] {
+            guard path.hasPrefix("/"), !path.contains("'"), !path.contains("\n"), !path.contains(";"),
+                !path.contains(" ")
+            else {
+                throw .invalid(
+                    "[db2] \(name) \"\(path)\" must be an absolute path without blanks, quotes or semicolons",
+                    step: "configure the DB2 manager")
+            }
+        }
+        self.configuration = configuration
+        self.logger = logger
+        runner = CommandRunner(logger: logger)
+        executor = try DB2Executor(
+            ownerName: configuration.instanceOwner, profilePath: configuration.profilePath, runner: runner,
+            logger: logger)
+        engineLauncher = EngineUnitLauncher.detect(outputDirectory: configuration.instanceHome)
+    }
+
+    /// Answers at once when the actor is free to run: the systemd watchdog's probe that the actor is not stuck.
+    /// (Long operations wait on the state-change gate, never on the actor itself.)
+    public func isResponsive() -> Bool { true }
+
+    // MARK: - Serialisation
+
+    /// Runs `body` holding the state-change lock (waiting for earlier state changes to finish).
+    func exclusive<T: Sendable>(_ body: () async throws(DB2Error) -> T) async throws(DB2Error) -> T {
+        if !gate.tryAcquire() {
+            await withCheckedContinuation { gate.enqueue($0) }
+        }
+        defer { gate.release() }
+        return try await body()
+    }
+
+    // MARK: - Status
+
+    /// The instance's real state: `db2sysc` running for the owner, and the instance answering
+    /// `LIST ACTIVE DATABASES` (a monitor command that needs the started instance; `GET DBM CFG` would answer from
+    /// the configuration file even while DB2 is stopped).
+    public nonisolated func status() async -> InstanceStatus {
+        let owner = configuration.instanceOwner
+        let home = configuration.instanceHome
+        let engineRuns = await BlockingThreadPool.shared.run {
+            DB2EngineProbe.isEngineRunning(owner: owner, instanceHome: home)
+        }
+        guard engineRuns else { return .shutdown }
+        do {
+            let transcript = try await executor.clp(
+                ["LIST ACTIVE DATABASES"], step: "check the instance",
+                timeout: min(configuration.commandTimeout, .seconds(30)))
+            if transcript.statements.first?.succeeded == true { return .running }
+            logger.warning(
+                "db2sysc runs but the instance does not answer",
+                metadata: ["db2.output": "\(transcript.output.excerpt)"])
+            return .crashed
+        } catch {
+            logger.warning("instance check failed", metadata: ["error": "\(error)"])
+            return .crashed
+        }
+    }
+
+    /// Waits until ``status()`` is `wanted`, checking every `stateChangePollTime` up to `stateChangeWaitTime`.
+    ///
+    /// - Throws: ``DB2Error`` `.timedOut` naming the state it waited for.
+    func waitForStatus(_ wanted: InstanceStatus, step: String) async throws(DB2Error) {
+        let deadline = ContinuousClock.now + configuration.stateChangeWaitTime
+        while true {
+            let current = await status()
+            if current == wanted { return }
+            if ContinuousClock.now >= deadline {
+                throw DB2Error(
+                    .timedOut, step: step,
+                    detail: "the instance is \(current.rawValue), not \(wanted.rawValue), after \(configuration.stateChangeWaitTime.formatted)")
+            }
+            do { try await Task.sleep(for: configuration.stateChangePollTime) } catch {
+                throw DB2Error(.cancelled, step: step)
+            }
+        }
+    }
+
+    // MARK: - Lifecycle
+
+    /// Starts the instance (`db2start`) and waits until it answers. An instance already started is fine.
+    ///
+    /// - Throws: ``DB2Error`` when `db2start` fails or the instance does not come up in time.
+    public func start() async throws(DB2Error) {
+        try await exclusive { () throws(DB2Error) in try await startInstance() }
+    }
+
+    /// Stops the instance (`db2stop force`, which forces applications off) and waits until `db2sysc` is gone. A
+    /// stopped instance is fine.
+    ///
+    /// - Parameter disableAutostart: Trove's `do_not_start_on_reboot` (`db2iauto -off`).
+    /// - Throws: ``DB2Error`` when `db2stop` fails or the instance does not stop in time.
+    public func stop(disableAutostart: Bool = false) async throws(DB2Error) {
+        try await exclusive { () throws(DB2Error) in try await stopInstance(disableAutostart: disableAutostart) }
+    }
+
+    /// Stops and starts the instance.
+    public func restart() async throws(DB2Error) {
+        try await exclusive { () throws(DB2Error) in
+            try await stopInstance(disableAutostart: false)
+            try await startInstance()
+        }
+    }
+
+    func startInstance() async throws(DB2Error) {
+        try await autostart(enable: true)
+        try await serverCommand("db2start", [], tolerating: "SQL1026")
+        try await waitForStatus(.running, step: "start DB2")
+        logger.info("DB2 instance started", metadata: ["db2.instance_owner": "\(configuration.instanceOwner)"])
+    }
+
+    func stopInstance(disableAutostart: Bool) async throws(DB2Error) {
+        if disableAutostart { try await autostart(enable: false) }
+        try await serverCommand("db2stop", ["force"], tolerating: "SQL1032")
+        try await waitForStatus(.shutdown, step: "stop DB2")
+        logger.info("DB2 instance stopped", metadata: ["db2.instance_owner": "\(configuration.instanceOwner)"])
+    }
+
+    /// Runs `db2start` or `db2stop`; a failure whose message has code `tolerated` (already started/stopped) is fine.
+    func serverCommand(_ tool: String, _ arguments: [String], tolerating tolerated: Substring) async throws(DB2Error) {
+        let (exitCode, output): (Int32?, String)
+        if tool == "db2start", let engineLauncher {
+            (exitCode, output) = try await startInOwnUnit(tool, arguments, launcher: engineLauncher)
+        } else {
+            let outcome = try await executor.tool(tool, arguments, step: tool, timeout: configuration.longCommandTimeout)
+            (exitCode, output) = (outcome.exitCode, outcome.combinedOutput)
+        }
+        if tool == "db2stop", let engineLauncher, exitCode == 0 { await tidyEngineUnits(launcher: engineLauncher) }
+        let messages = DB2Message.parseAll(output)
+        guard exitCode != 0, !messages.contains(where: { $0.code == tolerated }) else { return }
+        if let error = messages.first(where: \.isError) { throw DB2Error.from(error, step: tool) }
+        throw DB2Error(.commandFailed, step: tool, detail: output.excerpt)
+    }
+
+    /// Runs `tool` through `systemd-run` in a new transient unit; returns its exit code and output.
+    private func startInOwnUnit(_ tool: String, _ arguments: [String], launcher: EngineUnitLauncher)
+        async throws(DB2Error) -> (Int32?, String)
+    {
+        let executable = try await executor.toolPath(tool)
+        let environment = try await executor.environment()
+        let unit = "trove-db2-engine-\(executor.owner.name)-\(RandomIdentifier.hex128().prefix(8))"
+        let outputFile = "\(launcher.outputDirectory)/.trove-db2-agent-\(tool).out"
+        let outcome = try await runner.run(
+            ProcessRequest(
+                executable: launcher.systemdRun,
+                arguments: launcher.arguments(
+                    unit: unit, executable: executable, arguments: arguments, owner: executor.owner,
+                    environment: environment, outputFile: outputFile),
+                environment: ["PATH": "/usr/bin:/bin:/usr/sbin:/sbin"], identity: .agent,
+                timeout: configuration.longCommandTimeout, step: "\(tool) (in unit \(unit))"))
+        let output = (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
+        try? FileManager.default.removeItem(atPath: outputFile)
+        logger.info("DB2 engine started in its own systemd unit", metadata: ["db2.unit": "\(unit)"])
+        return (outcome.exitCode, output + outcome.combinedOutput)
+    }
+
+    /// After `db2stop`, the transient units of earlier `db2start`s hold no process: stop them (their
+    /// `KillMode=none` means nothing is killed) so they do not pile up.
+    private func tidyEngineUnits(launcher: EngineUnitLauncher) async {
+        _ = try? await runner.run(
+            ProcessRequest(
+                executable: launcher.systemctl, arguments: ["stop", launcher.unitPattern(owner: executor.owner.name)],
+                environment: ["PATH": "/usr/bin:/bin:/usr/sbin:/sbin"], identity: .agent,
+                timeout: configuration.commandTimeout, step: "stop finished DB2 engine units"))
+    }
+
+    /// `db2iauto -on|-off <instance>`, as Trove runs it; skipped (with a note in the log) where DB2 has no such tool.
+    func autostart(enable: Bool) async throws(DB2Error) {
+        let tool = configuration.autostartTool
+        guard FileManager.default.isExecutableFile(atPath: tool) else {
+            logger.debug("no db2iauto; autostart left as it is", metadata: ["db2.tool": "\(tool)"])
+            return
+        }
+        let environment = try await executor.environment()
+        let instance = environment["DB2INSTANCE"] ?? configuration.instanceOwner
+        let step = enable ? "enable DB2 on boot" : "disable DB2 on boot"
+        let outcome = try await runner.run(
+            ProcessRequest(
+                executable: tool, arguments: [enable ? "-on" : "-off", instance], environment: environment,
+                identity: executor.identity, timeout: configuration.commandTimeout, step: step))
+        guard outcome.exitCode == 0 else {
+            throw DB2Error(.commandFailed, step: step, detail: outcome.combinedOutput.excerpt)
+        }
+    }
+}

@@ -1,0 +1,398 @@
+import DB2
+import Foundation
+import Logging
+import OsloRPC
+
+/// Trove's DB2 guest methods answered by the ``DB2Manager``: prepare, databases, users and access, lifecycle,
+/// configuration, volumes, upgrades and guest logs. Names, arguments and reply shapes are Trove's
+/// (`trove/guestagent/datastore/experimental/db2/manager.py`); see the README for what deliberately differs.
+public struct DB2Methods: Sendable {
+    public let manager: DB2Manager
+    public let conductor: ConductorClient
+    public let markers: PrepareMarkers
+    public let guestID: String
+    public let logger: Logger
+    /// Restores `backup_info` during prepare (the backup pipeline provides it); without one, a prepare with
+    /// `backup_info` fails.
+    public let restore: (@Sendable (RPCRequest, [String: JSONValue]) async throws -> Void)?
+
+    public init(
+        manager: DB2Manager, conductor: ConductorClient, markers: PrepareMarkers, guestID: String, logger: Logger,
+        restore: (@Sendable (RPCRequest, [String: JSONValue]) async throws -> Void)? = nil
+    ) {
+        self.manager = manager
+        self.conductor = conductor
+        self.markers = markers
+        self.guestID = guestID
+        self.logger = logger
+        self.restore = restore
+    }
+
+    var notifier: EndNotifier { EndNotifier(conductor: conductor, logger: logger) }
+
+    /// Every method, in groups for ``TroveGuestEndpoint``.
+    public var groups: [[GuestMethod]] {
+        [prepareMethods, databaseMethods, userMethods, lifecycleMethods, configurationMethods, volumeMethods, logMethods]
+    }
+
+    /// Runs DB2 work, turning its errors into Trove's exceptions.
+    static func db2<T: Sendable>(_ body: () async throws(DB2Error) -> T) async throws(TroveError) -> T {
+        do { return try await body() } catch { throw error.troveError }
+    }
+
+    func heartbeat(_ status: ServiceStatus) async {
+        do { try await conductor.heartbeat(status, deadline: Date().addingTimeInterval(60)) } catch {
+            logger.warning("heartbeat not sent", metadata: ["error": "\(error)", "service_status": "\(status.rawValue)"])
+        }
+    }
+
+    // MARK: - prepare
+
+    var prepareMethods: [GuestMethod] {
+        [
+            GuestMethod("prepare") { request, args in
+                try args.allowOnly([
+                    "packages", "databases", "memory_mb", "users", "device_path", "mount_point", "backup_info",
+                    "config_contents", "root_password", "overrides", "cluster_config", "snapshot", "modules",
+                    "ds_version",
+                ])
+                let databases = try args.optionalArray("databases") ?? []
+                let users = try args.optionalArray("users") ?? []
+                let devicePath = try args.optionalString("device_path")
+                let mountPoint = try args.optionalString("mount_point")
+                let backupInfo = try args.optionalObject("backup_info")
+                let configContents = try args.optionalString("config_contents")
+                let overrides = try args.optionalObject("overrides") ?? [:]
+                let rootPassword = try args.optionalString("root_password")
+                try await notifier.around(request, payload: ["instance_id": .string(guestID)]) {
+                    try await prepare(
+                        request, databases: databases, users: users, devicePath: devicePath, mountPoint: mountPoint,
+                        backupInfo: backupInfo, configContents: configContents, overrides: overrides,
+                        rootPassword: rootPassword)
+                }
+                return .null
+            }
+        ]
+    }
+
+    /// Trove's `_prepare`: `building`, the instance, the restore, databases and users, then `running` (or the real
+    /// status) and the end marker — or `failed to spawn`.
+    func prepare(
+        _ request: RPCRequest, databases: [JSONValue], users: [JSONValue], devicePath: String?, mountPoint: String?,
+        backupInfo: [String: JSONValue]?, configContents: String?, overrides: [String: JSONValue],
+        rootPassword: String?
+    ) async throws {
+        do { try markers.markStarted() } catch {
+            logger.warning("prepare start marker not written", metadata: ["error": "\(error)"])
+        }
+        await heartbeat(.building)
+        do {
+            let parsedOverrides = try DB2TroveModels.overrides(overrides)
+            try await Self.db2 { () throws(DB2Error) in
+                try await manager.prepare(
+                    PrepareRequest(
+                        devicePath: devicePath, mountPoint: mountPoint, configContents: configContents,
+                        overrides: parsedOverrides))
+            }
+            if let backupInfo {
+                guard let restore else {
+                    throw TroveError.guestError("restoring a backup during prepare is not available in this agent")
+                }
+                try await restore(request, backupInfo)
+            }
+            // Trove creates these after reporting `running` and only logs failures; we create them before the
+            // final heartbeat, so an ACTIVE instance has its databases and users (failures are still only logged).
+            await createDatabasesLogged(databases)
+            await createUsersLogged(users)
+            if rootPassword != nil {
+                logger.warning("root_password ignored: enable_root is not supported for db2 (as in Trove)")
+            }
+            try markers.markCompleted()
+            await heartbeat(ServiceStatus(await manager.status()))
+            logger.info("prepare completed")
+        } catch {
+            logger.error("prepare failed", metadata: ["error": "\(error)"])
+            await heartbeat(.failedToSpawn)
+            throw error
+        }
+    }
+
+    func createDatabasesLogged(_ values: [JSONValue]) async {
+        guard !values.isEmpty else { return }
+        do {
+            let names = try values.map { value throws(DB2Error) in try DB2TroveModels.databaseName(value, argument: "databases") }
+            try await manager.createDatabases(names)
+        } catch {
+            logger.error("prepare: databases not created", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func createUsersLogged(_ values: [JSONValue]) async {
+        guard !values.isEmpty else { return }
+        do {
+            let users = try values.map { value throws(DB2Error) in try DB2TroveModels.newUser(value) }
+            try await manager.createUsers(users)
+        } catch {
+            logger.error("prepare: users not created", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: - Databases
+
+    var databaseMethods: [GuestMethod] {
+        [
+            GuestMethod("create_database") { request, args in
+                try args.allowOnly(["databases"])
+                let values = try args.array("databases")
+                try await notifier.around(request) {
+                    try await Self.db2 { () throws(DB2Error) in
+                        let names = try values.map { value throws(DB2Error) in try DB2TroveModels.databaseName(value, argument: "databases") }
+                        try await manager.createDatabases(names)
+                    }
+                }
+                return .null
+            },
+            GuestMethod("delete_database") { request, args in
+                try args.allowOnly(["database"])
+                let value = try args.required("database")
+                try await notifier.around(request) {
+                    try await Self.db2 { () throws(DB2Error) in
+                        try await manager.deleteDatabase(try DB2TroveModels.databaseName(value, argument: "database"))
+                    }
+                }
+                return .null
+            },
+            GuestMethod("list_databases") { _, args in
+                try args.allowOnly(["limit", "marker", "include_marker"])
+                let limit = try args.optionalInt("limit")
+                let marker = try args.optionalString("marker")
+                let includeMarker = try args.bool("include_marker", default: false)
+                let page = try await Self.db2 { () throws(DB2Error) in
+                    try await manager.listDatabases(limit: limit, marker: marker, includeMarker: includeMarker)
+                }
+                return [.array(page.items.map(DB2TroveModels.schema)), page.nextMarker.map(JSONValue.string) ?? .null]
+            },
+        ]
+    }
+
+    // MARK: - Users
+
+    var userMethods: [GuestMethod] {
+        [
+            GuestMethod("create_user") { request, args in
+                try args.allowOnly(["users"])
+                let values = try args.array("users")
+                try await notifier.around(request) {
+                    try await Self.db2 { () throws(DB2Error) in
+                        try await manager.createUsers(try values.map { value throws(DB2Error) in try DB2TroveModels.newUser(value) })
+                    }
+                }
+                return .null
+            },
+            GuestMethod("delete_user") { request, args in
+                try args.allowOnly(["user"])
+                let value = try args.required("user")
+                try await notifier.around(request) {
+                    try await Self.db2 { () throws(DB2Error) in
+                        guard let name = value["_name"]?.stringValue else {
+                            throw .invalid("user: a user needs a \"_name\"", step: "delete_user")
+                        }
+                        try await manager.deleteUser(try UserName(name))
+                    }
+                }
+                return .null
+            },
+            GuestMethod("get_user") { _, args in
+                try args.allowOnly(["username", "hostname"])
+                let name = try args.string("username")
+                _ = try args.optionalString("hostname")
+                return try await Self.db2 { () throws(DB2Error) in
+                    DB2TroveModels.user(try await manager.user(named: try UserName(name)))
+                }
+            },
+            GuestMethod("list_users") { _, args in
+                try args.allowOnly(["limit", "marker", "include_marker"])
+                let limit = try args.optionalInt("limit")
+                let marker = try args.optionalString("marker")
+                let includeMarker = try args.bool("include_marker", default: false)
+                let page = try await Self.db2 { () throws(DB2Error) in
+                    try await manager.listUsers(limit: limit, marker: marker, includeMarker: includeMarker)
+                }
+                return [.array(page.items.map(DB2TroveModels.user)), page.nextMarker.map(JSONValue.string) ?? .null]
+            },
+            GuestMethod("list_access") { _, args in
+                try args.allowOnly(["username", "hostname"])
+                let name = try args.string("username")
+                _ = try args.optionalString("hostname")
+                return try await Self.db2 { () throws(DB2Error) in
+                    .array(try await manager.access(of: try UserName(name)).map(DB2TroveModels.schema))
+                }
+            },
+            GuestMethod("grant_access") { _, args in
+                try args.allowOnly(["username", "hostname", "databases"])
+                let name = try args.string("username")
+                _ = try args.optionalString("hostname")
+                let values = try args.array("databases")
+                try await Self.db2 { () throws(DB2Error) in
+                    let names = try values.map { value throws(DB2Error) in try DB2TroveModels.databaseName(value, argument: "databases") }
+                    try await manager.grantAccess(to: try UserName(name), on: names)
+                }
+                return .null
+            },
+            GuestMethod("revoke_access") { _, args in
+                try args.allowOnly(["username", "hostname", "database"])
+                let name = try args.string("username")
+                _ = try args.optionalString("hostname")
+                let value = try args.required("database")
+                try await Self.db2 { () throws(DB2Error) in
+                    try await manager.revokeAccess(
+                        from: try UserName(name), on: try DB2TroveModels.databaseName(value, argument: "database"))
+                }
+                return .null
+            },
+        ]
+    }
+
+    // MARK: - Lifecycle
+
+    var lifecycleMethods: [GuestMethod] {
+        [
+            GuestMethod("restart") { _, args in
+                try args.allowOnly([])
+                // Trove's begin_restart / end_restart: no periodic heartbeat in between (it would report the
+                // instance down), then the real status, whether the restart worked or not.
+                await conductor.pausePeriodicHeartbeats()
+                do {
+                    try await Self.db2 { () throws(DB2Error) in try await manager.restart() }
+                } catch {
+                    await conductor.resumePeriodicHeartbeats()
+                    await heartbeat(ServiceStatus(await manager.status()))
+                    throw error
+                }
+                await conductor.resumePeriodicHeartbeats()
+                await heartbeat(ServiceStatus(await manager.status()))
+                return .null
+            },
+            GuestMethod("stop_db") { _, args in
+                try args.allowOnly(["do_not_start_on_reboot"])
+                let disable = try args.bool("do_not_start_on_reboot", default: false)
+                try await Self.db2 { () throws(DB2Error) in try await manager.stop(disableAutostart: disable) }
+                return .null
+            },
+            GuestMethod("start_db_with_conf_changes") { _, args in
+                try args.allowOnly(["config_contents"])
+                let contents = try args.optionalString("config_contents")
+                try await Self.db2 { () throws(DB2Error) in
+                    if let contents { try await manager.saveConfiguration(contents) }
+                    try await manager.start()
+                }
+                await heartbeat(ServiceStatus(await manager.status()))
+                return .null
+            },
+            GuestMethod("pre_upgrade") { _, args in
+                try args.allowOnly([])
+                return [:]
+            },
+            GuestMethod("post_upgrade") { _, args in
+                try args.allowOnly(["upgrade_info"])
+                return .null
+            },
+        ]
+    }
+
+    // MARK: - Configuration
+
+    var configurationMethods: [GuestMethod] {
+        [
+            GuestMethod("reset_configuration") { _, args in
+                try args.allowOnly(["configuration"])
+                let configuration = try args.object("configuration")
+                let contents = configuration["config_contents"]?.stringValue ?? ""
+                try await Self.db2 { () throws(DB2Error) in try await manager.saveConfiguration(contents) }
+                return .null
+            },
+            GuestMethod("update_overrides") { _, args in
+                try args.allowOnly(["overrides", "remove"])
+                let overrides = try args.optionalObject("overrides") ?? [:]
+                let remove = try args.bool("remove", default: false)
+                try await Self.db2 { () throws(DB2Error) in
+                    try await manager.updateOverrides(try DB2TroveModels.overrides(overrides), remove: remove)
+                }
+                return .null
+            },
+            GuestMethod("apply_overrides") { _, args in
+                try args.allowOnly(["overrides"])
+                let overrides = try args.optionalObject("overrides") ?? [:]
+                try await Self.db2 { () throws(DB2Error) in
+                    try await manager.applyOverrides(try DB2TroveModels.overrides(overrides))
+                }
+                return .null
+            },
+        ]
+    }
+
+    // MARK: - Volumes
+
+    var volumeMethods: [GuestMethod] {
+        let configuration = manager.configuration
+        @Sendable func paths(_ args: RPCArguments) throws -> (String, String) {
+            (
+                try args.optionalString("device_path") ?? "", try args.optionalString("mount_point") ?? configuration.mountPoint
+            )
+        }
+        return [
+            GuestMethod("mount_volume") { _, args in
+                try args.allowOnly(["device_path", "mount_point", "write_to_fstab"])
+                let (device, mountPoint) = try paths(args)
+                try await Self.db2 { () throws(DB2Error) in try await manager.mountVolume(device: device, at: mountPoint) }
+                return .null
+            },
+            GuestMethod("unmount_volume") { _, args in
+                try args.allowOnly(["device_path", "mount_point"])
+                let (device, mountPoint) = try paths(args)
+                try await Self.db2 { () throws(DB2Error) in try await manager.unmountVolume(device: device, at: mountPoint) }
+                return .null
+            },
+            GuestMethod("resize_fs") { _, args in
+                try args.allowOnly(["device_path", "mount_point"])
+                let (device, mountPoint) = try paths(args)
+                try await Self.db2 { () throws(DB2Error) in
+                    try await manager.resizeFileSystem(device: device, at: mountPoint)
+                }
+                return .null
+            },
+        ]
+    }
+
+    // MARK: - Guest logs
+
+    /// DB2 exposes no datastore logs (`guest_log_exposed_logs` is empty); only Trove's `guest` SYS log exists,
+    /// and publishing it is not offered by this agent.
+    var logMethods: [GuestMethod] {
+        [
+            GuestMethod("guest_log_list") { _, args in
+                try args.allowOnly([])
+                return []
+            },
+            GuestMethod("guest_log_action") { _, args in
+                try args.allowOnly(["log_name", "enable", "disable", "publish", "discard"])
+                let name = try args.string("log_name")
+                let enable = try args.bool("enable", default: false)
+                let disable = try args.bool("disable", default: false)
+                let publish = try args.bool("publish", default: false)
+                let discard = try args.bool("discard", default: false)
+                guard name == "guest" else { throw TroveError.notFound("Log '\(name)' is not defined.") }
+                if enable || disable {
+                    throw TroveError.badRequest("Log 'guest' is of type SYS and cannot be enabled or disabled.")
+                }
+                if publish || discard {
+                    throw TroveError.datastoreOperationNotSupported(operation: "guest_log_action", datastore: "db2")
+                }
+                return [
+                    "name": "guest", "type": "SYS", "status": "Ready", "published": 0, "pending": 0,
+                    "container": nil, "prefix": nil, "metafile": nil,
+                ]
+            },
+        ]
+    }
+}

@@ -1,0 +1,112 @@
+import AgentSupport
+import DB2
+import Foundation
+import Testing
+import TestSupport
+
+/// The DB2 operations the backup pipeline (issue 6) builds on, against db2sim.
+@Suite struct BackupOperationTests {
+    @Test func onlineBackupWithAWriterRestoresIntoAFreshInstance() async throws {
+        try await SimulatedInstance.with { source in
+            let name = try DatabaseName("ORDERS")
+            try await source.manager.createDatabases([name])
+            try await source.succeed("db2 connect to ORDERS && db2 \"create table t (id integer not null, note varchar(20))\"")
+            // A writer inserts rows, one transaction each, before, during and after the backup.
+            let stopFile = "\(source.root.path)/stop-writer"
+            let writer = Task {
+                try await source.shell(
+                    "db2 connect to ORDERS >/dev/null || exit 9; i=0; while [ ! -e '\(stopFile)' ]; do i=$((i+1)); db2 \"insert into t values ($i, 'row')\" >/dev/null || exit 8; done; echo $i")
+            }
+            try await waitUntil("the writer wrote rows") { try await source.count("t", in: "ORDERS") >= 20 }
+            let estimate = try await source.manager.estimateBackupSize(of: name)
+            #expect(estimate.databaseBytes > 0)
+            let directory = "\(source.root.path)/backup"
+            let beforeBackup = try await source.count("t", in: "ORDERS")
+            let image = try await source.manager.onlineBackup(of: name, to: directory)
+            let afterBackup = try await source.count("t", in: "ORDERS")
+            try await waitUntil("more rows after the backup") { try await source.count("t", in: "ORDERS") > afterBackup + 10 }
+            #expect(FileManager.default.createFile(atPath: stopFile, contents: nil))
+            let written = try await writer.value
+            #expect(written.succeeded, "writer: \(written.stdout) \(written.stderr)")
+            #expect(image.database == name)
+            #expect(image.path.hasPrefix(directory + "/ORDERS.0."))
+            #expect(try await source.manager.listImages(in: directory) == [image])
+            try await source.manager.verifyImage(image)
+
+            try await SimulatedInstance.with { target in
+                try await target.manager.restoreOnline(image, logDirectory: "\(target.root.path)/restore-logs")
+                let restored = try await target.count("t", in: "ORDERS")
+                // Every row committed before the backup started is there, and nothing committed after it ended.
+                #expect(restored >= beforeBackup)
+                #expect(restored <= afterBackup)
+                let ids = try await target.succeed("db2 connect to ORDERS >/dev/null && db2 -x \"select max(id) from t\"")
+                #expect(Int(ids.trimmingCharacters(in: .whitespacesAndNewlines)) == restored)
+                let listing = try await target.manager.databaseConfiguration(name)
+                #expect(listing[parameter: "LOGARCHMETH1"] == target.manager.configuration.archiveMethod)
+                #expect(!listing.isSet("Rollforward pending"))
+            }
+            let removed = try await source.manager.removeArchivedLogs(of: name, archivedBefore: Date())
+            #expect(!removed.isEmpty)
+            #expect(removed.allSatisfy { $0.hasPrefix(source.manager.configuration.archiveLogDirectory) && $0.hasSuffix(".LOG") })
+            #expect(removed.allSatisfy { !FileManager.default.fileExists(atPath: $0) })
+        }
+    }
+
+    @Test func offlineBackupQuiescesAndRestoresWithoutRollforward() async throws {
+        try await SimulatedInstance.with(strategy: .offline) { source in
+            let names = try ["INV", "HR"].map(DatabaseName.init)
+            try await source.manager.createDatabases(names)
+            try await source.succeed("db2 connect to INV && db2 \"create table t (id integer)\" && db2 \"insert into t values (1), (2), (3)\"")
+            let directory = "\(source.root.path)/backup"
+            let images = try await source.manager.offlineBackup(of: names, to: directory)
+            #expect(images.map(\.database) == names)
+            // Unquiesced: connections work again.
+            try await source.succeed("db2 connect to INV && db2 connect reset")
+            try await SimulatedInstance.with(strategy: .offline) { target in
+                for image in images { try await target.manager.restoreOffline(image) }
+                #expect(try await target.count("t", in: "INV") == 3)
+                #expect(try await target.manager.databases() == names.sorted())
+            }
+        }
+    }
+
+    @Test func aFailedOfflineBackupStillUnquiesces() async throws {
+        try await SimulatedInstance.with(strategy: .offline) { instance in
+            let name = try DatabaseName("PAY")
+            try await instance.manager.createDatabases([name])
+            try await instance.fault(["add", "--match", "BACKUP DATABASE PAY", "--fail", "SQL2419N", "--token", "/x"])
+            let error = await #expect(throws: DB2Error.self) {
+                try await instance.manager.offlineBackup(of: [name], to: "\(instance.root.path)/backup")
+            }
+            #expect(error?.kind == .diskFull)
+            #expect(error?.database == "PAY")
+            try await instance.succeed("db2 connect to PAY && db2 connect reset")
+        }
+    }
+
+    @Test func anOnlineBackupOfANonRecoverableDatabaseIsTyped() async throws {
+        try await SimulatedInstance.with(strategy: .offline) { instance in
+            let name = try DatabaseName("PLAIN")
+            try await instance.manager.createDatabases([name])
+            let error = await #expect(throws: DB2Error.self) {
+                try await instance.manager.onlineBackup(of: name, to: "\(instance.root.path)/backup")
+            }
+            #expect(error?.kind == .notRecoverable)
+            #expect(error?.step == "BACKUP DATABASE ONLINE")
+        }
+    }
+
+    @Test func aDamagedImageFailsVerification() async throws {
+        try await SimulatedInstance.with { instance in
+            let name = try DatabaseName("CHK")
+            try await instance.manager.createDatabases([name])
+            let image = try await instance.manager.onlineBackup(of: name, to: "\(instance.root.path)/backup")
+            let handle = try FileHandle(forUpdating: URL(fileURLWithPath: image.path))
+            try handle.seek(toOffset: 600)
+            try handle.write(contentsOf: Data(repeating: 0xAB, count: 64))
+            try handle.close()
+            let error = await #expect(throws: DB2Error.self) { try await instance.manager.verifyImage(image) }
+            #expect(error?.kind == .damagedImage)
+        }
+    }
+}

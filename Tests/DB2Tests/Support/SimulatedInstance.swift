@@ -1,0 +1,103 @@
+import AgentSupport
+import DB2
+import Foundation
+import Logging
+import TestSupport
+
+/// A db2sim instance home in a temporary directory, owned by the user running the tests, with a ``DB2Manager`` on
+/// it: `<root>/home` is the instance home, `<root>/home/db2inst1` the mount point (DB2's local database directory,
+/// as on a Trove guest).
+final class SimulatedInstance: Sendable {
+    let root: URL
+    let home: String
+    let manager: DB2Manager
+
+    var mountPoint: String { "\(home)/db2inst1" }
+
+    /// Installs a fresh instance and runs `body` with it; afterwards stops it (`db2stop force`) and removes it.
+    static func with<T>(
+        strategy: DB2ManagerConfiguration.BackupStrategy = .online, commandTimeout: Duration = .seconds(60),
+        start: Bool = true, _ body: (SimulatedInstance) async throws -> T
+    ) async throws -> T {
+        let instance = try await SimulatedInstance(strategy: strategy, commandTimeout: commandTimeout)
+        do {
+            if start { try await instance.manager.start() }
+            let result = try await body(instance)
+            await instance.remove()
+            return result
+        } catch {
+            await instance.remove()
+            throw error
+        }
+    }
+
+    init(strategy: DB2ManagerConfiguration.BackupStrategy, commandTimeout: Duration) async throws {
+        root = try makeTemporaryDirectory(prefix: "db2mgr")
+        home = root.appendingPathComponent("home").path
+        let install = try await ProcessRunner.run(
+            try Self.simulator(), ["install", "--home", home, "--instance", "db2inst1"])
+        guard install.succeeded else { throw Failure("db2sim install failed: \(install.stdout) \(install.stderr)") }
+        try FileManager.default.createDirectory(atPath: "\(home)/db2inst1", withIntermediateDirectories: true)
+        let configuration = DB2ManagerConfiguration(
+            instanceOwner: NSUserName(), instanceHome: home, mountPoint: "\(home)/db2inst1", backupStrategy: strategy,
+            volumeSupport: false, commandTimeout: commandTimeout, backupTimeout: .seconds(120),
+            restoreTimeout: .seconds(120), stateChangeWaitTime: .seconds(30), stateChangePollTime: .milliseconds(100))
+        var logger = Logger(label: "db2-test")
+        logger.logLevel = .warning
+        manager = try DB2Manager(configuration: configuration, logger: logger)
+    }
+
+    static func simulator() throws -> String {
+        try TestEnvironment.binDirectory().appendingPathComponent("db2sim").path
+    }
+
+    /// Runs a shell script with the instance's DB2 environment (the test's own CLP back-end: the shell).
+    func shell(_ script: String) async throws -> ProcessResult {
+        let environment = try await manager.executor.environment()
+        return try await ProcessRunner.run("/bin/sh", ["-c", script], environment: environment)
+    }
+
+    /// Runs a shell script and fails unless it exits 0; returns its output.
+    @discardableResult
+    func succeed(_ script: String) async throws -> String {
+        let result = try await shell(script)
+        guard result.succeeded else { throw Failure("script failed (\(result.status)): \(script)\n\(result.stdout)\(result.stderr)") }
+        return result.stdout
+    }
+
+    /// `db2sim fault ...` for this instance.
+    func fault(_ arguments: [String]) async throws {
+        let environment = try await manager.executor.environment()
+        let result = try await ProcessRunner.run(try Self.simulator(), ["fault"] + arguments, environment: environment)
+        guard result.succeeded else { throw Failure("db2sim fault \(arguments) failed: \(result.stdout) \(result.stderr)") }
+    }
+
+    /// The number in the first row of `SELECT COUNT(*) ...` on `database`.
+    func count(_ table: String, in database: String) async throws -> Int {
+        let output = try await succeed("db2 connect to \(database) >/dev/null && db2 -x \"select count(*) from \(table)\"")
+        guard let value = Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw Failure("not a count: \(output)")
+        }
+        return value
+    }
+
+    func remove() async {
+        _ = try? await shell("db2sim fault clear >/dev/null 2>&1; db2stop force >/dev/null 2>&1")
+        try? FileManager.default.removeItem(at: root)
+    }
+}
+
+struct Failure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Waits until `condition` holds, checking every 50 ms; fails after `timeout` seconds.
+func waitUntil(_ what: String, timeout: Double = 30, _ condition: () async throws -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    throw Failure("timed out after \(timeout) s waiting until \(what)")
+}
