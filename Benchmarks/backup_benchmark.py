@@ -97,7 +97,7 @@ class Instance:
 
     def data_bytes(self):
         total = 0
-        for directory, _, files in os.walk(os.path.join(self.mount, "db2inst1")):
+        for directory, _, files in os.walk(os.path.join(self.mount, "NODE0000")):
             total += sum(os.path.getsize(os.path.join(directory, f)) for f in files)
         return total
 
@@ -220,11 +220,16 @@ def run_trove(args, instance, auth):
     pipeline = (f"tar cPf - {images} | gzip | openssl enc -aes-256-cbc -salt -pass pass:{KEY} | "
                 f"{swift_cli} -A {os.environ['SWIFT_AUTH_URL']} -U {os.environ['SWIFT_USER']} -K {os.environ['SWIFT_KEY']} "
                 f"upload --segment-size {args.segment_mib << 20} --use-slo bench_trove - --object-name {name} >/dev/null")
-    timing = os.path.join(args.work, "trove-time")
-    subprocess.run(["/usr/bin/time", "-o", timing, "-f", "%M %U %S", "bash", "-o", "pipefail", "-c", pipeline],
-                   check=True, env=dict(os.environ, PYTHONWARNINGS="ignore"))
+    # A wrapper process of its own, so that its children's rusage covers the pipeline's processes only: the
+    # largest max RSS among them, and their CPU time.
+    measure = ("import json, resource, subprocess, sys\n"
+               "subprocess.run(['bash', '-o', 'pipefail', '-c', sys.argv[1]], check=True)\n"
+               "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+               "print(json.dumps([usage.ru_maxrss, usage.ru_utime, usage.ru_stime]))")
+    result = subprocess.run([sys.executable, "-c", measure, pipeline], check=True, capture_output=True, text=True,
+                            env=dict(os.environ, PYTHONWARNINGS="ignore"))
     wall = time.monotonic() - started
-    peak, user, system = open(timing).read().split()[-3:]
+    peak, user, system = json.loads(result.stdout.strip().splitlines()[-1])
     stored = int(swift.head_object(url, token, "bench_trove", name)["content-length"])
     shutil.rmtree(images, ignore_errors=True)
     return {"wall": wall, "db2": db2_seconds, "peak_kib": int(peak), "cpu": float(user) + float(system),

@@ -11,6 +11,7 @@ Run through scripts/demo, which builds, starts the broker and passes the paths.
 import argparse
 import getpass
 import json
+import logging
 import os
 import shutil
 import signal
@@ -210,6 +211,7 @@ def main():
         parser.add_argument(f"--{option}", required=True)
     args = parser.parse_args()
     begin = time.monotonic()
+    logging.basicConfig(level=logging.ERROR)  # oslo.messaging and kombu chatter stays out of the story
     cfg.CONF([], project="trove-demo")
     url = f"rabbit://guest:guest@127.0.0.1:{args.amqp_port}/"
     transport = messaging.get_rpc_transport(cfg.CONF, url=url, allowed_remote_exmods=["trove.common.exception"])

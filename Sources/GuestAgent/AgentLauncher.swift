@@ -1,6 +1,7 @@
 import DB2
 import Foundation
 import Logging
+import OsloRPC
 import Synchronization
 import TroveConfig
 
@@ -48,18 +49,29 @@ public enum AgentLauncher {
         reloader.install()
         let agentConfiguration = GuestAgentConfiguration(config)
         let manager = makeDB2Manager(config, logger: logger)
+        let notifier = SystemdNotifier()
+        let activity = AgentActivity { text in notifier?.send("STATUS=\(text)") }
+        var backups: BackupCoordinator?
         let service: GuestAgentService
         do {
             service = try GuestAgentService(
                 configuration: agentConfiguration, statusProvider: manager.map(DB2StatusProvider.init),
-                logger: logger, notifier: SystemdNotifier(),
+                logger: logger, notifier: notifier,
                 healthProbes: manager.map { manager in [{ await manager.isResponsive() }] } ?? [],
+                activity: activity,
                 makeMethods: { conductor in
                     guard let manager else { return [] }
+                    let coordinator = BackupCoordinator(
+                        settings: BackupSettings(config), database: BackupDB2Adapter(manager), conductor: conductor,
+                        logger: logger, activity: activity)
+                    backups = coordinator
                     return DB2Methods(
                         manager: manager, conductor: conductor, markers: agentConfiguration.prepareMarkers,
-                        guestID: agentConfiguration.guestID, logger: logger
-                    ).groups
+                        guestID: agentConfiguration.guestID, logger: logger,
+                        restore: { request, backupInfo in
+                            try await coordinator.restore(backupInfo: backupInfo, context: request.context)
+                        }
+                    ).groups + [BackupMethods.methods(coordinator: coordinator)]
                 })
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
@@ -67,8 +79,12 @@ public enum AgentLauncher {
         }
         installTestHooks(service: service, logger: logger)
         let startUp = Task { await manager?.startUp() }
+        // At start, what a crash interrupted: a backup reported FAILED and cleaned up, a restore reported.
+        let coordinator = backups
+        let recovery = Task { await coordinator?.recoverInterruptedOperations() }
         await service.run(until: shutdown)
         startUp.cancel()
+        recovery.cancel()
         return ExitCode.success.rawValue
     }
 

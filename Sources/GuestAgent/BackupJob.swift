@@ -10,9 +10,11 @@ import TroveConfig
 /// One `create_backup`, from `BUILDING` to `COMPLETED` or `FAILED`, with the configured strategy.
 ///
 /// Online (`DB2OnlineBackup`): every database recoverable (repaired when possible), a space check before anything
-/// is written, then `BACKUP DATABASE ... ONLINE ... INCLUDE LOGS` one database after another, each image checked
-/// with `db2ckbkp` (when configured) and streamed at once through pack (tar → gzip → AES) into the store while the
-/// next database is backed up, as far as the disk allows; each image is deleted as soon as it is in the stream.
+/// is written, then `BACKUP DATABASE ... ONLINE ... INCLUDE LOGS` one database after another, each image streamed
+/// at once through pack (tar → gzip → AES) into the store while `db2ckbkp` checks it (when configured) and the
+/// next database is backed up, as far as the disk allows; each image is deleted as soon as it is in the stream and
+/// checked. The stream (and so the stored object) is only ended once every image passed its check: a failed check
+/// fails the upload, and nothing unchecked is ever reported `COMPLETED`.
 /// Offline (`DB2OfflineBackup`): quiesce, back up every database, unquiesce, then the same stream.
 ///
 /// The conductor hears `BUILDING` first and `COMPLETED` only once the store has confirmed every segment and the
@@ -141,7 +143,6 @@ struct BackupJob: Sendable {
             return error
         }
         let packer = BackupPacker(options: settings.pack, logger: logger)
-        progress.begin("upload", label: "upload to \(settings.storage.strategy.rawValue)")
         let packing: @Sendable () async throws -> Part = {
             do {
                 return .packed(
@@ -219,11 +220,15 @@ struct BackupJob: Sendable {
         record: JournalEntry, progress: OperationProgress
     ) async throws -> [DB2BackupImage] {
         var images: [DB2BackupImage] = []
+        let checking = settings.verifyImages
+        let uploadLabel = "upload to \(settings.storage.strategy.rawValue)"
         @Sendable func announce(_ image: DB2BackupImage) {
             var info = stat()
             let size = stat(image.path, &info) == 0 ? Int64(info.st_size) : 0
+            // The upload's clock starts with its first image (its rate and ETA are the stream's own).
+            if !progress.has("upload") { progress.begin("upload", label: uploadLabel) }
             progress.addToTotal("upload", bytes: size)
-            handOff.add(image.fileName)
+            handOff.add(image.fileName, checking: checking)
             files.add(image.fileName)
         }
         switch strategy {
@@ -240,8 +245,8 @@ struct BackupJob: Sendable {
                     "database", label: "\(command) (\(index + 1)/\(databases.count))", totalBytes: estimates[index],
                     measure: { handOff.bytesBeingWritten() })
                 let image = try await step(command) { try await database.backupOnline(name, to: directory) }
-                try await verify(image, record: record, progress: progress)
                 announce(image)
+                try await verify(image, record: record, progress: progress, handOff: handOff)
                 images.append(image)
             }
         case .offline:
@@ -250,19 +255,23 @@ struct BackupJob: Sendable {
             progress.begin(
                 "database", label: command, totalBytes: estimates.reduce(0, +), measure: { handOff.bytesBeingWritten() })
             images = try await step(command) { try await database.backupOffline(databases, to: directory) }
-            for image in images { try await verify(image, record: record, progress: progress) }
             for image in images { announce(image) }
+            for image in images { try await verify(image, record: record, progress: progress, handOff: handOff) }
         }
         progress.end("database")
         return images
     }
 
-    private func verify(_ image: DB2BackupImage, record: JournalEntry, progress: OperationProgress) async throws {
+    /// `db2ckbkp` while the image streams; the image may go once it is also archived.
+    private func verify(
+        _ image: DB2BackupImage, record: JournalEntry, progress: OperationProgress, handOff: BackupImageHandOff
+    ) async throws {
         guard settings.verifyImages else { return }
         let label = "db2ckbkp of the \(image.database) image"
         await record.update(step: label)
         progress.begin("database", label: label)
         try await step(label) { try await database.verify(image) }
+        handOff.checked(image.fileName)
     }
 
     /// Runs one step, naming it in the error when it fails.

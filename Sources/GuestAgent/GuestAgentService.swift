@@ -26,9 +26,11 @@ public final class GuestAgentService: Sendable {
     ///   - onReady: called each time the consumers are declared and consuming (first start and every reconnect).
     ///   - notifier: systemd's notification socket, when started by systemd (`READY=1`, `WATCHDOG=1`, `STATUS=`).
     ///   - healthProbes: async checks the watchdog requires to pass (e.g. the DB2 actor answers).
+    ///   - activity: the status line, when others (a backup) update it too; by default one that goes to `notifier`.
     public init(
         configuration: GuestAgentConfiguration, statusProvider: (any ServiceStatusProvider)? = nil,
         logger: Logger, notifier: SystemdNotifier? = nil, healthProbes: [HealthMonitor.Probe] = [],
+        activity: AgentActivity? = nil,
         onReady: @escaping @Sendable () -> Void = {},
         makeMethods: (ConductorClient) -> [[GuestMethod]] = { _ in [] }
     ) throws {
@@ -36,7 +38,7 @@ public final class GuestAgentService: Sendable {
         self.logger = logger
         self.notifier = notifier
         self.healthProbes = healthProbes
-        activity = AgentActivity { text in notifier?.send("STATUS=\(text)") }
+        self.activity = activity ?? AgentActivity { text in notifier?.send("STATUS=\(text)") }
         var casterSerializer: any RPCSerializer = PassthroughSerializer()
         if let key = configuration.rpcEncryptionKey {
             let cipher = try TroveRPCCipher(instanceKey: key)

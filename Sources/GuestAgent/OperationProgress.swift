@@ -62,6 +62,9 @@ final class OperationProgress: Sendable {
         }
     }
 
+    /// Whether lane `key` is running.
+    func has(_ key: String) -> Bool { lanes.withLock { $0.contains { $0.key == key } } }
+
     /// Ends lane `key`.
     func end(_ key: String) {
         lanes.withLock { $0.removeAll { $0.key == key } }
@@ -119,10 +122,13 @@ final class OperationProgress: Sendable {
             let rate = Double(lane.doneBytes) / elapsed / 1_000_000
             var eta: Double?
             if let total = lane.totalBytes, rate > 0 { eta = max(0, Double(total - lane.doneBytes) / (rate * 1_000_000)) }
-            var text = "\(lane.label): \(ByteCountFormatting.bytes(lane.doneBytes))"
-            if let total = lane.totalBytes { text += " of ~\(ByteCountFormatting.bytes(total))" }
-            text += ", \(ByteCountFormatting.rate(bytes: lane.doneBytes, seconds: elapsed))"
-            text += ", \(Int(elapsed)) s elapsed"
+            var text = "\(lane.label): "
+            if lane.totalBytes != nil || lane.measure != nil || lane.doneBytes > 0 {
+                text += ByteCountFormatting.bytes(lane.doneBytes)
+                if let total = lane.totalBytes { text += " of ~\(ByteCountFormatting.bytes(total))" }
+                text += ", \(ByteCountFormatting.rate(bytes: lane.doneBytes, seconds: elapsed)), "
+            }
+            text += "\(Int(elapsed)) s elapsed"
             if let eta { text += ", ETA \(Int(eta.rounded())) s" }
             lines.append(
                 Line(label: lane.label, done: lane.doneBytes, total: lane.totalBytes, rate: rate, eta: eta, text: text))

@@ -22,7 +22,7 @@ import Testing
                 try Fixtures.databaseLike(count: 300_000 + index).write(to: directory.appendingPathComponent(name))
                 files.add(name)
                 // Each file is in the stream before the next one exists: the packer follows the producer.
-                try await waitUntil { archived.withLock { $0.count } == index + 1 }
+                try await waitFor("file \(index) is archived") { archived.withLock { $0.count } == index + 1 }
             }
             files.finish()
             let summary = try await packing.value
@@ -71,17 +71,6 @@ import Testing
             await #expect(throws: BackupStreamError.self) {
                 try await packer.pack(directory: base, arriving: files, into: CollectingSink())
             }
-        }
-    }
-
-    struct TimedOut: Error {}
-
-    /// Waits for `condition` (checked every few milliseconds), failing after 30 s.
-    private func waitUntil(_ condition: @escaping @Sendable () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
-        while !condition() {
-            guard ContinuousClock.now < deadline else { throw TimedOut() }
-            try await Task.sleep(for: .milliseconds(5))
         }
     }
 }

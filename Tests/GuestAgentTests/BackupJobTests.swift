@@ -150,6 +150,28 @@ import Testing
         }
     }
 
+    @Test func imagesStreamWhileTheyAreCheckedButTheBackupEndsOnlyAfterTheCheck() async throws {
+        try await withTemporaryDirectory { base in
+            let harness = try BackupHarness(root: base, databases: ["SAMPLE": BackupHarness.rows(40_000)])
+            let gate = harness.db2.holdVerification()
+            let running = Task {
+                try await harness.coordinator.createBackup(backupInfo: harness.backupInfo("b-check"), context: BackupHarness.context)
+            }
+            await gate.reached.wait()
+            // db2ckbkp runs: the image streams meanwhile (segments are stored), but the backup is not finished.
+            try await waitFor("segments are stored while the image is checked") {
+                harness.storedNames().contains("b-check_00000001")
+            }
+            #expect(!harness.storedNames().contains("b-check.gz.enc"), "no manifest before the check passed")
+            #expect(harness.publisher.states(of: "b-check") == ["BUILDING"])
+            let image = try #require(
+                (try FileManager.default.contentsOfDirectory(atPath: harness.settings.backupDirectory)).first)
+            #expect(image.hasPrefix("SAMPLE."), "the image stays on disk until it is checked")
+            gate.open()
+            #expect(BackupHarness.completed(try await running.value), "the backup completes")
+        }
+    }
+
     @Test func aSecondBackupWhileOneRunsIsRefusedAndTheFirstCompletes() async throws {
         try await withTemporaryDirectory { base in
             let harness = try BackupHarness(root: base, databases: ["SAMPLE": BackupHarness.rows(2_000)])
@@ -165,10 +187,7 @@ import Testing
             // The same backup delivered again is ignored, not failed.
             #expect(try await harness.coordinator.createBackup(backupInfo: harness.backupInfo("b-first"), context: BackupHarness.context) == nil)
             gate.open()
-            guard case .completed = try await first.value else {
-                Issue.record("the first backup did not complete")
-                return
-            }
+            #expect(BackupHarness.completed(try await first.value), "the backup completes")
             #expect(harness.publisher.states(of: "b-first") == ["BUILDING", "COMPLETED"])
         }
     }
@@ -206,15 +225,12 @@ import Testing
             await gate.reached.wait()
             // BBB's backup is running: AAA's image must leave the disk (streamed, then deleted) meanwhile.
             let directory = harness.settings.backupDirectory
-            try await waitUntil("AAA's image is streamed and deleted while BBB is backed up") {
+            try await waitFor("AAA's image is streamed and deleted while BBB is backed up") {
                 let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
                 return !names.contains { $0.hasPrefix("AAA.") }
             }
             gate.open()
-            guard case .completed = try await running.value else {
-                Issue.record("backup did not complete")
-                return
-            }
+            #expect(BackupHarness.completed(try await running.value), "the backup completes")
         }
     }
 
@@ -226,10 +242,7 @@ import Testing
                 availableBytes: Int64(Double(aaa.count + 4096) * 1.2))
             let outcome = try await harness.coordinator.createBackup(
                 backupInfo: harness.backupInfo("b-wait"), context: BackupHarness.context)
-            guard case .completed = outcome else {
-                Issue.record("\(String(describing: outcome))")
-                return
-            }
+            #expect(BackupHarness.completed(outcome), "\(String(describing: outcome))")
             #expect(harness.db2.calls.filter { $0.hasPrefix("BACKUP") } == ["BACKUP AAA ONLINE", "BACKUP BBB ONLINE"])
             #expect(harness.db2.filesAtBackupStart["BBB"] == [], "BBB waited until AAA's image was streamed and deleted")
         }
@@ -307,18 +320,5 @@ import Testing
             }
             #expect(harness.publisher.messages.isEmpty)
         }
-    }
-}
-
-struct TimedOut: Error, CustomStringConvertible {
-    let description: String
-}
-
-/// Waits (checking every few milliseconds) until `condition` holds; fails after 30 s naming `what`.
-func waitUntil(_ what: String, _ condition: @escaping @Sendable () -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(30)
-    while !condition() {
-        guard ContinuousClock.now < deadline else { throw TimedOut(description: "timed out waiting until \(what)") }
-        try await Task.sleep(for: .milliseconds(5))
     }
 }

@@ -8,13 +8,16 @@ import TestSupport
 /// taskmanager (a real oslo.messaging client) to talk to it. The test's conductor peer hears its casts.
 final class BackupTestInstance: @unchecked Sendable {
     // @unchecked: `client` is set once by start() before use; everything else is immutable.
-    let root: URL
-    let home: String
+    /// The db2sim instance home (removed with the instance).
+    let simulator: DB2SimulatorHome
     let daemon: AgentDaemon
     private(set) var client: PythonPeer!
     let amqpPort: Int
+    private let peerOptions: [String]
 
-    var mountPoint: String { home + "/db2inst1" }
+    var root: URL { simulator.root }
+    var home: String { simulator.home }
+    var mountPoint: String { simulator.mountPoint }
     var guestID: String { daemon.guestID }
     var backupDirectory: String { mountPoint + "/backup" }
 
@@ -24,49 +27,40 @@ final class BackupTestInstance: @unchecked Sendable {
     ///   - conductorTopic: the test's own conductor queue.
     ///   - config: `[section][key]` entries over the defaults (strategy online, key, small segments...).
     ///   - tmpfsBytes: mount a tmpfs of this size on the mount point (a small disk; needs root).
+    ///   - peerOptions: options of Trove's client peer (e.g. `--durable`).
     init(
-        amqpPort: Int, conductorTopic: String, config: [String: [String: String]] = [:], tmpfsBytes: Int? = nil
+        amqpPort: Int, conductorTopic: String, config: [String: [String: String]] = [:], tmpfsBytes: Int? = nil,
+        peerOptions: [String] = []
     ) async throws {
         self.amqpPort = amqpPort
-        root = try makeTemporaryDirectory(prefix: "backup-guest")
-        home = root.appendingPathComponent("home").path
-        let install = try await ProcessRunner.run(
-            try Self.simulator(), ["install", "--home", home, "--instance", "db2inst1"])
-        guard install.succeeded else { throw BackupTestFailure("db2sim install failed: \(install.stdout) \(install.stderr)") }
-        let mount = home + "/db2inst1"
-        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        self.peerOptions = peerOptions
+        simulator = try await DB2SimulatorHome()
         if let tmpfsBytes {
             let mounted = try await ProcessRunner.run(
-                "/bin/mount", ["-t", "tmpfs", "-o", "size=\(tmpfsBytes)", "tmpfs", mount])
+                "/bin/mount", ["-t", "tmpfs", "-o", "size=\(tmpfsBytes)", "tmpfs", simulator.mountPoint])
             guard mounted.succeeded else {
                 throw BackupTestFailure(
                     "this test needs a small file system: mount -t tmpfs failed (run the tests as root): \(mounted.stderr)")
             }
         }
-        var sections: [String: [String: String]] = [
-            "DEFAULT": [
-                "conductor_queue": conductorTopic, "backup_aes_cbc_key": BackupTestInstance.aesKey,
-                "backup_segment_max_size": "262144", "backup_chunk_size": "65536",
-                "state_dir": root.appendingPathComponent("state").path,
-            ],
-            "db2": [
-                "backup_strategy": "DB2OnlineBackup", "instance_home": home, "mount_point": mount,
-                "instance_owner": NSUserName(), "volume_support": "False", "command_timeout": "60",
-            ],
-        ]
+        var sections = simulator.config(["command_timeout": "60"])
+        sections["DEFAULT", default: [:]].merge([
+            "conductor_queue": conductorTopic, "backup_aes_cbc_key": BackupTestInstance.aesKey,
+            "backup_segment_max_size": "262144", "backup_chunk_size": "65536",
+            "state_dir": simulator.root.appendingPathComponent("state").path,
+        ]) { $1 }
         for (section, values) in config { sections[section, default: [:]].merge(values) { $1 } }
         daemon = try AgentDaemon(amqpPort: amqpPort, config: sections)
     }
 
     static let aesKey = "backup-test-key-41"
 
-    static func simulator() throws -> String { try TestEnvironment.binDirectory().appendingPathComponent("db2sim").path }
-
     /// Starts the agent and Trove's client for it.
     func start() async throws {
         try await daemon.start()
         if client == nil {
-            client = try await PythonPeer("client", url: PythonPeer.amqpURL(port: amqpPort), topic: daemon.topic)
+            client = try await PythonPeer(
+                "client", url: PythonPeer.amqpURL(port: amqpPort), topic: daemon.topic, extra: peerOptions)
         }
     }
 
@@ -77,14 +71,9 @@ final class BackupTestInstance: @unchecked Sendable {
         databases: [String], backupInfo: JSONValue = nil, context: [String: JSONValue] = [:], conductor: PythonPeer,
         timeout: Double = 120
     ) async throws -> String {
-        try await client.cast(
-            "prepare",
-            [
-                "packages": [], "databases": .array(databases.map { ["_name": .string($0), "_character_set": nil, "_collate": nil] }),
-                "memory_mb": 2048, "users": [], "device_path": nil, "mount_point": .string(mountPoint),
-                "backup_info": backupInfo, "config_contents": nil, "root_password": nil, "overrides": nil,
-                "cluster_config": nil, "snapshot": nil, "modules": nil,
-            ], context: context)
+        var args = TroveDicts.prepare(databases: databases, users: [], mountPoint: mountPoint)
+        args["backup_info"] = backupInfo
+        try await client.cast("prepare", args, context: context)
         let guestID = self.guestID
         let heartbeat = try await conductor.waitForCall(timeout: timeout, "prepare's outcome for \(guestID)") { call in
             guard call["method"] == "heartbeat", call["args"]?["instance_id"]?.stringValue == guestID else { return false }
@@ -107,19 +96,11 @@ final class BackupTestInstance: @unchecked Sendable {
     }
 
     /// Runs `script` in a shell with the instance's DB2 environment (its CLP connections belong to that shell).
-    func shell(_ script: String) async throws -> ProcessResult {
-        try await ProcessRunner.run("/bin/sh", ["-c", ". '\(home)/sqllib/db2profile' && \(script)"])
-    }
+    func shell(_ script: String) async throws -> ProcessResult { try await simulator.shell(script) }
 
     /// Runs `script` and fails unless it exits 0; returns its output.
     @discardableResult
-    func succeed(_ script: String) async throws -> String {
-        let result = try await shell(script)
-        guard result.succeeded else {
-            throw BackupTestFailure("script failed (\(result.status)): \(script)\n\(result.stdout)\(result.stderr)")
-        }
-        return result.stdout
-    }
+    func succeed(_ script: String) async throws -> String { try await simulator.succeed(script) }
 
     /// The rows of a single-column integer table, sorted.
     func ids(in table: String, database: String) async throws -> [Int] {
@@ -135,9 +116,7 @@ final class BackupTestInstance: @unchecked Sendable {
     }
 
     /// `db2sim fault ...` for this instance.
-    func fault(_ arguments: [String]) async throws {
-        try await succeed("'\(try Self.simulator())' fault " + arguments.map { "'\($0)'" }.joined(separator: " "))
-    }
+    func fault(_ arguments: [String]) async throws { try await simulator.fault(arguments) }
 
     /// How often the fault rules matching `text` have fired (from the fault control file).
     func faultFired(matching text: String) -> Int {
@@ -153,12 +132,12 @@ final class BackupTestInstance: @unchecked Sendable {
         try BackupTestWriter(instance: self, database: database, table: table)
     }
 
-    /// Stops DB2, unmounts, removes everything (the daemon is stopped by its owner).
+    /// Stops DB2 and unmounts (the daemon is stopped by its owner; the directory goes with ``simulator``).
     func remove() async {
         client?.stop()
-        _ = try? await shell("db2sim fault clear >/dev/null 2>&1; db2stop force >/dev/null 2>&1")
+        try? await fault(["clear"])
+        _ = try? await shell("db2stop force >/dev/null 2>&1")
         _ = try? await ProcessRunner.run("/bin/umount", ["-l", mountPoint])
-        if TestEnvironment.optional("TEST_KEEP_DIRS") == nil { try? FileManager.default.removeItem(at: root) }
     }
 }
 

@@ -13,13 +13,13 @@ struct BackupTestSwift: Sendable {
     let swiftDirectory: String
     let storeScript: String
 
+    /// The backup tests' own Swift: a second one-node store in `scripts/test`'s state directory, started by the
+    /// first test that needs it (and stopped by `scripts/test` at the end), because the object-storage tests kill
+    /// and restart the proxy of the first one while other tests run.
+    ///
     /// - Throws: ``TestEnvironment/Missing`` when the tests were not started by `scripts/test`.
-    static func load() throws -> BackupTestSwift {
-        BackupTestSwift(
-            authURL: try TestEnvironment.require("SWIFT_AUTH_URL"), user: try TestEnvironment.require("SWIFT_USER"),
-            key: try TestEnvironment.require("SWIFT_KEY"), python: try TestEnvironment.python(),
-            swiftDirectory: try TestEnvironment.require("SWIFT_DIR"),
-            storeScript: try TestEnvironment.require("SWIFT_STORE"))
+    static func load() async throws -> BackupTestSwift {
+        try await BackupTestSwiftStore.shared.environment()
     }
 
     /// A fresh token and the account's storage URL.
@@ -168,6 +168,37 @@ struct BackupTestSwift: Sendable {
             assert stored == checksum, (stored, checksum)
             print(checksum)
             """, [file.path, container, object, String(segmentSize)])
+    }
+}
+
+/// Starts the backup tests' Swift once per test process.
+actor BackupTestSwiftStore {
+    static let shared = BackupTestSwiftStore()
+    /// One start for every caller (an actor method is re-entered while it awaits: the task is the guard).
+    private var starting: Task<BackupTestSwift, any Error>?
+
+    func environment() async throws -> BackupTestSwift {
+        if let starting { return try await starting.value }
+        let task = Task { try await Self.start() }
+        starting = task
+        return try await task.value
+    }
+
+    private static func start() async throws -> BackupTestSwift {
+        let script = try TestEnvironment.require("SWIFT_STORE")
+        let directory = try TestEnvironment.require("TEST_STATE_DIR") + "/swift-backup-tests"
+        let result = try await ProcessRunner.run(script, ["start", directory])
+        guard result.succeeded else { throw BackupTestFailure("the backup tests' Swift did not start: \(result.stderr)") }
+        let environment = try String(contentsOfFile: directory + "/env", encoding: .utf8)
+        func value(_ name: String) throws -> String {
+            guard let line = environment.split(separator: "\n").first(where: { $0.hasPrefix(name + "=") }) else {
+                throw BackupTestFailure("no \(name) in \(directory)/env")
+            }
+            return String(line.dropFirst(name.count + 1))
+        }
+        return BackupTestSwift(
+            authURL: try value("SWIFT_AUTH_URL"), user: try value("SWIFT_USER"), key: try value("SWIFT_KEY"),
+            python: try TestEnvironment.python(), swiftDirectory: directory, storeScript: script)
     }
 }
 

@@ -54,7 +54,7 @@ final class LineReader: @unchecked Sendable {
     func waitForLine(
         from start: Int = 0, timeout: Double, describe: String, where predicate: @escaping @Sendable (String) -> Bool
     ) async throws -> (index: Int, line: String) {
-        try await BlockingThreadPool.shared.run { [self] in
+        try await onOwnThread("line-wait") { [self] in
             let deadline = Date().addingTimeInterval(timeout)
             condition.lock()
             defer { condition.unlock() }

@@ -106,9 +106,12 @@ class ConductorHostSerializer(messaging.NoOpSerializer):
             return ctxt
 
 
-def transport_for(url):
+def transport_for(url, durable=False):
     CONF([], project="trove-interop")
-    return messaging.get_rpc_transport(CONF, url=url, allowed_remote_exmods=["trove.common.exception"])
+    transport = messaging.get_rpc_transport(CONF, url=url, allowed_remote_exmods=["trove.common.exception"])
+    if durable:  # amqp_durable_queues: queues and exchanges survive a broker restart (read at the first connection)
+        CONF.set_override("amqp_durable_queues", True, group="oslo_messaging_rabbit")
+    return transport
 
 
 def emit(obj):
@@ -131,7 +134,7 @@ def describe_exception(exc):
 
 
 def run_client(args):
-    transport = transport_for(args.url)
+    transport = transport_for(args.url, args.durable)
     target = messaging.Target(exchange=args.exchange, topic=args.topic, version="1.0")
     emit("READY")
     for line in sys.stdin:
@@ -191,7 +194,7 @@ class PingEndpoint:
 
 
 def run_server(args, endpoint, topic, server_name):
-    transport = transport_for(args.url)
+    transport = transport_for(args.url, args.durable)
     target = messaging.Target(exchange=args.exchange, topic=topic, server=server_name)
     serializer = ConductorHostSerializer(args.key) if args.key else None
     server = messaging.get_rpc_server(transport, target, [endpoint], executor="threading",
@@ -208,7 +211,7 @@ def run_server(args, endpoint, topic, server_name):
 
 
 def run_ping_client(args):
-    transport = transport_for(args.url)
+    transport = transport_for(args.url, args.durable)
     target = messaging.Target(exchange=args.exchange, topic=args.topic, version="1.0")
     client = messaging.get_rpc_client(transport, target, timeout=30)
     client.call({}, "rpc_ping")  # warm up the reply queue
@@ -231,6 +234,7 @@ def main():
         p.add_argument("--topic", default="trove-conductor")
         p.add_argument("--count", type=int, default=100)
         p.add_argument("--key", default=None, help="Trove's instance_rpc_encr_key: encrypt as Trove's secure RPC")
+        p.add_argument("--durable", action="store_true", help="amqp_durable_queues = True")
     args = parser.parse_args()
     if args.command == "client":
         run_client(args)

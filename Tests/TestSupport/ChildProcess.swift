@@ -115,7 +115,7 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Waits for the child to end, up to `timeout` seconds; nil if it is still running.
     public func wait(timeout: Double = .infinity) async -> Int32? {
-        await BlockingThreadPool.shared.run { [self] in waitBlocking(timeout: timeout) }
+        await onOwnThread("child-wait") { [self] in waitBlocking(timeout: timeout) }
     }
 
     public func waitBlocking(timeout: Double = .infinity) -> Int32? {

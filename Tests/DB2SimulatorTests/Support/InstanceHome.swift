@@ -32,7 +32,7 @@ final class RunningProcess: @unchecked Sendable {
 
     /// Waits for the end (killing the process after `timeout` seconds) and returns its output.
     func wait(timeout: Double = 180) async -> ProcessResult {
-        return await BlockingThreadPool.shared.run { [self] in
+        return await onOwnThread("process-wait") { [self] in
             let pid = process.processIdentifier
             let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
             DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)

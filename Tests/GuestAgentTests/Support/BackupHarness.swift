@@ -99,6 +99,12 @@ final class BackupHarness: Sendable {
         publisher.backupUpdates.last { $0["backup_id"]?.stringValue == id }
     }
 
+    /// Whether a backup ended `COMPLETED`.
+    static func completed(_ outcome: BackupOutcome?) -> Bool {
+        if case .completed = outcome { return true }
+        return false
+    }
+
     /// Test data that compresses a little (rows of text).
     static func rows(_ count: Int, seed: Int = 0) -> [UInt8] {
         var text = ""

@@ -24,6 +24,7 @@ final class FakeDB2: DB2BackupOperations {
         var nextTimestamp = 20_260_101_120_000 as Int64
         var logBytes: Int64 = 4096
         var filesAtBackupStart: [String: [String]] = [:]
+        var verifyGate: Gate?
     }
 
     private let state = Mutex(State())
@@ -44,6 +45,13 @@ final class FakeDB2: DB2BackupOperations {
     func holdBackup(of name: String) -> Gate {
         let gate = Gate()
         state.withLock { $0.gates[name] = gate }
+        return gate
+    }
+
+    /// The next `db2ckbkp` waits at the returned gate until it is opened.
+    func holdVerification() -> Gate {
+        let gate = Gate()
+        state.withLock { $0.verifyGate = gate }
         return gate
     }
 
@@ -113,8 +121,16 @@ final class FakeDB2: DB2BackupOperations {
     }
 
     func verify(_ image: DB2BackupImage) async throws {
-        try state.withLock { state in
+        let gate = state.withLock { state in
             state.calls.append("db2ckbkp \(image.database)")
+            defer { state.verifyGate = nil }
+            return state.verifyGate
+        }
+        if let gate {
+            gate.reached.fire()
+            try await gate.waitUntilOpened()
+        }
+        try state.withLock { state in
             if let message = state.verifyFailure { throw Failure(description: message) }
         }
         guard FileManager.default.fileExists(atPath: image.path) else { throw Failure(description: "no image \(image.path)") }

@@ -1,0 +1,157 @@
+import Foundation
+import OsloRPC
+import TestSupport
+
+/// What the backup tests share: the broker, the Swift, a conductor queue and a container of their own, and
+/// helpers to read what the conductor heard. Each instance made through ``instance(config:tmpfsBytes:)`` is
+/// removed by ``finish()``.
+final class BackupTestSession: @unchecked Sendable {
+    // @unchecked: `instances` is only touched by the test's own task.
+    let port: Int
+    let swift: BackupTestSwift
+    let conductorTopic = "trove-conductor-\(UUID().uuidString.prefix(8))"
+    let container = "backups-\(UUID().uuidString.prefix(8).lowercased())"
+    let conductor: PythonPeer
+    private var instances: [BackupTestInstance] = []
+
+    /// Options of every oslo.messaging peer (e.g. `--durable`).
+    let peerOptions: [String]
+
+    /// - Parameters:
+    ///   - port: a broker of the test's own (default: the one `scripts/test` started).
+    init(port: Int? = nil, peerOptions: [String] = []) async throws {
+        self.port = try port ?? TestEnvironment.amqpPort()
+        self.peerOptions = peerOptions
+        swift = try await BackupTestSwift.load()
+        conductor = try await PythonPeer(
+            "conductor", url: PythonPeer.amqpURL(port: self.port), topic: conductorTopic, extra: peerOptions)
+    }
+
+    /// Runs `body` with a new session, removing everything it made whatever happens.
+    static func run(port: Int? = nil, peerOptions: [String] = [], _ body: (BackupTestSession) async throws -> Void)
+        async throws
+    {
+        let session = try await BackupTestSession(port: port, peerOptions: peerOptions)
+        do { try await body(session) } catch {
+            await session.finish()
+            throw error
+        }
+        await session.finish()
+    }
+
+    /// Runs `body` with a private service started by its script (`scripts/rabbitmq` or `scripts/swift-store`) in a
+    /// new directory, given the directory and the value of `variable` in the `env` file it writes; stops it and
+    /// removes the directory afterwards, whatever happens.
+    static func withService(
+        script: String, prefix: String, variable: String, _ body: (URL, String) async throws -> Void
+    ) async throws {
+        let directory = try makeTemporaryDirectory(prefix: prefix)
+        func stop() async {
+            _ = try? await ProcessRunner.run(script, ["stop", directory.path])
+            try? FileManager.default.removeItem(at: directory)
+        }
+        do {
+            let started = try await ProcessRunner.run(script, ["start", directory.path])
+            guard started.succeeded else { throw BackupTestFailure("\(script) start failed: \(started.stderr)") }
+            let environment = try String(contentsOf: directory.appendingPathComponent("env"), encoding: .utf8)
+            guard let value = environment.split(separator: "\n").first(where: { $0.hasPrefix(variable + "=") })
+                .map({ String($0.dropFirst(variable.count + 1)) })
+            else { throw BackupTestFailure("no \(variable) in \(environment)") }
+            try await body(directory, value)
+        } catch {
+            await stop()
+            throw error
+        }
+        await stop()
+    }
+
+    /// Small segments, so that even a small backup is a static large object of several segments.
+    var defaults: [String: [String: String]] {
+        ["DEFAULT": ["backup_swift_container": container, "backup_segment_max_size": "4096", "backup_chunk_size": "1024"]]
+    }
+
+    /// A new guest (not started), with the session's defaults under `config`.
+    func instance(config: [String: [String: String]] = [:], tmpfsBytes: Int? = nil) async throws -> BackupTestInstance {
+        var merged = defaults
+        for (section, values) in config { merged[section, default: [:]].merge(values) { $1 } }
+        let instance = try await BackupTestInstance(
+            amqpPort: port, conductorTopic: conductorTopic, config: merged, tmpfsBytes: tmpfsBytes,
+            peerOptions: peerOptions)
+        instances.append(instance)
+        return instance
+    }
+
+    /// A started guest prepared with `databases`, each holding an empty table `ROWS (id integer)`.
+    func preparedInstance(databases: [String] = ["SAMPLE"], config: [String: [String: String]] = [:], tmpfsBytes: Int? = nil)
+        async throws -> BackupTestInstance
+    {
+        let instance = try await instance(config: config, tmpfsBytes: tmpfsBytes)
+        try await instance.start()
+        let status = try await instance.prepare(databases: databases, conductor: conductor)
+        guard status == "running" else { throw BackupTestFailure("prepare ended \(status)") }
+        for database in databases {
+            try await instance.succeed(
+                "db2 connect to \(database) >/dev/null && db2 \"create table ROWS (id integer not null)\" >/dev/null")
+        }
+        return instance
+    }
+
+    /// Inserts rows 1...count into `ROWS` of `database` (one statement).
+    func insertRows(_ count: Int, into database: String, of instance: BackupTestInstance) async throws {
+        let values = (1...count).map { "(\($0))" }.joined(separator: ",")
+        try await instance.succeed("db2 connect to \(database) >/dev/null && db2 \"insert into ROWS values \(values)\" >/dev/null")
+    }
+
+    /// A request context with a fresh token and the Swift in its service catalog.
+    func context() async throws -> [String: JSONValue] {
+        let (token, storageURL) = try await swift.authenticate()
+        return swift.context(token: token, storageURL: storageURL)
+    }
+
+    /// The `update_backup` casts the conductor received for `backupID`, in order.
+    func updates(_ backupID: String) -> [[String: JSONValue]] {
+        conductor.received.filter { $0["method"] == "update_backup" && $0["args"]?["backup_id"]?.stringValue == backupID }
+            .compactMap { $0["args"]?.objectValue }
+    }
+
+    /// The states reported for `backupID`, in order.
+    func states(_ backupID: String) -> [String] { updates(backupID).compactMap { $0["state"]?.stringValue } }
+
+    /// Waits for `COMPLETED` or `FAILED` for `backupID`; returns its fields.
+    func waitForEnd(_ backupID: String, timeout: Double = 180) async throws -> [String: JSONValue] {
+        let call = try await conductor.waitForCall(timeout: timeout, "the end of backup \(backupID)") { call in
+            call["method"] == "update_backup" && call["args"]?["backup_id"]?.stringValue == backupID
+                && ["COMPLETED", "FAILED"].contains(call["args"]?["state"]?.stringValue ?? "")
+        }
+        return call["args"]?.objectValue ?? [:]
+    }
+
+    /// Backs up `instance` and waits for the end; returns the id and the final fields.
+    func backup(_ instance: BackupTestInstance, context: [String: JSONValue]) async throws -> (id: String, end: [String: JSONValue]) {
+        let id = UUID().uuidString.lowercased()
+        try await instance.createBackup(id: id, context: context)
+        return (id, try await waitForEnd(id))
+    }
+
+    /// The restore request prepare carries, as the taskmanager builds it from a COMPLETED backup.
+    static func restoreInfo(_ id: String, _ end: [String: JSONValue], for instance: BackupTestInstance) -> JSONValue {
+        [
+            "id": .string(id), "instance_id": .string(instance.guestID), "location": end["location"] ?? nil,
+            "type": end["backup_type"] ?? nil, "checksum": end["checksum"] ?? nil,
+        ]
+    }
+
+    /// The objects of backup `id` in the session's container (segments and manifest).
+    func storedObjects(of id: String) async throws -> [String] {
+        try await swift.list(container: container).filter { $0.hasPrefix(id) }
+    }
+
+    /// Stops every daemon and removes every instance and the conductor.
+    func finish() async {
+        for instance in instances {
+            _ = await instance.daemon.stop()
+            await instance.remove()
+        }
+        conductor.stop()
+    }
+}
