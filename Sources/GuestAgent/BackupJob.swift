@@ -68,10 +68,11 @@ struct BackupJob: Sendable {
         }
         // Cleaning up and reporting must happen even when the backup was cancelled: outside its cancellation.
         let finished = storage
+        let abort = Task.isCancelled ? abortReason() ?? "the backup was cancelled" : nil
         return await Task {
             await finish(
                 result, storage: finished, objectName: objectName, volumeSize: volumeSize, record: record,
-                abortReason: abortReason, logger: logger)
+                abortedBecause: abort, logger: logger)
         }.value
     }
 
@@ -291,7 +292,7 @@ struct BackupJob: Sendable {
 
     private func finish(
         _ result: Result<(StoredBackup, [DB2BackupImage]), any Error>, storage: (any BackupStorage)?, objectName: String,
-        volumeSize: Double, record: JournalEntry, abortReason: @Sendable () -> String?, logger: Logger
+        volumeSize: Double, record: JournalEntry, abortedBecause abort: String?, logger: Logger
     ) async -> BackupOutcome {
         switch result {
         case .success(let (stored, images)):
@@ -315,12 +316,11 @@ struct BackupJob: Sendable {
             if await report(fields, deadline: settings.reportDeadline, logger: logger) { await record.remove() }
             return .completed(location: stored.location, checksum: stored.checksum, bytes: stored.size)
         case .failure(let error):
+            // A cancelled backup fails however its steps noticed (a killed db2, an aborted transfer): say why.
             let cause: any Error =
-                if error is CancellationError || Task.isCancelled, let reason = abortReason() {
-                    BackupOperationError.aborted(reason: reason)
-                } else if error is CancellationError {
-                    BackupOperationError.aborted(reason: "the backup was cancelled")
-                } else { error }
+                if let abort { BackupOperationError.aborted(reason: abort) }
+                else if error is CancellationError { BackupOperationError.aborted(reason: "the backup was cancelled") }
+                else { error }
             let note = "\(cause)"
             let failedStep = await record.step
             logger.error("backup failed", metadata: ["backup.step": "\(failedStep)", "error": "\(note)"])

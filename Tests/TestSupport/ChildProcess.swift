@@ -59,6 +59,7 @@ public final class ChildProcess: @unchecked Sendable {
                 break
             }
         }
+        Self.closeInheritedDescriptors(&actions)
         let environment = environment ?? ProcessInfo.processInfo.environment
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -97,6 +98,20 @@ public final class ChildProcess: @unchecked Sendable {
             condition.unlock()
         }
     }
+
+    /// `posix_spawn_file_actions_addclosefrom_np(actions, 3)` (glibc >= 2.34; Swift's Glibc module does not declare
+    /// it): the child keeps only 0, 1 and 2. Without it a long-lived child (a server started by a test) inherits
+    /// every descriptor other threads opened without close-on-exec at that moment — e.g. the pipe of a process
+    /// another test reads to its end, which then never sees end of file.
+    private static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        guard let symbol = closeFromSymbol else { return }
+        _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+    }
+
+    /// Looked up once; immutable (`nonisolated(unsafe)` only because a raw pointer is not `Sendable`).
+    private nonisolated(unsafe) static let closeFromSymbol = dlsym(
+        UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
 
     public var isRunning: Bool {
         condition.lock()
