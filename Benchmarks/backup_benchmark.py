@@ -6,6 +6,7 @@ Run through Benchmarks/backup-benchmark, which builds, starts RabbitMQ and Swift
 import argparse
 import getpass
 import json
+import logging
 import os
 import random
 import shutil
@@ -246,8 +247,16 @@ def main():
     parser.add_argument("--segment-mib", type=int, default=256)
     args = parser.parse_args()
 
+    logging.basicConfig(level=logging.ERROR)  # kombu's chatter stays out of the figures
     instance = Instance(args.work, args.db2sim, args.size_mib)
     instance.prepare()
+    try:
+        measure(args, instance)
+    finally:
+        instance.shell("db2stop force >/dev/null 2>&1 || true", check=False)  # the data stays for the next run
+
+
+def measure(args, instance):
     data = instance.data_bytes()
     cfg.CONF([], project="trove-backup-bench")
     transport = messaging.get_rpc_transport(cfg.CONF, url=f"rabbit://guest:guest@127.0.0.1:{os.environ['AMQP_PORT']}/")
