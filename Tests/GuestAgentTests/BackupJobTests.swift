@@ -250,11 +250,7 @@ import Testing
 
     @Test func restoreFailuresNameTheStepAndCleanUp() async throws {
         try await withTemporaryDirectory { base in
-            let first = try BackupHarness(
-                root: base.appendingPathComponent("first"), databases: ["SAMPLE": BackupHarness.rows(1_000)],
-                store: base.appendingPathComponent("store"))
-            try await first.coordinator.createBackup(backupInfo: first.backupInfo("b-r"), context: BackupHarness.context)
-            let done = try #require(first.finalUpdate("b-r"))
+            let (_, done) = try await BackupHarness.completedBackup("b-r", in: base)
             let second = try BackupHarness(
                 root: base.appendingPathComponent("second"), store: base.appendingPathComponent("store"))
 
@@ -282,11 +278,7 @@ import Testing
 
     @Test func aWrongKeyOnRestoreFailsClearly() async throws {
         try await withTemporaryDirectory { base in
-            let first = try BackupHarness(
-                root: base.appendingPathComponent("first"), databases: ["SAMPLE": BackupHarness.rows(1_000)],
-                store: base.appendingPathComponent("store"))
-            try await first.coordinator.createBackup(backupInfo: first.backupInfo("b-key"), context: BackupHarness.context)
-            let done = try #require(first.finalUpdate("b-key"))
+            let (first, done) = try await BackupHarness.completedBackup("b-key", in: base)
             var settings = first.settings
             settings.unpack.decryptionKey = Secret("not-the-key")
             settings.mountPoint = base.appendingPathComponent("second").path

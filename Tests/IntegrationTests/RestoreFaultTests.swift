@@ -29,6 +29,13 @@ extension BackupIntegration {
             return (target, status)
         }
 
+        /// No database was made from the bad backup, and no copy of it is left behind.
+        func expectNothingRestored(_ target: BackupTestInstance) async throws {
+            let databases = try await target.succeed("db2 list database directory || true")
+            #expect(!databases.contains("SAMPLE"), "nothing was restored")
+            #expect(!FileManager.default.fileExists(atPath: target.backupDirectory))
+        }
+
         @Test func aWrongAESKeyFailsThePrepare() async throws {
             try await BackupTestSession.run { session in
                 let (id, end, context) = try await makeBackup(session)
@@ -41,9 +48,7 @@ extension BackupIntegration {
                 #expect(log.contains("download and unpack"), "the step is named")
                 #expect(log.contains("wrong key") || log.contains("bad decrypt"), "the cause is named")
                 #expect(!log.contains("not-the-key"), "the key never reaches the log")
-                let databases = try await target.succeed("db2 list database directory || true")
-                #expect(!databases.contains("SAMPLE"), "nothing was restored")
-                #expect(!FileManager.default.fileExists(atPath: target.backupDirectory))
+                try await expectNothingRestored(target)
             }
         }
 
@@ -57,9 +62,7 @@ extension BackupIntegration {
                 let log = target.daemon.logText
                 #expect(log.contains("restore failed"))
                 #expect(log.contains("\(id)_00000001") && log.contains("corrupt"), "the corrupt segment is named")
-                let databases = try await target.succeed("db2 list database directory || true")
-                #expect(!databases.contains("SAMPLE"), "nothing was restored from bad bytes")
-                #expect(!FileManager.default.fileExists(atPath: target.backupDirectory))
+                try await expectNothingRestored(target)
             }
         }
 

@@ -99,6 +99,19 @@ final class BackupHarness: Sendable {
         publisher.backupUpdates.last { $0["backup_id"]?.stringValue == id }
     }
 
+    /// A harness in `<base>/first` (its store in `<base>/store`) that backed up one database; and the COMPLETED
+    /// fields.
+    static func completedBackup(_ id: String, in base: URL) async throws -> (BackupHarness, [String: JSONValue]) {
+        let first = try BackupHarness(
+            root: base.appendingPathComponent("first"), databases: ["SAMPLE": rows(1_000)],
+            store: base.appendingPathComponent("store"))
+        try await first.coordinator.createBackup(backupInfo: first.backupInfo(id), context: context)
+        guard let done = first.finalUpdate(id), done["state"] == "COMPLETED" else {
+            throw FakeDB2.Failure(description: "backup \(id) did not complete: \(String(describing: first.finalUpdate(id)))")
+        }
+        return (first, done)
+    }
+
     /// Whether a backup ended `COMPLETED`.
     static func completed(_ outcome: BackupOutcome?) -> Bool {
         if case .completed = outcome { return true }
