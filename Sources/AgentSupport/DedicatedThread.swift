@@ -26,11 +26,22 @@ public enum DedicatedThread {
         var thread = pthread_t()
         let result = pthread_create(&thread, &attributes, { raw in
             let start = Unmanaged<Start>.fromOpaque(raw!).takeRetainedValue()
+            DedicatedThread.blockAsynchronousSignals()
             DedicatedThread.nameCurrentThread(start.name)
             start.body()
             return nil
         }, context)
         precondition(result == 0, "cannot start thread \(name): error \(result)")
+    }
+
+    /// Blocks every asynchronous signal in the calling thread, as Dispatch does for its worker threads: signals
+    /// (SIGCHLD, SIGTERM, SIGHUP...) must reach the threads that wait for them (swift-subprocess's child monitor,
+    /// Dispatch's signal sources), not a worker that would take SIGCHLD's default action and lose it.
+    static func blockAsynchronousSignals() {
+        var signals = sigset_t()
+        sigfillset(&signals)
+        for synchronous in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT, SIGSYS] { sigdelset(&signals, synchronous) }
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
     }
 
     /// Names the calling thread (what `top -H` and `ps -L` show); Glibc's `pthread_setname_np` is not visible to

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import AgentSupport
+import FoundationEssentials
 
 /// Looks for the DB2 engine process (`db2sysc`) of an instance owner in the process table, as Trove's
 /// `DB2_STATUS` (`ps -ef | grep db2inst1 | grep db2sysc`) does, without a shell.
@@ -15,7 +19,7 @@ public enum DB2EngineProbe {
         for entry in entries where entry.allSatisfy(\.isNumber) {
             let base = "\(procRoot)/\(entry)"
             guard let comm = try? String(contentsOfFile: "\(base)/comm", encoding: .utf8),
-                comm.trimmingCharacters(in: .whitespacesAndNewlines) == "db2sysc"
+                comm.trimmingWhitespace() == "db2sysc"
             else { continue }
             var info = stat()
             guard stat(base, &info) == 0, info.st_uid == uid else { continue }

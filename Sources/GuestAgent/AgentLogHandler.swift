@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import Logging
 import Synchronization
 
@@ -46,32 +49,44 @@ public struct AgentLogHandler: LogHandler {
 
 /// Where log lines go; guarded by ``AgentLogHandler``'s mutex.
 struct LogOutput: ~Copyable {
-    private var file: FileHandle?
+    /// The log file's descriptor, when one is configured.
+    private var file: Int32 = -1
     /// stderr is connected to the journal (systemd sets `JOURNAL_STREAM` to stderr's device:inode).
     private let toJournal: Bool = LogOutput.stderrIsJournal()
-    private let formatter: ISO8601DateFormatter = {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter
-    }()
+    private let timestamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
+    deinit { if file >= 0 { close(file) } }
 
     mutating func openFile(_ path: String) {
-        if !FileManager.default.fileExists(atPath: path) {
-            _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o640])
-        }
-        guard let handle = FileHandle(forWritingAtPath: path) else {
-            FileHandle.standardError.write(Data("WARNING [log] cannot open log file \(path); logging to stderr only\n".utf8))
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        guard descriptor >= 0 else {
+            Self.writeAll(2, "WARNING [log] cannot open log file \(path); logging to stderr only\n")
             return
         }
-        handle.seekToEndOfFile()
-        file = handle
+        if file >= 0 { close(file) }
+        file = descriptor
     }
 
     func write(_ line: String, level: Logger.Level) {
-        let stamped = "\(formatter.string(from: Date())) \(line)"
-        let console = toJournal ? "<\(Self.priority(level))>\(line)" : stamped
-        FileHandle.standardError.write(Data(console.utf8))
-        file?.write(Data(stamped.utf8))
+        let stamped = "\(Date().formatted(timestamp)) \(line)"
+        Self.writeAll(2, toJournal ? "<\(Self.priority(level))>\(line)" : stamped)
+        if file >= 0 { Self.writeAll(file, stamped) }
+    }
+
+    /// Writes all of `text` to `descriptor`, retrying short writes and interruptions; other errors drop the line
+    /// (there is nowhere left to report them).
+    static func writeAll(_ descriptor: Int32, _ text: String) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if written > 0 {
+                bytes = bytes.dropFirst(written)
+            } else if written < 0, errno == EINTR {
+                continue
+            } else {
+                return
+            }
+        }
     }
 
     /// syslog priorities, as sd-daemon(3) reads them from a `<N>` prefix.

@@ -1,5 +1,8 @@
 import DB2
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// The DB2 manager as the backup and restore jobs see it (``DB2BackupOperations``): names and images translated,
 /// nothing else added. Cancelling a job's task kills the running `db2` (the manager's process groups).

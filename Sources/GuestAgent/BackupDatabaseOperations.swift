@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// What the backup and restore jobs need from DB2: the narrow face of the DB2 manager they drive.
 ///

@@ -1,5 +1,8 @@
 import AgentSupport
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// The local directories backups and restores work in (the backup directory, the restore log directories):
 /// emptied before use and removed after, owned like the mount point so that the DB2 instance owner can write
@@ -22,7 +25,7 @@ enum BackupDirectories {
             do {
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             } catch {
-                throw Failure(path: path, operation: "create directory", detail: "\(error.localizedDescription)")
+                throw Failure(path: path, operation: "create directory", detail: "\(error)")
             }
             var owner = stat()
             if stat(ownerOf, &owner) == 0, geteuid() == 0 {
@@ -47,7 +50,7 @@ enum BackupDirectories {
         do {
             try FileManager.default.removeItem(atPath: path)
         } catch {
-            throw Failure(path: path, operation: "remove", detail: "\(error.localizedDescription)")
+            throw Failure(path: path, operation: "remove", detail: "\(error)")
         }
     }
 }

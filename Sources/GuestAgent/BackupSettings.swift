@@ -1,5 +1,8 @@
 import BackupStream
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import ObjectStorage
 import TroveConfig
 

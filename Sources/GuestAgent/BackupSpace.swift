@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import TroveConfig
 
 /// Disk space for a backup: what the file system holding the images has, and what a backup needs.

@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import OsloRPC
 
 /// `get_filesystem_stats`: statvfs of the datastore's mount point in Trove's shape

@@ -1,6 +1,9 @@
 import AMQP
 import AgentSupport
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import OsloRPC
 import TroveConfig
 

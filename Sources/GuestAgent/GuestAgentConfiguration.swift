@@ -1,6 +1,9 @@
 import AMQP
 import AgentSupport
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import OsloRPC
 
 /// What the running agent needs, already checked and typed (mapped from Trove's config files by

@@ -1,5 +1,8 @@
 import Dispatch
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import Logging
 
 /// Feeds systemd's watchdog only while the agent is really alive: the AMQP consumer thread keeps going round

@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import Logging
 
 /// Sends `heartbeat` to the conductor every `report_interval` seconds once prepare has completed (before that,

@@ -1,5 +1,8 @@
 import AgentSupport
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import OsloRPC
 
 /// The agent's record of backups and restores in progress, on local disk (`<state_dir>/operations`), so that a
@@ -45,8 +48,9 @@ public final class OperationJournal: Sendable {
     /// The file of a record: `<kind>-<id>.json`, the id reduced to characters safe in a file name.
     public func path(kind: OperationRecord.Kind, id: String) -> String {
         let safe = String(id.unicodeScalars.map { scalar -> Character in
-            let allowed = (scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "-_.".unicodeScalars.contains(scalar)))
-            return allowed ? Character(scalar) : "_"
+            let character = Character(scalar)
+            let allowed = scalar.isASCII && (character.isLetter || character.isNumber || "-_.".contains(character))
+            return allowed ? character : "_"
         })
         return "\(directory)/\(kind.rawValue)-\(safe.isEmpty ? "_" : safe).json"
     }

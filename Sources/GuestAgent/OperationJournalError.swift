@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// Why the journal could not be written or read.
 public enum OperationJournalError: Error, CustomStringConvertible {

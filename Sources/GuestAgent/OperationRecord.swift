@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import OsloRPC
 
 /// A backup or restore in progress, as the ``OperationJournal`` keeps it: enough to clean up after a crash and to

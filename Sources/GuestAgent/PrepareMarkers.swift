@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// Trove's prepare markers (`~/.guestagent.prepare.start` / `.end` in the agent user's home): the end marker says
 /// prepare completed, after which heartbeats are sent on their own.

@@ -1,6 +1,9 @@
 import AgentSupport
 import BackupStream
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import Logging
 import ObjectStorage
 import OsloRPC

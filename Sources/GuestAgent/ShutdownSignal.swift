@@ -1,5 +1,8 @@
 import Dispatch
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import Synchronization
 
 /// Fires once, when SIGTERM or SIGINT arrives or ``trigger(_:)`` is called: the agent then stops consuming and

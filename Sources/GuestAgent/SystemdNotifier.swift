@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// Talks to systemd's notification socket (`sd_notify(3)`) without libsystemd: `READY=1`, `WATCHDOG=1`,
 /// `STATUS=…`, `STOPPING=1`, as datagrams to `$NOTIFY_SOCKET`.

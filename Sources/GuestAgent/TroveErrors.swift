@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import OsloRPC
 
 /// The Trove exceptions the guest raises, as Trove's control plane re-raises them
@@ -48,8 +51,8 @@ public enum TroveError: Error, Equatable, RemoteErrorConvertible, CustomStringCo
         RemoteError(className: className, module: "trove.common.exception", message: message, args: [], kwargs: [:])
     }
 
+    /// As Python prints the rounded float Trove formats with `%s` (`1.5`, `3.0`, `0.01`).
     static func gigabytes(_ value: Double) -> String {
-        let rounded = (value * 100).rounded() / 100
-        return rounded == rounded.rounded() ? String(format: "%.1f", rounded) : String(format: "%.2f", rounded)
+        "\((value * 100).rounded() / 100)"
     }
 }

@@ -1,6 +1,9 @@
 import AgentSupport
 import CryptoPrimitives
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import OsloRPC
 
 /// Trove's per-instance RPC encryption (`trove/common/crypto_utils.py`, Ocata–Ussuri): AES-256-CBC with the 32 ASCII

@@ -19,6 +19,8 @@ public final class ChildProcess: @unchecked Sendable {
         case null
         case file(URL)
         case inherit
+        /// For stderr: the same pipe or file as stdout (`2>&1`).
+        case standardOutput
     }
 
     public struct SpawnError: Error, CustomStringConvertible {
@@ -27,10 +29,16 @@ public final class ChildProcess: @unchecked Sendable {
         public var description: String { "cannot start \(executable): \(String(cString: strerror(errno)))" }
     }
 
+    /// Held from creating a child's pipes until they are closed in the parent, so that no other test's spawn
+    /// inherits them before their close-on-exec flag is set.
+    private static let spawnLock = ConditionLock()
+
     public init(
         _ executable: String, _ arguments: [String] = [], environment: [String: String]? = nil,
         stdin: Stream = .null, stdout: Stream = .pipe, stderr: Stream = .pipe
     ) throws {
+        Self.spawnLock.lock()
+        defer { Self.spawnLock.unlock() }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -40,13 +48,13 @@ public final class ChildProcess: @unchecked Sendable {
             switch stream {
             case .pipe:
                 var ends: [Int32] = [0, 0]
+                // Both ends close on exec: a child spawned meanwhile by another thread must not inherit this pipe
+                // (it would keep it open, and the reader would never see end of file). `spawnLock` covers the moment
+                // between pipe() and fcntl(); dup2 onto 0/1/2 in the spawned child clears the flag on its copy.
                 guard pipe(&ends) == 0 else { throw SpawnError(executable: executable, errno: errno) }
+                _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
+                _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
                 let (childEnd, parentEnd) = fd == 0 ? (ends[0], ends[1]) : (ends[1], ends[0])
-                // Both ends close on exec: a child spawned meanwhile by another thread must not inherit this
-                // pipe (it would keep it open, and the reader would never see end of file). dup2 onto 0/1/2 in the
-                // spawned child clears the flag on the copy it keeps.
-                _ = fcntl(parentEnd, F_SETFD, FD_CLOEXEC)
-                _ = fcntl(childEnd, F_SETFD, FD_CLOEXEC)
                 posix_spawn_file_actions_adddup2(&actions, childEnd, fd)
                 posix_spawn_file_actions_addclose(&actions, childEnd)
                 childEnds.append(childEnd)
@@ -57,6 +65,8 @@ public final class ChildProcess: @unchecked Sendable {
                 posix_spawn_file_actions_addopen(&actions, fd, url.path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
             case .inherit:
                 break
+            case .standardOutput:
+                posix_spawn_file_actions_adddup2(&actions, 1, fd)
             }
         }
         Self.closeInheritedDescriptors(&actions)

@@ -2,6 +2,7 @@ import AgentSupport
 import Foundation
 import Logging
 import Testing
+import TestSupport
 
 @testable import TroveConfig
 
@@ -162,15 +163,9 @@ import Testing
         let stderrURL = directory.appendingPathComponent("stderr.txt")
         try Data().write(to: stderrURL)
         let output: Data = try await BlockingThreadPool.shared.run {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = processArguments
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = try FileHandle(forWritingTo: stderrURL)
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
+            let child = try ChildProcess(python, processArguments, stdout: .pipe, stderr: .file(stderrURL))
+            let data = ChildProcess.readToEnd(child.standardOutput!)
+            _ = child.waitBlocking()
             return data
         }
         let decoded = try? JSONSerialization.jsonObject(with: output) as? [String: String]

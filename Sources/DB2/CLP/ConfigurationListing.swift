@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import AgentSupport
+import FoundationEssentials
 
 /// The output of `GET DATABASE CONFIGURATION` or `GET DATABASE MANAGER CONFIGURATION`: lines
 /// `Description   (NAME) = value`, and state lines without a parameter name (`Backup pending = NO`).
@@ -17,7 +21,7 @@ public struct ConfigurationListing: Sendable, Equatable {
         var states: [String: String] = [:]
         var order: [String] = []
         for line in output.split(separator: "\n") {
-            guard let separator = line.range(of: " = ") ?? (line.hasSuffix(" =") ? line.range(of: " =", options: .backwards) : nil)
+            guard let separator = line.firstRange(of: " = ") ?? (line.hasSuffix(" =") ? line.lastRange(of: " =") : nil)
             else { continue }
             let left = line[..<separator.lowerBound]
             let value = line[separator.upperBound...].trimmingBlanks()

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import AgentSupport
+import FoundationEssentials
 
 /// One message as the DB2 command line processor prints it: `SQL1116N  A connection to ... state.  SQLSTATE=57019`.
 ///
@@ -62,7 +66,7 @@ public struct DB2Message: Sendable, Equatable, CustomStringConvertible {
             current = nil
             var body = text.trimmingBlanks()
             var state: String?
-            if let range = body.range(of: "SQLSTATE=", options: .backwards) {
+            if let range = body.lastRange(of: "SQLSTATE=") {
                 state = String(body[range.upperBound...].prefix { $0.isLetter || $0.isNumber })
                 body = String(body[..<range.lowerBound]).trimmingBlanks()
             }

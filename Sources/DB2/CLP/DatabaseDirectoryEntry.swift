@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// One entry of `LIST DATABASE DIRECTORY`.
 public struct DatabaseDirectoryEntry: Sendable, Equatable {
@@ -33,7 +36,7 @@ public struct DatabaseDirectoryEntry: Sendable, Equatable {
                 flush()
                 continue
             }
-            guard let equals = trimmed.range(of: " =") else { continue }
+            guard let equals = trimmed.firstRange(of: " =") else { continue }
             let key = trimmed[..<equals.lowerBound].trimmingBlanks().lowercased()
             let value = trimmed[equals.upperBound...].trimmingBlanks()
             fields[key] = value

@@ -1,5 +1,8 @@
 import AgentSupport
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import Logging
 
 /// The DB2 side of backups and restores (Trove's `DB2OnlineBackup` / `DB2OfflineBackup` runners and restore
@@ -107,7 +110,7 @@ extension DB2Manager {
 
     /// `Backup successful. The timestamp for this backup image is : 20160909123456`.
     static func backupTimestamp(in output: String) -> String? {
-        guard let range = output.range(of: "The timestamp for this backup image is") else { return nil }
+        guard let range = output.firstRange(of: "The timestamp for this backup image is") else { return nil }
         let rest = output[range.upperBound...].drop { $0 == " " || $0 == ":" }
         let digits = rest.prefix { $0.isASCIIDigit }
         return digits.count == 14 ? String(digits) : nil
@@ -147,7 +150,7 @@ extension DB2Manager {
     public func restoreOnline(_ image: BackupImage, logDirectory: String) async throws(DB2Error) {
         try await exclusive { () throws(DB2Error) in
             try await ensureOwnedDirectory(logDirectory, mode: 0o750, step: "create the log target")
-            let directory = try Self.clpPath((image.path as NSString).deletingLastPathComponent, step: "RESTORE DATABASE")
+            let directory = try Self.clpPath(PathText.parent(image.path), step: "RESTORE DATABASE")
             let logs = try Self.clpPath(logDirectory, step: "RESTORE DATABASE")
             try await executor.clpChecked(
                 ["RESTORE DATABASE \(image.database) FROM \(directory) TAKEN AT \(image.timestamp) LOGTARGET \(logs) REPLACE EXISTING WITHOUT PROMPTING"],
@@ -167,7 +170,7 @@ extension DB2Manager {
     /// FORWARD WITHOUT PROMPTING` (no rollforward; the database is usable at once).
     public func restoreOffline(_ image: BackupImage) async throws(DB2Error) {
         try await exclusive { () throws(DB2Error) in
-            let directory = try Self.clpPath((image.path as NSString).deletingLastPathComponent, step: "RESTORE DATABASE")
+            let directory = try Self.clpPath(PathText.parent(image.path), step: "RESTORE DATABASE")
             try await executor.clpChecked(
                 ["RESTORE DATABASE \(image.database) FROM \(directory) TAKEN AT \(image.timestamp) REPLACE EXISTING WITHOUT ROLLING FORWARD WITHOUT PROMPTING"],
                 step: "RESTORE DATABASE", database: image.database.value, timeout: configuration.restoreTimeout,
@@ -191,9 +194,9 @@ extension DB2Manager {
             guard let instances = try? FileManager.default.contentsOfDirectory(atPath: root) else { return .success([]) }
             for instance in instances {
                 let base = "\(root)/\(instance)/\(database.value)"
-                guard let walker = FileManager.default.enumerator(atPath: base) else { continue }
-                while let relative = walker.nextObject() as? String {
-                    let name = (relative as NSString).lastPathComponent
+                guard let relatives = try? FileManager.default.subpathsOfDirectory(atPath: base) else { continue }
+                for relative in relatives {
+                    let name = PathText.lastComponent(relative)
                     guard name.hasPrefix("S"), name.hasSuffix(".LOG") else { continue }
                     let path = "\(base)/\(relative)"
                     guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),

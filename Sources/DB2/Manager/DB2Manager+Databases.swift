@@ -1,6 +1,9 @@
 import Logging
 import AgentSupport
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 extension DB2Manager {
     /// The local databases, sorted by name: `LIST DATABASE DIRECTORY`, entries of type `Indirect`.

@@ -1,5 +1,8 @@
 import AgentSupport
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import Logging
 
 extension DB2Manager {
@@ -84,7 +87,7 @@ extension DB2Manager {
             return text.split(separator: "\n").compactMap { line in
                 let fields = line.split(separator: " ")
                 guard fields.count > 1, fields[0] == device else { return nil }
-                return String(fields[1]).replacingOccurrences(of: "\\040", with: " ")
+                return String(fields[1]).replacing("\\040", with: " ")
             }
         }
     }

@@ -1,5 +1,8 @@
 import AgentSupport
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import Logging
 
 /// The agent's owner of the DB2 instance: its lifecycle, databases, users, configuration, archive logging, and

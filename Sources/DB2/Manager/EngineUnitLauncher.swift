@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// Starts the DB2 engine (`db2start`) in a transient systemd unit of its own when the agent itself runs as a
 /// systemd service, so that the engine is not in the agent's cgroup: restarting or stopping the agent (its unit

@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// Programs of the operating system the manager runs by absolute path (found in the usual system directories, never
 /// through a caller's PATH).

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import AgentSupport
+import FoundationEssentials
 
 /// A DB2 backup image file, named `ALIAS.TYPE.INSTANCE.DBPARTnnn.TIMESTAMP.SEQ` (e.g.
 /// `TESTDB.0.db2inst1.DBPART000.20160909123456.001`; DB2 before 9.5: `...NODEnnnn.CATNnnnn...`).
@@ -15,7 +19,7 @@ public struct BackupImage: Sendable, Hashable, CustomStringConvertible {
 
     /// The image named by `path`'s last component, or nil when it is not a backup image name.
     public init?(path: String) {
-        let file = (path as NSString).lastPathComponent
+        let file = PathText.lastComponent(path)
         let parts = file.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let partition: Int
         if parts.count == 6, parts[3].hasPrefix("DBPART") {

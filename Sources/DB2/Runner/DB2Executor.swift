@@ -1,5 +1,8 @@
 import AgentSupport
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import Logging
 import Synchronization
 
@@ -199,12 +202,12 @@ public final class DB2Executor: Sendable {
     }
 
     private static func makeScratchDirectory(owner: OSAccount, chown: Bool, step: String) throws(DB2Error) -> String {
-        var template = Array("\(NSTemporaryDirectory())/trove-db2-agent-XXXXXX".utf8CString)
+        var template = Array("\(FileManager.default.temporaryDirectory.path)/trove-db2-agent-XXXXXX".utf8CString)
         guard mkdtemp(&template) != nil else {
             throw DB2Error(.fileSystem, step: step, detail: "cannot create a scratch directory: \(String(cString: strerror(errno)))")
         }
         let directory = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            .replacingOccurrences(of: "//", with: "/")
+            .replacing("//", with: "/")
         if chown { _ = Glibc.chown(directory, owner.uid, owner.gid) }
         return directory
     }

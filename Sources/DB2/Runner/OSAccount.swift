@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// An OS account from the password database: what a process needs to run as it.
 public struct OSAccount: Sendable, Equatable {

@@ -17,31 +17,21 @@ struct ProcessResult: Sendable, CustomStringConvertible {
 
 /// A process started in the background (a writer inserting rows, a backup), to be waited for.
 ///
-/// `@unchecked Sendable`: the `Process` and its `Pipe` are configured and started before the value is shared, and
-/// afterwards only ``wait(timeout:)`` touches them, on one pool thread.
+/// `@unchecked Sendable`: the child is started before the value is shared, and only read afterwards.
 final class RunningProcess: @unchecked Sendable {
-    private let process: Process
-    private let pipe: Pipe
+    private let child: ChildProcess
 
-    fileprivate init(process: Process, pipe: Pipe) {
-        self.process = process
-        self.pipe = pipe
-    }
+    fileprivate init(child: ChildProcess) { self.child = child }
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { child.pid }
 
     /// Waits for the end (killing the process after `timeout` seconds) and returns its output.
     func wait(timeout: Double = 180) async -> ProcessResult {
-        return await onOwnThread("process-wait") { [self] in
-            let pid = process.processIdentifier
-            let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
-            DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            watchdog.cancel()
-            let status =
-                process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-            return ProcessResult(output: String(decoding: data, as: UTF8.self), status: status)
+        let child = self.child
+        return await onOwnThread("process-wait") {
+            let output = ChildProcess.readToEnd(child.standardOutput!)
+            if child.waitBlocking(timeout: timeout) == nil { child.kill() }
+            return ProcessResult(output: String(decoding: output, as: UTF8.self), status: child.exitStatus ?? -1)
         }
     }
 }
@@ -189,7 +179,6 @@ final class InstanceHome: Sendable {
     private static func spawn(_ arguments: [String], environment: [String: String], input: String?) throws
         -> RunningProcess
     {
-        let process = Process()
         var executable = arguments[0]
         if !executable.hasPrefix("/") {
             let path = environment["PATH"] ?? ""
@@ -197,18 +186,12 @@ final class InstanceHome: Sendable {
                 path.split(separator: ":").map { "\($0)/\(arguments[0])" }
                 .first { FileManager.default.isExecutableFile(atPath: $0) } ?? arguments[0]
         }
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = Array(arguments.dropFirst())
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        let stdin = Pipe()
-        process.standardInput = stdin
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        try stdin.fileHandleForWriting.close()
-        return RunningProcess(process: process, pipe: pipe)
+        let child = try ChildProcess(
+            executable, Array(arguments.dropFirst()), environment: environment, stdin: .pipe, stdout: .pipe,
+            stderr: .standardOutput)
+        if let input { child.standardInput!.write(Data(input.utf8)) }
+        try child.standardInput!.close()
+        return RunningProcess(child: child)
     }
 }
 
