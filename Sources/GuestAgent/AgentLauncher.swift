@@ -82,7 +82,7 @@ public enum AgentLauncher {
         // At start, what a crash interrupted: a backup reported FAILED and cleaned up, a restore reported.
         let coordinator = backups
         let recovery = Task { await coordinator?.recoverInterruptedOperations() }
-        await service.run(until: shutdown)
+        await service.run(until: shutdown) { reason in await coordinator?.abortRunningBackup(reason: reason) }
         startUp.cancel()
         recovery.cancel()
         return ExitCode.success.rawValue

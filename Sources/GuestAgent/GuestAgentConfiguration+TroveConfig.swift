@@ -42,7 +42,8 @@ extension GuestAgentConfiguration {
             mountPoint: config.db2.mountPoint,
             instanceOwner: config.db2.instanceOwner,
             prepareMarkers: .home,
-            rpcEncryptionKey: config.instanceRPCEncryptionKey)
+            rpcEncryptionKey: config.instanceRPCEncryptionKey,
+            shutdownGrace: config.shutdownGracePeriod)
     }
 }
 

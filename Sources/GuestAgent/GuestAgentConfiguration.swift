@@ -29,14 +29,19 @@ public struct GuestAgentConfiguration: Sendable {
     public var prepareMarkers: PrepareMarkers
     /// `instance_rpc_encr_key` (Ocata–Ussuri): when set, RPC is encrypted as Trove's secure serializers do.
     public var rpcEncryptionKey: Secret<String>?
+    /// `shutdown_grace_period` (ours): how long in-flight requests (a backup) may take to finish after SIGTERM
+    /// before they are aborted.
+    public var shutdownGrace: Duration
 
     public init(
         guestID: String, controlExchange: String = "trove", conductorTopic: String = "trove-conductor",
         reportInterval: Double = 30, messaging: AMQPConnectionParameters, queueOptions: OsloQueueOptions = .init(),
         reconnectBackoff: ReconnectBackoff = .init(), rpc: RPCServerConfiguration = .init(),
         mountPoint: String = "/home/db2inst1/db2inst1", instanceOwner: String = "db2inst1",
-        prepareMarkers: PrepareMarkers = .home, rpcEncryptionKey: Secret<String>? = nil
+        prepareMarkers: PrepareMarkers = .home, rpcEncryptionKey: Secret<String>? = nil,
+        shutdownGrace: Duration = .seconds(60)
     ) {
+        self.shutdownGrace = shutdownGrace
         self.rpcEncryptionKey = rpcEncryptionKey
         self.guestID = guestID
         self.controlExchange = controlExchange

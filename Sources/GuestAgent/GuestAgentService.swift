@@ -87,8 +87,13 @@ public final class GuestAgentService: Sendable {
     /// Test hook for the watchdog: stalls the consumer thread.
     public func stallConsumerForTesting(seconds: Double) { consumer.stallForTesting(seconds: seconds) }
 
-    /// Serves until `shutdown` fires, then stops consuming and waits for requests in flight.
-    public func run(until shutdown: ShutdownSignal) async {
+    /// Serves until `shutdown` fires, then stops consuming and gives requests in flight the shutdown grace to
+    /// finish. What is still running then is ended: `abortLongOperations` stops a backup cleanly (its own
+    /// `FAILED` report and clean-up), and every other request is cancelled, so a call is answered with a failure
+    /// rather than dropped. Returns once all of them ended and their replies and reports were handed over.
+    public func run(
+        until shutdown: ShutdownSignal, abortLongOperations: @escaping @Sendable (String) async -> Void = { _ in }
+    ) async {
         logger.info(
             "trove-db2-agent starting",
             metadata: [
@@ -120,12 +125,37 @@ public final class GuestAgentService: Sendable {
         notifier?.send("STOPPING=1")
         activity.set("stopping")
         consumer.stop()
-        await serving.value
+        await drain(serving, abortLongOperations: abortLongOperations)
         heartbeatTask.cancel()
         healthTask?.cancel()
         await heartbeatTask.value
         await healthTask?.value
         publisher.stop()
         logger.info("stopped")
+    }
+
+    /// Waits up to `shutdownGrace` for the requests in flight; then aborts and cancels what is left.
+    private func drain(_ serving: Task<Void, Never>, abortLongOperations: @Sendable (String) async -> Void) async {
+        let grace = configuration.shutdownGrace
+        let ended = ShutdownSignal()
+        let finished = Task {
+            await serving.value
+            ended.trigger("finished")
+        }
+        let timer = Task {
+            try? await Task.sleep(for: grace)
+            ended.trigger("grace period over")
+        }
+        let outcome = await ended.wait()
+        timer.cancel()
+        if outcome != "finished" {
+            logger.warning(
+                "requests still running after the shutdown grace period: aborting them",
+                metadata: ["grace_seconds": "\(grace.seconds)", "activity": "\(activity.description)"])
+            activity.set("stopping: aborting what is still running")
+            await abortLongOperations("agent stopped")
+            serving.cancel()
+        }
+        await finished.value
     }
 }

@@ -68,10 +68,10 @@ final class BackupTestInstance: @unchecked Sendable {
     /// `failed to spawn`), which it returns.
     @discardableResult
     func prepare(
-        databases: [String], backupInfo: JSONValue = nil, context: [String: JSONValue] = [:], conductor: PythonPeer,
-        timeout: Double = 120
+        databases: [String], users: [JSONValue] = [], backupInfo: JSONValue = nil, context: [String: JSONValue] = [:],
+        conductor: PythonPeer, timeout: Double = 120
     ) async throws -> String {
-        var args = TroveDicts.prepare(databases: databases, users: [], mountPoint: mountPoint)
+        var args = TroveDicts.prepare(databases: databases, users: users, mountPoint: mountPoint)
         args["backup_info"] = backupInfo
         try await client.cast("prepare", args, context: context)
         let guestID = self.guestID

@@ -30,6 +30,12 @@ public enum TestEnvironment {
         return port
     }
 
+    /// The loopback broker's second user and its random password (`scripts/rabbitmq` makes it), for tests that
+    /// look for the password where it must not be.
+    public static func amqpAgentCredentials() throws -> (user: String, password: String) {
+        (try require("AMQP_AGENT_USER"), try require("AMQP_AGENT_PASSWORD"))
+    }
+
     /// The directory holding the built executables (`trove-db2-agent`, `db2sim`).
     public static func binDirectory() throws -> URL { URL(fileURLWithPath: try require("TEST_BIN_DIR")) }
 
