@@ -2,9 +2,11 @@
 /// (the agent links FoundationEssentials only).
 extension StringProtocol {
     /// Without leading and trailing spaces, tabs and line breaks.
-    public func trimmingWhitespace() -> String {
-        let isBlank: (Character) -> Bool = { $0.isWhitespace || $0.isNewline }
-        guard let first = firstIndex(where: { !isBlank($0) }), let last = lastIndex(where: { !isBlank($0) }) else {
+    public func trimmingWhitespace() -> String { trimming { $0.isWhitespace || $0.isNewline } }
+
+    /// Without the leading and trailing characters for which `isTrimmed` is true.
+    public func trimming(_ isTrimmed: (Character) -> Bool) -> String {
+        guard let first = firstIndex(where: { !isTrimmed($0) }), let last = lastIndex(where: { !isTrimmed($0) }) else {
             return ""
         }
         return String(self[first...last])

@@ -1,4 +1,8 @@
-import Foundation
+import AgentSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// The names of files that appear, complete, in a directory while it is being packed: the producer (a database
 /// backup writing one image after another) announces each file once it is final, and the packer archives it as
@@ -9,7 +13,7 @@ import Foundation
 /// been read to its end into the stream, so the producer may delete it and reuse the disk space.
 public final class ArrivingFiles: @unchecked Sendable {
     // @unchecked: every stored var is read and written only while holding `condition`; `onArchived` is immutable.
-    private let condition = NSCondition()
+    private let condition = ConditionLock()
     private var names: [String] = []
     private var finished = false
     private var failure: (any Error)?

@@ -1,5 +1,8 @@
 import AgentSupport
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// Reads the backup key (Trove's `backup_aes_cbc_key`) from a file: the first line, without its line ending.
 public enum BackupKeyFile {
@@ -19,7 +22,7 @@ public enum BackupKeyFile {
         } catch {
             throw BackupStreamError.fileSystem(
                 path: url.path, operation: "read key file",
-                errno: ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).map { Int32($0.code) } ?? EIO)
+                errno: SystemErrorCode.of(error))
         }
         var line = data.prefix { $0 != 0x0a }
         if line.last == 0x0d { line.removeLast() }

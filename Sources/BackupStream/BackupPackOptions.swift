@@ -1,6 +1,9 @@
 import AgentSupport
 import CryptoPrimitives
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// How to pack a directory: Trove's `backup_use_gzip_compression`, `backup_compression_level`,
 /// `backup_use_openssl_encryption` with `backup_aes_cbc_key`, and the key-derivation digest.

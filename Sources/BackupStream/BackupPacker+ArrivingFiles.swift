@@ -1,5 +1,8 @@
 import AgentSupport
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 extension BackupPacker {
     /// Packs `directory` while files arrive in it: the archive starts with the directory itself, then holds each

@@ -1,7 +1,10 @@
 import AgentSupport
 import Compression
 import CryptoPrimitives
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import Logging
 import Synchronization
 

@@ -1,4 +1,8 @@
-import Foundation
+import AgentSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// Why packing or unpacking a backup stream failed. Every case names what was wrong and where: the file, the
 /// archive member, or the byte offset in the layer of the stream where the problem was found.
@@ -72,7 +76,7 @@ public enum BackupStreamError: Error, CustomStringConvertible {
     }
 
     static func show(_ bytes: [UInt8]) -> String {
-        let hex = bytes.prefix(16).map { String(format: "%02x", $0) }.joined(separator: " ")
+        let hex = bytes.prefix(16).map { HexEncoding.lowercase([$0]) }.joined(separator: " ")
         let text = String(decoding: bytes.prefix(16).map { (0x20..<0x7f).contains($0) ? $0 : 0x2e }, as: UTF8.self)
         return bytes.isEmpty ? "nothing (empty stream)" : "\(hex) (\"\(text)\")"
     }

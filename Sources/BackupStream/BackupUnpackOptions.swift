@@ -1,6 +1,9 @@
 import AgentSupport
 import CryptoPrimitives
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// How to unpack a backup stream. As in Trove, decryption and decompression follow the restoring guest's
 /// settings (`backup_use_openssl_encryption`, `backup_use_gzip_compression`), not the object's name.

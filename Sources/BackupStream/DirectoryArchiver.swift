@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import Logging
 
 /// Writes a directory tree as a tar stream, with member names as GNU `tar cPf - /abs/dir` writes them: the

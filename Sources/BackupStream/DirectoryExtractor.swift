@@ -1,4 +1,8 @@
-import Foundation
+import AgentSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import Logging
 
 /// Writes tar members into a target directory, safely: every path is opened component by component with
@@ -319,6 +323,6 @@ final class DirectoryExtractor: TarMemberConsumer {
     }
 
     private static func errnoOf(_ error: any Error) -> Int32 {
-        ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError).map { Int32($0.code) } ?? EIO
+        SystemErrorCode.of(error)
     }
 }

@@ -1,5 +1,8 @@
 import AgentSupport
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// A ``AgentSupport/ByteSink`` that writes to a file descriptor (standard output for `stream pack`).
 ///

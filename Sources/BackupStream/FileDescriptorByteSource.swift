@@ -1,5 +1,8 @@
 import AgentSupport
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// A ``AgentSupport/ByteSource`` that reads a file descriptor to its end (standard input for `stream unpack`).
 ///

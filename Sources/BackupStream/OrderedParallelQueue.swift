@@ -1,4 +1,8 @@
-import Foundation
+import AgentSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// A bounded hand-off between one producer thread, a few worker threads and one consumer thread that keeps
 /// results in submission order: the producer submits jobs (or ready results), workers run the jobs, and the
@@ -11,7 +15,7 @@ final class OrderedParallelQueue<Output: Sendable>: @unchecked Sendable {
     // @unchecked: every stored var is read and written only while holding `condition`.
     typealias Job = @Sendable () throws -> Output
 
-    private let condition = NSCondition()
+    private let condition = ConditionLock()
     private var pending: [(sequence: Int, job: Job)] = []
     private var results: [Int: Output] = [:]
     private var submitted = 0

@@ -1,5 +1,8 @@
 import AgentSupport
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// Runs the stages of a pipeline, each on its own thread (``AgentSupport/DedicatedThread``, never the
 /// cooperative pool), and waits for all of them from async code.
@@ -10,7 +13,7 @@ import Foundation
 final class PipelineThreads: @unchecked Sendable {
     // @unchecked: `firstError`, `remaining` and `continuation` are guarded by `lock`; the other stored properties
     // are immutable after init or only touched before `run()` starts the threads.
-    private let lock = NSLock()
+    private let lock = ConditionLock()
     private var stages: [(name: String, body: @Sendable () throws -> Void)] = []
     private var firstError: (any Error)?
     private var remaining = 0

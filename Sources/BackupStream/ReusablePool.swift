@@ -1,10 +1,14 @@
-import Foundation
+import AgentSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// A small stock of expensive, reusable objects (compressors), each lent to one job at a time.
 final class ReusablePool<Object: Sendable>: @unchecked Sendable {
-    // @unchecked: `stock` is read and written only while holding `lock` (an NSLock rather than `Mutex`, whose
-    // futex ThreadSanitizer does not see, so that sanitizer runs stay meaningful).
-    private let lock = NSLock()
+    // @unchecked: `stock` is read and written only while holding `lock` (a pthread mutex rather than `Mutex`,
+    // whose futex ThreadSanitizer does not see, so that sanitizer runs stay meaningful).
+    private let lock = ConditionLock()
     private var stock: [Object] = []
     private let make: @Sendable () throws -> Object
 

@@ -1,6 +1,9 @@
 import AgentSupport
 import CryptoPrimitives
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import Logging
 
 /// The operator commands `trove-db2-agent stream pack|unpack`: a backup stream to standard output, or from

@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// User and group names ↔ ids from the system's account database, with the reentrant (`_r`) calls so that
 /// several pipelines can look up at once. Each instance caches what it looked up; used by one thread.

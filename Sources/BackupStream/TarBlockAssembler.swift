@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// Cuts the tar stream into fixed-size blocks (the units compressed in parallel) and hands each full block on.
 ///

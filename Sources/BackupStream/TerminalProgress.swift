@@ -1,5 +1,8 @@
 import AgentSupport
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import Synchronization
 
 /// A progress line on standard error (`packed 1.2 GiB, 150.3 MB/s`), rewritten in place at most twice a second,
@@ -47,6 +50,6 @@ public final class TerminalProgress: Sendable {
         var line = "\(verb) \(ByteCountFormatting.bytes(bytes))"
         if let written { line += " → \(ByteCountFormatting.bytes(written))" }
         line += ", \(ByteCountFormatting.rate(bytes: bytes, seconds: seconds))\u{1b}[K" + end
-        FileHandle.standardError.write(Data(line.utf8))
+        TextOutput.write(line)
     }
 }

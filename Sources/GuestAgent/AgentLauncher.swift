@@ -1,5 +1,9 @@
+import AgentSupport
 import DB2
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import Logging
 import OsloRPC
 import Synchronization
@@ -28,7 +32,7 @@ public enum AgentLauncher {
             let sources = files.map(ConfigSource.file) + directories.map(ConfigSource.directory)
             return try await AgentConfiguration.load(sources: sources, logger: logger)
         } catch {
-            FileHandle.standardError.write(Data("trove-db2-agent: configuration error: \(error)\n".utf8))
+            TextOutput.write("trove-db2-agent: configuration error: \(error)\n")
             return nil
         }
     }

@@ -1,3 +1,4 @@
+import AgentSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -60,7 +61,7 @@ struct LogOutput: ~Copyable {
     mutating func openFile(_ path: String) {
         let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
         guard descriptor >= 0 else {
-            Self.writeAll(2, "WARNING [log] cannot open log file \(path); logging to stderr only\n")
+            TextOutput.write("WARNING [log] cannot open log file \(path); logging to stderr only\n")
             return
         }
         if file >= 0 { close(file) }
@@ -69,24 +70,8 @@ struct LogOutput: ~Copyable {
 
     func write(_ line: String, level: Logger.Level) {
         let stamped = "\(Date().formatted(timestamp)) \(line)"
-        Self.writeAll(2, toJournal ? "<\(Self.priority(level))>\(line)" : stamped)
-        if file >= 0 { Self.writeAll(file, stamped) }
-    }
-
-    /// Writes all of `text` to `descriptor`, retrying short writes and interruptions; other errors drop the line
-    /// (there is nowhere left to report them).
-    static func writeAll(_ descriptor: Int32, _ text: String) {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            if written > 0 {
-                bytes = bytes.dropFirst(written)
-            } else if written < 0, errno == EINTR {
-                continue
-            } else {
-                return
-            }
-        }
+        TextOutput.write(toJournal ? "<\(Self.priority(level))>\(line)" : stamped)
+        if file >= 0 { TextOutput.write(stamped, to: file) }
     }
 
     /// syslog priorities, as sd-daemon(3) reads them from a `<N>` prefix.

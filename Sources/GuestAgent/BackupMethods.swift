@@ -1,3 +1,4 @@
+import AgentSupport
 import OsloRPC
 
 /// `create_backup(backup_info)` (a cast): runs the configured backup strategy through the ``BackupCoordinator``.

@@ -1,3 +1,4 @@
+import AgentSupport
 import OsloRPC
 
 /// A `create_backup` request: Trove's `backup_info` (`id`, `name`, `instance_id`, `datastore`,

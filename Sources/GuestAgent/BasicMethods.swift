@@ -1,3 +1,4 @@
+import AgentSupport
 import OsloRPC
 
 /// Methods that need no datastore: `rpc_ping`, `get_filesystem_stats`.

@@ -1,3 +1,4 @@
+import AgentSupport
 import DB2
 #if canImport(Glibc)
 import Glibc

@@ -1,3 +1,4 @@
+import AgentSupport
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,5 +1,8 @@
 import AMQP
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import Logging
 import OsloRPC
 

@@ -1,3 +1,4 @@
+import AgentSupport
 import OsloRPC
 
 /// One RPC method of the guest endpoint: its name and what it does with a request.

@@ -1,3 +1,4 @@
+import AgentSupport
 import OsloRPC
 
 /// Typed access to a call's keyword arguments, failing as Python would when a caller sends the wrong shape:

@@ -1,3 +1,4 @@
+import AgentSupport
 import OsloRPC
 
 /// Trove's `SecureSerializer` on the guest's RPC server: arguments arrive as ciphertexts, the context as

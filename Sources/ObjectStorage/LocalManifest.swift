@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// The manifest of a ``LocalStorage`` backup: a JSON file at the backup's name, next to its segments, listing
 /// them in Swift's SLO manifest shape (`path`, `etag`, `size_bytes`) with the backup's checksum and metadata.

@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import HTTPTransport
 
 /// Stores segments as files of one directory: each is written to a hidden temporary file as the stream arrives,

@@ -1,5 +1,8 @@
 import AgentSupport
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import HTTPTransport
 import Logging
 
@@ -160,14 +163,14 @@ public final class LocalStorage: BackupStorage {
 
     /// The final name a temporary file was meant for.
     private static func partialTarget(_ temporaryName: String) -> String {
-        guard let range = temporaryName.range(of: ".partial-", options: .backwards) else { return "" }
+        guard let range = temporaryName.lastRange(of: ".partial-") else { return "" }
         return String(temporaryName[temporaryName.index(after: temporaryName.startIndex)..<range.lowerBound])
     }
 
     /// Writes `bytes` to a temporary file next to `path`, fsyncs it and renames it to `path`.
     static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
+        let directory = PathText.parent(path)
+        let name = PathText.lastComponent(path)
         let spool = try SegmentSpool.temporary(at: temporaryPath(in: directory, for: name), segmentName: name)
         try bytes.withUnsafeBytes { buffer in try spool.append(buffer) }
         spool.seal(md5: "")
@@ -229,6 +232,6 @@ public final class LocalStorage: BackupStorage {
 
     /// `<root>` of `<root>/<container>/<object>`.
     static func rootDirectory(ofManifest path: String) -> String {
-        ((path as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+        PathText.parent(PathText.parent(path))
     }
 }

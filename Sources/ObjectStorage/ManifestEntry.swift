@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// One segment of a large-object manifest, in either of Swift's shapes: the one sent with
 /// `PUT ?multipart-manifest=put` (`path`, `etag`, `size_bytes`, also what ``LocalStorage`` writes) and the one

@@ -1,4 +1,8 @@
-import Foundation
+import AgentSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import CryptoPrimitives
 
 /// Trove's naming and checksum rules for segmented backups, shared by every store.
@@ -54,7 +58,7 @@ enum ObjectNaming {
 
     /// An ETag header value as a bare lower-case MD5: quotes stripped.
     static func normalizedETag(_ etag: String) -> String {
-        etag.trimmingCharacters(in: ["\"", " "]).lowercased()
+        etag.trimming { $0 == "\"" || $0 == " " }.lowercased()
     }
 
     static func validateObjectName(_ name: String) throws(ObjectStorageError) {
@@ -93,7 +97,7 @@ enum ObjectNaming {
 
     /// Trove's header for a metadata key: `X-Object-Meta-` + key with `_` turned into `-`.
     static func metadataHeader(_ key: String) -> String {
-        "X-Object-Meta-" + key.replacingOccurrences(of: "_", with: "-")
+        "X-Object-Meta-" + key.replacing("_", with: "-")
     }
 }
 

@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import HTTPTransport
 
 /// Why a save, load or delete failed. Every case names the object (or segment) concerned; none carries a token.

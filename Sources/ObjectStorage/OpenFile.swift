@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// An open file descriptor for positioned reads and writes, closed when the last reference goes.
 ///

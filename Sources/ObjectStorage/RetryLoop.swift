@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import HTTPTransport
 
 /// Runs one request with the attempts and back-off of a ``RetryPolicy``, retrying transient failures only, and

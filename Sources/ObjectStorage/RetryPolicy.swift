@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// How often, and how patiently, a failed request is tried again: capped exponential back-off.
 ///

@@ -1,4 +1,8 @@
-import Foundation
+import AgentSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// The bytes of one segment in flight, on disk: the producer appends them as the stream arrives, and the store
 /// reads them (following the tail while the producer is still writing) as often as it needs to: a failed
@@ -17,7 +21,7 @@ final class SegmentSpool: @unchecked Sendable {
     /// The temporary path to rename into place, or `nil` when the file is already unlinked.
     private let temporaryPath: String?
 
-    private let condition = NSCondition()
+    private let condition = ConditionLock()
     private var length: Int64 = 0
     private var sealedMD5: String?
     private var failure: (any Error)?

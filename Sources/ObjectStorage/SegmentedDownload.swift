@@ -1,6 +1,9 @@
 import AgentSupport
 import CryptoPrimitives
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import HTTPTransport
 import Logging
 
@@ -27,7 +30,7 @@ final class SegmentedDownload: @unchecked Sendable {
     private let logger: Logger
     private let workers = WorkerThreads()
 
-    private let condition = NSCondition()
+    private let condition = ConditionLock()
     private var pipes: [Int: BoundedChunkPipe] = [:]
     private var started = 0
     private var received = Set<Int>()

@@ -1,6 +1,9 @@
 import AgentSupport
 import CryptoPrimitives
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import HTTPTransport
 import Logging
 
@@ -33,7 +36,7 @@ final class SegmentedUpload: @unchecked Sendable {
     private let abort: TransferAbortSignal
     private let workers = WorkerThreads()
 
-    private let condition = NSCondition()
+    private let condition = ConditionLock()
     private var inFlight = 0
     private var begun = 0
     private var stored: [Int: StoredSegment] = [:]

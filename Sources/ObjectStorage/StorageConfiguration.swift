@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// How backups are laid out and moved: plain values; the agent maps Trove's options onto them.
 ///

@@ -1,5 +1,8 @@
 import AgentSupport
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import HTTPTransport
 import Logging
 
@@ -103,14 +106,7 @@ struct SwiftConnection: Sendable {
     }
 
     /// Percent-encodes one path segment (a container or object name; `/` included).
-    static func encodePathPart(_ part: String) -> String {
-        part.addingPercentEncoding(withAllowedCharacters: pathPartAllowed) ?? part
-    }
+    static func encodePathPart(_ part: String) -> String { PercentEncoding.encodeComponent(part) }
 
-    static func encodeQueryValue(_ value: String) -> String {
-        value.addingPercentEncoding(withAllowedCharacters: pathPartAllowed) ?? value
-    }
-
-    private static let pathPartAllowed = CharacterSet(
-        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+    static func encodeQueryValue(_ value: String) -> String { PercentEncoding.encodeComponent(value) }
 }

@@ -1,5 +1,8 @@
 import AgentSupport
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// A pre-authenticated Swift account: its storage URL and the token for it (Trove's `preauthurl` and
 /// `preauthtoken`: the end user's token from the request context).
@@ -55,34 +58,27 @@ public struct SwiftEndpoint: Sendable, Equatable, CustomStringConvertible {
     private static func catalogEndpoint(
         _ data: Data, serviceType: String, endpointType: String, region: String?
     ) throws(SwiftEndpointError) -> String {
-        let json: Any
+        let json: JSONValue
         do {
-            json = try JSONSerialization.jsonObject(with: data)
+            json = try JSONParser.parse(Array(data))
         } catch {
-            throw .invalidCatalog("not JSON: \(error.localizedDescription)")
+            throw .invalidCatalog("not JSON: \(error)")
         }
-        var services: [[String: Any]]
-        if let list = json as? [[String: Any]] {
-            services = list
-        } else if let object = json as? [String: Any],
-            let list = (object["catalog"] ?? object["serviceCatalog"]) as? [[String: Any]]
-        {
-            services = list
-        } else {
+        guard var services = json.arrayValue ?? (json["catalog"] ?? json["serviceCatalog"])?.arrayValue else {
             throw .invalidCatalog("expected a list of services")
         }
-        services = services.filter { $0["type"] as? String == serviceType }
+        services = services.filter { $0["type"]?.stringValue == serviceType }
         guard !services.isEmpty else { throw .noService(type: serviceType) }
 
         let interface = endpointType.hasSuffix("URL") ? String(endpointType.dropLast(3)) : endpointType
         var regionsSeen: [String] = []
         for service in services {
-            for endpoint in service["endpoints"] as? [[String: Any]] ?? [] {
-                let endpointRegion = (endpoint["region"] ?? endpoint["region_id"]) as? String
+            for endpoint in service["endpoints"]?.arrayValue ?? [] {
+                let endpointRegion = (endpoint["region"] ?? endpoint["region_id"])?.stringValue
                 if let endpointRegion { regionsSeen.append(endpointRegion) }
                 if let region, endpointRegion != region { continue }
-                if let url = endpoint[endpointType] as? String, !url.isEmpty { return url }  // v2
-                if endpoint["interface"] as? String == interface, let url = endpoint["url"] as? String, !url.isEmpty {
+                if let url = endpoint[endpointType]?.stringValue, !url.isEmpty { return url }  // v2
+                if endpoint["interface"]?.stringValue == interface, let url = endpoint["url"]?.stringValue, !url.isEmpty {
                     return url  // v3
                 }
             }

@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import HTTPTransport
 
 /// Stores segments as Swift objects: a `PUT` streaming the segment's spool as it fills (chunked, like

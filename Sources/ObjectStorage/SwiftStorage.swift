@@ -1,5 +1,8 @@
 import AgentSupport
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import HTTPTransport
 import Logging
 
@@ -231,7 +234,7 @@ public final class SwiftStorage: BackupStorage {
                 entry throws(ObjectStorageError) in try entry.reference(manifest: display)
             }
         } else if let dlo = stored.headers["X-Object-Manifest"] {
-            let value = dlo.removingPercentEncoding ?? dlo
+            let value = PercentEncoding.decode(dlo)
             guard let slash = value.firstIndex(of: "/"), slash != value.startIndex else {
                 throw ObjectStorageError.invalidManifest(object: display, reason: "X-Object-Manifest \(dlo) is not container/prefix")
             }
@@ -276,7 +279,7 @@ public final class SwiftStorage: BackupStorage {
             var metadata: [String: String] = [:]
             for field in stored.headers.fields where field.name.lowercased().hasPrefix("x-object-meta-") {
                 let key = field.name.dropFirst("x-object-meta-".count).lowercased()
-                metadata[key.replacingOccurrences(of: "-", with: "_")] = field.value
+                metadata[key.replacing("-", with: "_")] = field.value
             }
             let size = stored.headers["Content-Length"].flatMap { Int64($0) } ?? 0
             return StoredObjectInfo(checksum: checksum, size: size, metadata: metadata)
@@ -294,7 +297,7 @@ public final class SwiftStorage: BackupStorage {
             }
             var dloSegments: [String] = []
             if let dlo = stored.headers["X-Object-Manifest"] {
-                let value = dlo.removingPercentEncoding ?? dlo
+                let value = PercentEncoding.decode(dlo)
                 if let slash = value.firstIndex(of: "/"), String(value[..<slash]) == container {
                     let prefix = String(value[value.index(after: slash)...])
                     dloSegments = try retry.run(object: object) { _ in
@@ -355,16 +358,16 @@ public final class SwiftStorage: BackupStorage {
             .delete, container: container, object: object, query: "multipart-manifest=delete",
             headers: ["Accept": "application/json"], operation: "DELETE manifest", abort: abort)
         try connection.check(response, accepted: [200], operation: "DELETE manifest", container: container, object: object)
-        let report = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
-        let statusText = report["Response Status"] as? String ?? ""
+        let report = (try? JSONParser.parse(response.body)) ?? [:]
+        let statusText = report["Response Status"]?.stringValue ?? ""
         let status = Int(statusText.prefix(3)) ?? 0
-        let errors = report["Errors"] as? [Any] ?? []
+        let errors = report["Errors"]?.arrayValue ?? []
         guard (200..<300).contains(status), errors.isEmpty else {
             throw ObjectStorageError.http(
                 SwiftFailure(
                     status: status == 0 ? 500 : status, operation: "DELETE manifest",
                     object: SwiftConnection.displayName(container, object),
-                    message: "\(statusText) \(report["Response Body"] as? String ?? "") errors: \(errors)",
+                    message: "\(statusText) \(report["Response Body"]?.stringValue ?? "") errors: \(JSONWriter.string(.array(errors)))",
                     transactionID: response.headers["X-Trans-Id"]))
         }
     }

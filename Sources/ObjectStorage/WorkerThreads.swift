@@ -1,5 +1,8 @@
 import AgentSupport
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import HTTPTransport
 
 /// Threads started for the segments of one transfer, and a way to wait until all of them have ended.
@@ -23,7 +26,7 @@ final class WorkerThreads: Sendable {
 
     /// `@unchecked Sendable`: `count` is read and written only while holding `condition`.
     private final class Counter: @unchecked Sendable {
-        private let condition = NSCondition()
+        private let condition = ConditionLock()
         private var count = 0
 
         func increment() { condition.withLock { count += 1 } }

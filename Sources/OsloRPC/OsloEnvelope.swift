@@ -1,3 +1,4 @@
+import AgentSupport
 /// oslo.messaging's message envelope (version 2.0): `{"oslo.version": "2.0", "oslo.message": "<JSON string>"}`.
 public enum OsloEnvelope {
     public static let version = "2.0"

@@ -1,3 +1,4 @@
+import AgentSupport
 /// The object an RPC server dispatches to: Trove's guest manager, for this agent.
 public protocol RPCEndpoint: Sendable {
     /// The endpoint's target version: a request is served when its version has the same major and a minor not

@@ -1,3 +1,4 @@
+import AgentSupport
 /// One decoded RPC message: a call (with a reply address) or a cast.
 public struct RPCRequest: Sendable {
     public var method: String

@@ -1,3 +1,4 @@
+import AgentSupport
 /// Transforms what crosses the wire, as oslo.messaging's `Serializer`: arguments and results one value (entity) at
 /// a time, and the request context as a whole. Trove plugs in its secure serializer here.
 public protocol RPCSerializer: Sendable {

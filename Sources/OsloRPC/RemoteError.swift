@@ -1,3 +1,4 @@
+import AgentSupport
 /// An exception as oslo.messaging sends it back to a caller: the Python class and module the client
 /// re-raises, the message it shows, and the constructor arguments.
 ///

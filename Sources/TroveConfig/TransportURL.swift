@@ -79,7 +79,7 @@ public struct TransportURL: Sendable, Equatable {
             netloc = rest[..<end]
             rest = rest[end...]
         }
-        let virtualHost: String? = rest.hasPrefix("/") ? PercentDecoding.decode(rest.dropFirst()) : nil
+        let virtualHost: String? = rest.hasPrefix("/") ? PercentEncoding.decode(rest.dropFirst()) : nil
 
         var hosts: [Host] = []
         for (position, entry) in netloc.split(separator: ",", omittingEmptySubsequences: false).enumerated()
@@ -101,10 +101,10 @@ public struct TransportURL: Sendable, Equatable {
             let userInfo = entry[..<at]
             address = entry[entry.index(after: at)...]
             if let colon = userInfo.firstIndex(of: ":") {
-                username = PercentDecoding.decode(userInfo[..<colon])
-                password = Secret(PercentDecoding.decode(userInfo[userInfo.index(after: colon)...]))
+                username = PercentEncoding.decode(userInfo[..<colon])
+                password = Secret(PercentEncoding.decode(userInfo[userInfo.index(after: colon)...]))
             } else {
-                username = PercentDecoding.decode(userInfo)
+                username = PercentEncoding.decode(userInfo)
             }
         }
         let (hostname, port) = try HostPort.parse(address, what: "host \(position)")
@@ -116,8 +116,8 @@ public struct TransportURL: Sendable, Equatable {
         var result: [(name: String, value: String)] = []
         for field in text.split(separator: "&") {
             guard let equal = field.firstIndex(of: "=") else { continue }
-            let name = PercentDecoding.decode(field[..<equal].replacing("+", with: " "))
-            let value = PercentDecoding.decode(field[field.index(after: equal)...].replacing("+", with: " "))
+            let name = PercentEncoding.decode(field[..<equal].replacing("+", with: " "))
+            let value = PercentEncoding.decode(field[field.index(after: equal)...].replacing("+", with: " "))
             guard !value.isEmpty else { continue }
             if let existing = result.firstIndex(where: { $0.name == name }) {
                 result[existing].value += "," + value
@@ -191,52 +191,5 @@ enum HostPort {
             throw TransportURLError("\(what): the port is not a number in 1–65535")
         }
         return (String(host), port)
-    }
-}
-
-/// Python's `urllib.parse.unquote` and a matching encoder for display.
-enum PercentDecoding {
-    /// Decodes `%XX` escapes as UTF-8; malformed escapes stay as written, invalid UTF-8 becomes U+FFFD.
-    static func decode(_ text: Substring) -> String {
-        guard text.contains("%") else { return String(text) }
-        var bytes: [UInt8] = []
-        let utf8 = Array(text.utf8)
-        var index = 0
-        while index < utf8.count {
-            if utf8[index] == UInt8(ascii: "%"), index + 2 < utf8.count,
-                let high = hexValue(utf8[index + 1]), let low = hexValue(utf8[index + 2])
-            {
-                bytes.append(high << 4 | low)
-                index += 3
-            } else {
-                bytes.append(utf8[index])
-                index += 1
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// Escapes the characters that would change how a URL splits (`%`, `@`, `:`, `,`, `/`, `?`, `#`, brackets,
-    /// space) and control characters.
-    static func encodeUserInfo(_ text: String) -> String {
-        let hexDigits = Array("0123456789ABCDEF".utf8)
-        var bytes: [UInt8] = []
-        for byte in text.utf8 {
-            if "%@:,/?#[] ".utf8.contains(byte) || byte < 0x20 || byte == 0x7F {
-                bytes += [UInt8(ascii: "%"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }

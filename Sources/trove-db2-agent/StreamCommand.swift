@@ -1,7 +1,10 @@
 import AgentSupport
 import ArgumentParser
 import BackupStream
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import Logging
 
 /// `trove-db2-agent stream pack|unpack`: the backup stream by hand, for manual recovery on a guest and for the

@@ -1,3 +1,4 @@
+import AgentSupport
 import Foundation
 import OsloRPC
 import Testing

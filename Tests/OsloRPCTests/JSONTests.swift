@@ -1,3 +1,4 @@
+import AgentSupport
 import OsloRPC
 import Testing
 

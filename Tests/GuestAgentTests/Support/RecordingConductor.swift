@@ -1,3 +1,4 @@
+import AgentSupport
 import AMQP
 import Foundation
 import GuestAgent

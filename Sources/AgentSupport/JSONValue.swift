@@ -1,4 +1,4 @@
-/// A JSON value, as oslo.messaging's payloads carry them. Integers stay integers (no detour through `Double`).
+/// A JSON value (oslo.messaging payloads, Swift and Keystone documents). Integers stay integers (no detour through `Double`).
 public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
