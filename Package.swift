@@ -36,7 +36,8 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),  // CryptoPrimitives
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),  // Compression
         .systemLibrary(name: "CLibdeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),  // Compression
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),  // HTTPTransport
+        // libcurl (headers from libcurl4-openssl-dev) is loaded on first use, not linked: see Sources/CCurl.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl")]),  // HTTPTransport
 
         // MARK: Wrappers: the only importers of the C libraries above.
         .target(name: "AgentSupport", swiftSettings: strictSettings),

@@ -12,10 +12,10 @@ final class CurlEasyHandle: @unchecked Sendable {
 
     /// - Throws: ``HTTPTransportError`` when libcurl cannot be initialised or allocate a handle.
     init() throws(HTTPTransportError) {
-        guard CurlGlobal.isInitialized else {
-            throw HTTPTransportError(kind: .other, message: "curl_global_init failed", request: "-")
+        if let problem = CurlGlobal.problem {
+            throw HTTPTransportError(kind: .other, message: problem, request: "-")
         }
-        guard let handle = curl_easy_init() else {
+        guard let handle = CCurl_easy_init() else {
             throw HTTPTransportError(kind: .other, message: "curl_easy_init failed", request: "-")
         }
         self.handle = handle
@@ -24,7 +24,7 @@ final class CurlEasyHandle: @unchecked Sendable {
     }
 
     deinit {
-        curl_easy_cleanup(handle)
+        CCurl_easy_cleanup(handle)
         errorBuffer.deallocate()
     }
 
@@ -43,15 +43,15 @@ final class CurlEasyHandle: @unchecked Sendable {
         maxBufferedBody: Int,
         responseBody: (HTTPResponseHead) -> ((UnsafeRawBufferPointer) throws -> Void)?
     ) throws -> HTTPResponse {
-        curl_easy_reset(handle)
+        CCurl_easy_reset(handle)
         errorBuffer[0] = 0
         return try withoutActuallyEscaping(responseBody) { responseBody in
             let transfer = CurlTransfer(
                 request: request, abort: abort, maxBufferedBody: maxBufferedBody, responseBody: responseBody)
             var headerList: UnsafeMutablePointer<curl_slist>?
-            defer { curl_slist_free_all(headerList) }
+            defer { CCurl_slist_free_all(headerList) }
             try configure(request, transfer: transfer, bufferSize: bufferSize, headerList: &headerList)
-            let code = withExtendedLifetime(transfer) { curl_easy_perform(handle) }
+            let code = withExtendedLifetime(transfer) { CCurl_easy_perform(handle) }
             if let error = transfer.callbackError { throw error }
             guard code == CURLE_OK else { throw transportError(code, request: request, abort: abort) }
             var status = 0
@@ -75,7 +75,7 @@ final class CurlEasyHandle: @unchecked Sendable {
             guard code == CURLE_OK else {
                 throw HTTPTransportError(
                     kind: .invalidRequest, curlCode: Int32(bitPattern: code.rawValue),
-                    message: "cannot set \(option): \(String(cString: curl_easy_strerror(code)))", request: describe)
+                    message: "cannot set \(option): \(String(cString: CCurl_easy_strerror(code)))", request: describe)
             }
         }
         func setLong(_ option: CURLoption, _ value: Int, _ name: String) throws(HTTPTransportError) {
@@ -147,7 +147,7 @@ final class CurlEasyHandle: @unchecked Sendable {
                     request: describe)
             }
             let line = field.value.isEmpty ? "\(field.name);" : "\(field.name): \(field.value)"
-            guard let appended = curl_slist_append(headerList, line) else {
+            guard let appended = CCurl_slist_append(headerList, line) else {
                 throw HTTPTransportError(kind: .other, message: "curl_slist_append failed", request: describe)
             }
             headerList = appended
@@ -159,7 +159,7 @@ final class CurlEasyHandle: @unchecked Sendable {
         -> HTTPTransportError
     {
         let detail = String(cString: errorBuffer)
-        var message = String(cString: curl_easy_strerror(code))
+        var message = String(cString: CCurl_easy_strerror(code))
         if !detail.isEmpty, detail != message { message += ": \(detail)" }
         let kind: HTTPTransportError.Kind =
             switch code {
@@ -180,10 +180,14 @@ final class CurlEasyHandle: @unchecked Sendable {
     }
 }
 
-/// libcurl's process-wide initialisation, done once before the first handle (it is not thread-safe itself;
-/// Swift runs a static initialiser exactly once).
+/// libcurl loaded (on first use, not at start-up) and its process-wide initialisation, done once before the first
+/// handle (`curl_global_init` is not thread-safe itself; Swift runs a static initialiser exactly once).
 enum CurlGlobal {
-    static let isInitialized: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+    /// Why libcurl cannot be used, or nil when it can.
+    static let problem: String? = {
+        if let failure = CCurl_load() { return String(cString: failure) }
+        return CCurl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK ? nil : "curl_global_init failed"
+    }()
 }
 
 extension Duration {
