@@ -24,3 +24,19 @@ as_root() {
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
+
+# Builds the agent as it is installed on a guest (release, Swift runtime linked in statically) in a build folder of
+# its own (so it never flips the flags of .build), and prints the binary's path. scripts/install and the
+# benchmarks use it, so what is measured is what is installed.
+release_binary() {
+    local scratch="$ROOT/.build-release" log
+    log="$(mktemp)"
+    if ! (cd "$ROOT" && swift build -c release --product trove-db2-agent --static-swift-stdlib --scratch-path "$scratch") \
+        > "$log" 2>&1; then
+        cat "$log" >&2
+        rm -f "$log"
+        die "release build failed"
+    fi
+    rm -f "$log"
+    echo "$scratch/release/trove-db2-agent"
+}
