@@ -68,6 +68,10 @@ public struct DB2Methods: Sendable {
                 let configContents = try args.optionalString("config_contents")
                 let overrides = try args.optionalObject("overrides") ?? [:]
                 let rootPassword = try args.optionalString("root_password")
+                if let modules = try args.optionalArray("modules"), !modules.isEmpty {
+                    // Trove applies them with its Python module drivers and only logs failures; this agent has none.
+                    logger.warning("prepare: \(modules.count) guest module(s) not applied: this agent has no module drivers")
+                }
                 try await notifier.around(request, payload: ["instance_id": .string(guestID)]) {
                     try await prepare(
                         request, databases: databases, users: users, devicePath: devicePath, mountPoint: mountPoint,

@@ -81,6 +81,7 @@ public final class GuestAgentService: Sendable {
             groups: [
                 BasicMethods.methods(mountPoint: configuration.mountPoint),
                 UnsupportedMethods.methods(datastore: configuration.datastore),
+                ModuleMethods.methods(),
             ] + makeMethods(conductor))
     }
 

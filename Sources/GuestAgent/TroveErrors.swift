@@ -20,6 +20,8 @@ public enum TroveError: Error, Equatable, RemoteErrorConvertible, CustomStringCo
     case notFound(String)
     /// `BadRequest`: the request itself is invalid (a bad name, a reserved user).
     case badRequest(String)
+    /// `ModuleTypeNotFound`: no guest module driver for a module's type.
+    case moduleTypeNotFound(String)
 
     public var className: String {
         switch self {
@@ -29,6 +31,7 @@ public enum TroveError: Error, Equatable, RemoteErrorConvertible, CustomStringCo
         case .insufficientSpaceForBackup: "InsufficientSpaceForBackup"
         case .notFound: "NotFound"
         case .badRequest: "BadRequest"
+        case .moduleTypeNotFound: "ModuleTypeNotFound"
         }
     }
 
@@ -42,6 +45,7 @@ public enum TroveError: Error, Equatable, RemoteErrorConvertible, CustomStringCo
             "The instance has only \(Self.gigabytes(free))G free while the estimated backup size is \(Self.gigabytes(size))G."
         case .notFound(let detail): detail
         case .badRequest(let detail): detail
+        case .moduleTypeNotFound(let detail): detail
         }
     }
 

@@ -43,6 +43,22 @@ import TestSupport
         #expect(answer["message"] == "The 'enable_root' operation is not supported for the 'db2' datastore.")
     }
 
+    @Test func guestModulesListNothingAndHaveNoDriver() async throws {
+        let (daemon, client) = try await daemonAndClient()
+        defer { withExtendedLifetime(daemon) {} }
+        #expect(try await client.call("module_list", ["include_contents": false])["result"] == [])
+        let ping: JSONValue = ["module": ["id": "m1", "name": "pinger", "type": "ping", "contents": "x", "md5": nil]]
+        let apply = try await client.call("module_apply", ["modules": [ping]])
+        #expect(apply["class"] == "ModuleTypeNotFound")
+        #expect(apply["module"] == "trove.common.exception")
+        #expect(apply["message"] == "No driver implemented for module type 'ping'")
+        let unnamed = try await client.call("module_apply", ["modules": [["module": ["type": "ping", "contents": "x"]]]])
+        #expect(unnamed["class"] == "AttributeError")
+        #expect(unnamed["message"] == "Module name not specified")
+        let remove = try await client.call("module_remove", ["module": ping])
+        #expect(remove["class"] == "ModuleTypeNotFound")
+    }
+
     @Test func unknownMethodsAndVersionsRaiseOslosExceptions() async throws {
         let (daemon, client) = try await daemonAndClient()
         defer { withExtendedLifetime(daemon) {} }

@@ -45,3 +45,7 @@ class UnknownBackupType(TroveError):
 
 class InsufficientSpaceForBackup(TroveError):
     message = ("The instance has only %(free)sG free while the estimated backup size is %(backup_size)sG.")
+
+
+class ModuleTypeNotFound(NotFound):
+    message = "Module type '%(module_type)s' was not found."
