@@ -42,7 +42,7 @@ let package = Package(
         // MARK: Wrappers: the only importers of the C libraries above.
         .target(name: "AgentSupport", swiftSettings: strictSettings),
         .target(name: "AMQP", dependencies: ["CRabbitMQ", "AgentSupport", log], swiftSettings: strictSettings),
-        .target(name: "CryptoPrimitives", dependencies: ["COpenSSL"], swiftSettings: strictSettings),
+        .target(name: "CryptoPrimitives", dependencies: ["COpenSSL", "AgentSupport"], swiftSettings: strictSettings),
         .target(name: "Compression", dependencies: ["CZlib", "CLibdeflate"], swiftSettings: strictSettings),
         .target(name: "HTTPTransport", dependencies: ["CCurl", "AgentSupport", log], swiftSettings: strictSettings),
 

@@ -1,3 +1,4 @@
+import AgentSupport
 internal import COpenSSL
 
 /// A streaming MD5 digest over OpenSSL's EVP interface: the checksum OpenStack Swift uses as an object's ETag.
@@ -68,7 +69,7 @@ public final class MD5Hasher {
         var length: UInt32 = 0
         let status = EVP_DigestFinal_ex(context, &digest, &length)
         precondition(status == 1 && length == 16, "EVP_DigestFinal_ex(md5) failed")
-        return Self.hex(digest.prefix(Int(length)))
+        return HexEncoding.lowercase(digest.prefix(Int(length)))
     }
 
     /// The MD5 of `bytes` as 32 lower-case hex digits.
@@ -78,17 +79,6 @@ public final class MD5Hasher {
         let hasher = try MD5Hasher()
         hasher.update(Array(bytes))
         return hasher.finalizeHex()
-    }
-
-    private static func hex(_ bytes: ArraySlice<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     private static func failure(_ function: String) -> Failure {

@@ -117,12 +117,7 @@ extension BackupIntegration {
 
         @Test func theAgentKilledMidUploadReportsTheBackupFailedAndCleansUpAtRestart() async throws {
             try await BackupTestSession.run { session in
-                let source = try await session.preparedInstance(databases: ["ORDERS", "SAMPLE"])
-                try await session.insertRows(3000, into: "ORDERS", of: source)
-                try await session.insertRows(3000, into: "SAMPLE", of: source)
-                let listed = try await source.client.call("list_databases", ["limit": nil, "marker": nil, "include_marker": false])
-                let order = listed["result"]?.arrayValue?.first?.arrayValue?.compactMap { $0["_name"]?.stringValue } ?? []
-                let second = try #require(order.last)
+                let (source, second) = try await session.instanceWithTwoDatabases()
                 // The second database's backup waits while the first image streams to Swift.
                 try await source.fault(["add", "--match", "BACKUP DATABASE \(second)", "--at", "start", "--hang", "120"])
                 let id = UUID().uuidString.lowercased()

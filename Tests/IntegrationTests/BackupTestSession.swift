@@ -97,6 +97,21 @@ final class BackupTestSession: @unchecked Sendable {
         return instance
     }
 
+    /// A started guest prepared with `ORDERS` and `SAMPLE`, 3000 rows in each, and the name of the database its
+    /// backups take last (they follow `list_databases`' order): tests stop or break a backup there, once the first
+    /// image is on its way to storage.
+    func instanceWithTwoDatabases(config: [String: [String: String]] = [:]) async throws
+        -> (instance: BackupTestInstance, backedUpLast: String)
+    {
+        let instance = try await preparedInstance(databases: ["ORDERS", "SAMPLE"], config: config)
+        try await insertRows(3000, into: "ORDERS", of: instance)
+        try await insertRows(3000, into: "SAMPLE", of: instance)
+        let listed = try await instance.client.call("list_databases", ["limit": nil, "marker": nil, "include_marker": false])
+        let order = listed["result"]?.arrayValue?.first?.arrayValue?.compactMap { $0["_name"]?.stringValue } ?? []
+        guard let last = order.last else { throw BackupTestFailure("list_databases listed nothing: \(listed)") }
+        return (instance, last)
+    }
+
     /// Inserts rows 1...count into `ROWS` of `database` (one statement).
     func insertRows(_ count: Int, into database: String, of instance: BackupTestInstance) async throws {
         let values = (1...count).map { "(\($0))" }.joined(separator: ",")

@@ -11,13 +11,8 @@ extension BackupIntegration {
     @Suite struct ShutdownTests {
         @Test func aBackupStillRunningAfterTheGracePeriodIsAbortedAndReportedFailed() async throws {
             try await BackupTestSession.run { session in
-                let source = try await session.preparedInstance(
-                    databases: ["ORDERS", "SAMPLE"], config: ["DEFAULT": ["shutdown_grace_period": "2"]])
-                try await session.insertRows(3000, into: "ORDERS", of: source)
-                try await session.insertRows(3000, into: "SAMPLE", of: source)
-                let listed = try await source.client.call("list_databases", ["limit": nil, "marker": nil, "include_marker": false])
-                let order = listed["result"]?.arrayValue?.first?.arrayValue?.compactMap { $0["_name"]?.stringValue } ?? []
-                let second = try #require(order.last)
+                let (source, second) = try await session.instanceWithTwoDatabases(
+                    config: ["DEFAULT": ["shutdown_grace_period": "2"]])
                 // The first image is uploaded; the second database's backup hangs far beyond the grace period.
                 try await source.fault(["add", "--match", "BACKUP DATABASE \(second)", "--at", "after-data", "--hang", "300"])
                 let id = UUID().uuidString.lowercased()
