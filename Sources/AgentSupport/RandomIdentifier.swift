@@ -22,15 +22,8 @@ public enum RandomIdentifier {
             + String(characters[16..<20]) + "-" + String(characters[20..<32])
     }
 
-    private static let digits = Array("0123456789abcdef".utf8)
-
+    /// 16 hex digits, most significant first.
     private static func hex(_ value: UInt64) -> String {
-        var bytes = [UInt8](repeating: 0, count: 16)
-        var remaining = value
-        for index in stride(from: 15, through: 0, by: -1) {
-            bytes[index] = digits[Int(remaining & 0xF)]
-            remaining >>= 4
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        withUnsafeBytes(of: value.bigEndian) { HexEncoding.lowercase($0) }
     }
 }

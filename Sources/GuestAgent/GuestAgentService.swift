@@ -138,28 +138,25 @@ public final class GuestAgentService: Sendable {
         logger.info("stopped")
     }
 
-    /// Waits up to `shutdownGrace` for the requests in flight; then aborts and cancels what is left.
+    /// Waits up to `shutdownGrace` for the requests in flight; then aborts and cancels what is left, and waits for
+    /// that to end.
     private func drain(_ serving: Task<Void, Never>, abortLongOperations: @Sendable (String) async -> Void) async {
         let grace = configuration.shutdownGrace
-        let ended = ShutdownSignal()
-        let finished = Task {
-            await serving.value
-            ended.trigger("finished")
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await serving.value
+                return true
+            }
+            group.addTask { (try? await Task.sleep(for: grace)) == nil }  // false: the grace period is over
+            if await group.next() == false {
+                logger.warning(
+                    "requests still running after the shutdown grace period: aborting them",
+                    metadata: ["grace_seconds": "\(grace.seconds)", "activity": "\(activity.description)"])
+                activity.set("stopping: aborting what is still running")
+                await abortLongOperations("agent stopped")
+                serving.cancel()
+            }
+            group.cancelAll()  // the timer, when the requests ended first
         }
-        let timer = Task {
-            try? await Task.sleep(for: grace)
-            ended.trigger("grace period over")
-        }
-        let outcome = await ended.wait()
-        timer.cancel()
-        if outcome != "finished" {
-            logger.warning(
-                "requests still running after the shutdown grace period: aborting them",
-                metadata: ["grace_seconds": "\(grace.seconds)", "activity": "\(activity.description)"])
-            activity.set("stopping: aborting what is still running")
-            await abortLongOperations("agent stopped")
-            serving.cancel()
-        }
-        await finished.value
     }
 }

@@ -17,7 +17,8 @@ public enum ModuleMethods {
                 try args.allowOnly(["modules"])
                 for entry in try args.optionalArray("modules") ?? [] {
                     let module = try Self.module(entry)
-                    guard module["contents"]?.isNull == false, module["contents"] != "" else {
+                    let contents = module["contents"] ?? .null
+                    guard contents != .null, contents != "" else {
                         throw RemoteError.builtin("AttributeError", "Module contents not specified")
                     }
                     throw Self.noDriver(module)
