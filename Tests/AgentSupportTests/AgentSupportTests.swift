@@ -84,3 +84,27 @@ import Testing
         await #expect(throws: UploadFailed.self) { try await producer.value }
     }
 }
+
+@Suite struct EncodingTests {
+    @Test func hexIsTwoLowercaseDigitsPerByte() {
+        #expect(HexEncoding.lowercase([0x00, 0x0f, 0xa5, 0xff]) == "000fa5ff")
+        #expect(HexEncoding.lowercase([UInt8]()) == "")
+    }
+
+    @Test func identifiersHaveOslosAndUUIDsShapes() {
+        let hex = RandomIdentifier.hex128()
+        #expect(hex.count == 32 && hex.allSatisfy { "0123456789abcdef".contains($0) }, "\(hex)")
+        #expect(RandomIdentifier.hex128() != hex)
+        let uuid = RandomIdentifier.uuid4()
+        let groups = uuid.split(separator: "-", omittingEmptySubsequences: false)
+        #expect(groups.map(\.count) == [8, 4, 4, 4, 12], "\(uuid)")
+        #expect(groups[2].first == "4", "version 4: \(uuid)")
+        #expect("89ab".contains(groups[3].first ?? "x"), "RFC 4122 variant: \(uuid)")
+    }
+
+    @Test func percentEncodingKeepsOnlyUnreservedCharacters() {
+        #expect(PercentEncoding.encodeComponent("a b/c%d_e.f~g-ü") == "a%20b%2Fc%25d_e.f~g-%C3%BC")
+        #expect(PercentEncoding.decode("a%20b%2Fc%25d%C3%BC") == "a b/c%dü")
+        #expect(PercentEncoding.decode("100%") == "100%", "a malformed escape stays as written")
+    }
+}
