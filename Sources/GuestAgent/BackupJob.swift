@@ -299,8 +299,10 @@ struct BackupJob: Sendable {
     ) async -> BackupOutcome {
         switch result {
         case .success(let (stored, images)):
+            CrashPoints.reach("backup:stored")
             if strategy == .online { await removeCarriedLogs(of: images, logger: logger) }
             await removeLocalImages(logger: logger)
+            CrashPoints.reach("backup:cleaned-locally")
             let fields: [String: JSONValue] = [
                 "state": "COMPLETED", "size": .double(FilesystemStats.toGB(stored.size)),
                 "checksum": .string(stored.checksum), "location": .string(stored.location),

@@ -56,8 +56,10 @@ final class BackupTestInstance: @unchecked Sendable {
     static let aesKey = "backup-test-key-41"
 
     /// Starts the agent and Trove's client for it.
-    func start() async throws {
-        try await daemon.start()
+    ///
+    /// - Parameter environment: extra variables for the agent (e.g. test hooks).
+    func start(environment: [String: String] = [:]) async throws {
+        try await daemon.start(environment: environment)
         if client == nil {
             client = try await PythonPeer(
                 "client", url: PythonPeer.amqpURL(port: amqpPort), topic: daemon.topic, extra: peerOptions)
