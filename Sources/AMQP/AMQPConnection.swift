@@ -17,6 +17,8 @@ public final class AMQPConnection {
     private var healthy = false
     private var nextPublishSequence: UInt64 = 1
     private var confirmsEnabled = false
+    /// Messages the broker returned (`basic.return`) since the last ``takeReturned()``.
+    private var returned: [AMQPReturnedMessage] = []
     public let endpoint: AMQPEndpoint
 
     /// Connects to `endpoint`, logs in and opens channel 1.
@@ -274,6 +276,14 @@ public final class AMQPConnection {
         }
     }
 
+    /// The messages the broker returned (a `mandatory` publish that reached no queue) since the last call. RabbitMQ
+    /// sends a return before the confirm of the same message, so after ``waitForConfirm(upTo:timeout:)`` of a
+    /// publish this holds its return, if any.
+    public func takeReturned() -> [AMQPReturnedMessage] {
+        defer { returned.removeAll() }
+        return returned
+    }
+
     /// Sends and checks heartbeats on a connection that is otherwise idle (a publisher with nothing to send).
     public func serviceHeartbeats() throws {
         var frame = amqp_frame_t()
@@ -302,6 +312,12 @@ public final class AMQPConnection {
             throw AMQPError.unexpected(
                 function: function, detail: "the broker cancelled the consumer (was the queue deleted?)")
         case AMQP_BASIC_RETURN_METHOD:
+            let info = method.decoded.assumingMemoryBound(to: amqp_basic_return_t.self).pointee
+            returned.append(
+                AMQPReturnedMessage(
+                    exchange: info.exchange.string, routingKey: info.routing_key.string, code: info.reply_code,
+                    text: info.reply_text.string))
+            // The returned message's header and body follow: read them so the next frame is a method again.
             var message = amqp_message_t()
             let reply = amqp_read_message(state, frame.channel, &message, 0)
             if reply.reply_type == AMQP_RESPONSE_NORMAL { amqp_destroy_message(&message) }

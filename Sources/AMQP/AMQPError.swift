@@ -16,6 +16,9 @@ public enum AMQPError: Error, Equatable, CustomStringConvertible {
     case stopped
     /// A publish was not confirmed by the broker in time.
     case confirmTimeout
+    /// A `mandatory` publish reached no queue: the broker returned it (`basic.return`, e.g. 312 NO_ROUTE, when the
+    /// queue bound to the routing key does not exist right now). Nothing was delivered; sending it again later may.
+    case unroutable(exchange: String, routingKey: String, code: UInt16, text: String)
 
     public var description: String {
         switch self {
@@ -27,6 +30,9 @@ public enum AMQPError: Error, Equatable, CustomStringConvertible {
         case .unexpected(let function, let detail): "\(function): unexpected from broker: \(detail)"
         case .stopped: "stopped before the operation completed"
         case .confirmTimeout: "the broker did not confirm the publish in time"
+        case .unroutable(let exchange, let routingKey, let code, let text):
+            "the broker routed the message to no queue (exchange \(exchange.isEmpty ? "(default)" : exchange), "
+                + "routing key \(routingKey)): \(code) \(text)"
         }
     }
 
@@ -34,7 +40,7 @@ public enum AMQPError: Error, Equatable, CustomStringConvertible {
     /// failing (bad credentials, a missing vhost, an inequivalent queue declaration).
     public var isTransient: Bool {
         switch self {
-        case .library, .unexpected, .confirmTimeout: true
+        case .library, .unexpected, .confirmTimeout, .unroutable: true
         case .server(_, _, let code, _): code == 320 || code == 541 || code == 501 || code == 505 || code == 506
         case .tls, .stopped: false
         }

@@ -52,12 +52,30 @@ public struct AMQPDelivery: Sendable {
     }
 }
 
+/// A `mandatory` message the broker could not route to any queue and sent back (`basic.return`).
+public struct AMQPReturnedMessage: Sendable, Equatable {
+    public var exchange: String
+    public var routingKey: String
+    /// 312 NO_ROUTE when nothing is bound.
+    public var code: UInt16
+    public var text: String
+
+    public init(exchange: String, routingKey: String, code: UInt16, text: String) {
+        self.exchange = exchange
+        self.routingKey = routingKey
+        self.code = code
+        self.text = text
+    }
+}
+
 /// A message to publish.
 public struct AMQPOutgoingMessage: Sendable {
     public var exchange: String
     public var routingKey: String
     public var body: [UInt8]
     public var properties: AMQPMessageProperties
+    /// Ask the broker to return the message when no queue takes it: the publish then fails with
+    /// ``AMQPError/unroutable(exchange:routingKey:code:text:)`` instead of vanishing.
     public var mandatory: Bool
 
     public init(

@@ -8,7 +8,8 @@ import Logging
 /// The thread sleeps on its outbox and wakes the moment a message is queued, so a reply leaves within a
 /// millisecond of being handed over. When the connection is lost, queued and unconfirmed messages stay in the
 /// outbox and go out after the reconnect (at-least-once; oslo's receivers tolerate duplicates), unless their
-/// deadline passes first.
+/// deadline passes first. A `mandatory` message the broker routes nowhere fails with
+/// ``AMQPError/unroutable(exchange:routingKey:code:text:)``: its sender decides whether to try again.
 public final class AMQPPublisher: @unchecked Sendable {
     // @unchecked: `outbox` and `running` are guarded by `condition`; the rest is immutable.
     private struct Pending {
@@ -115,13 +116,25 @@ public final class AMQPPublisher: @unchecked Sendable {
                         try connection.serviceHeartbeats()
                         continue
                     }
+                    let returned: [AMQPReturnedMessage]
                     do {
                         var last: UInt64 = 0
+                        _ = connection.takeReturned()
                         for pending in batch { last = try connection.publish(pending.message) }
                         try connection.waitForConfirm(upTo: last, timeout: confirmTimeout)
+                        returned = connection.takeReturned()
                     } catch {
                         requeue(batch)
                         throw error
+                    }
+                    // A mandatory message travels alone in its batch, so a return during its confirm is its own.
+                    if let bounced = returned.first, batch.count == 1, batch[0].message.mandatory {
+                        batch[0].done(
+                            .failure(
+                                AMQPError.unroutable(
+                                    exchange: bounced.exchange, routingKey: bounced.routingKey, code: bounced.code,
+                                    text: bounced.text)))
+                        continue
                     }
                     for pending in batch { pending.done(.success(())) }
                 }
@@ -140,14 +153,18 @@ public final class AMQPPublisher: @unchecked Sendable {
         for pending in overdue { pending.done(.failure(AMQPError.confirmTimeout)) }
     }
 
-    /// Takes everything queued (waiting up to `seconds` for something), failing messages whose deadline passed.
+    /// Takes what is queued (waiting up to `seconds` for something), failing messages whose deadline passed: every
+    /// message up to the first `mandatory` one, or that one alone (so that a return is known to be its own).
     private func takeBatch(waitingUpTo seconds: Double) -> [Pending] {
         condition.lock()
         if outbox.isEmpty, !stopSignal.isStopped {
             _ = condition.wait(until: Date().addingTimeInterval(seconds))
         }
-        let taken = outbox
-        outbox.removeAll()
+        let count =
+            if let first = outbox.firstIndex(where: { $0.message.mandatory }) { first == 0 ? 1 : first }
+            else { outbox.count }
+        let taken = Array(outbox.prefix(count))
+        outbox.removeFirst(count)
         condition.unlock()
         let now = Date()
         var live: [Pending] = []

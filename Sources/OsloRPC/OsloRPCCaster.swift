@@ -19,10 +19,13 @@ public struct OsloRPCCaster: Sendable {
     /// Publishes `method(**args)` to `topic` on the control exchange, with version `version`, and returns once the
     /// broker confirmed it.
     ///
+    /// - Parameter mandatory: the broker must route it to a queue: when none is bound to `topic` right now (a
+    ///   non-durable queue the broker restart removed, not yet declared again by its server), the cast fails with
+    ///   ``AMQPError/unroutable(exchange:routingKey:code:text:)`` instead of being dropped by the broker.
     /// - Throws: ``AMQPError`` when the broker did not take it before `deadline`.
     public func cast(
         topic: String, method: String, args: [String: JSONValue], context: RequestContext, version: String = "1.0",
-        deadline: Date
+        mandatory: Bool = false, deadline: Date
     ) async throws {
         var message = serializer.serializeContext(context).flattened()
         message["method"] = .string(method)
@@ -30,7 +33,8 @@ public struct OsloRPCCaster: Sendable {
         message["version"] = .string(version)
         message["_unique_id"] = .string(OsloRPCServer.newUniqueID())
         try await publisher.publish(
-            AMQPOutgoingMessage(exchange: exchange, routingKey: topic, body: OsloEnvelope.encode(message)),
+            AMQPOutgoingMessage(
+                exchange: exchange, routingKey: topic, body: OsloEnvelope.encode(message), mandatory: mandatory),
             deadline: deadline)
     }
 }
