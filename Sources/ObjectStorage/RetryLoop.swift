@@ -4,7 +4,7 @@ import Glibc
 import FoundationEssentials
 import HTTPTransport
 
-/// Runs one request with the attempts and back-off of a ``RetryPolicy``, retrying transient failures only, and
+/// Runs one request with the time budget and back-off of a ``RetryPolicy``, retrying transient failures only, and
 /// reporting each retry as a ``StorageEvent/retrying(object:attempt:delay:reason:)``.
 struct RetryLoop: Sendable {
     let policy: RetryPolicy
@@ -12,17 +12,19 @@ struct RetryLoop: Sendable {
     /// When set, a back-off wait ends early with ``ObjectStorageError/cancelled``.
     let abort: TransferAbortSignal?
 
-    /// Calls `body` with the attempt number (from 1) until it succeeds, fails permanently, or the attempts are
-    /// used up; then rethrows its last error.
+    /// Calls `body` with the attempt number (from 1) until it succeeds, fails permanently, or the policy's budget
+    /// (or attempts) are used up; then rethrows its last error.
     @discardableResult
     func run<T>(object: String, _ body: (_ attempt: Int) throws -> T) throws -> T {
+        let clock = ContinuousClock()
+        let start = clock.now
         var attempt = 1
         while true {
             do {
                 return try body(attempt)
-            } catch let error as ObjectStorageError where error.isTransient && attempt < policy.maxAttempts {
+            } catch let error as ObjectStorageError where error.isTransient {
                 if abort?.isAborted == true { throw error }
-                let delay = policy.delay(afterAttempt: attempt)
+                guard let delay = policy.nextDelay(afterAttempt: attempt, elapsed: clock.now - start) else { throw error }
                 attempt += 1
                 progress(.retrying(object: object, attempt: attempt, delay: delay, reason: "\(error)"))
                 try backOff(delay)
