@@ -159,6 +159,23 @@ import Testing
         }
     }
 
+    @Test func theDatabaseManagerSnapshotTellsAQuiescedInstance() async throws {
+        try await InstanceHome.with { home in
+            let stopped = try await home.db2("get snapshot for dbm")
+            #expect(stopped.output.hasPrefix("SQL1032N"), "\(stopped)")
+            try await home.start()
+            let active = try await home.db2("get snapshot for database manager")
+            #expect(active.status == 0)
+            #expect(active.output.contains("Database Manager Snapshot"))
+            #expect(active.output.contains("\nDatabase manager status                        = Active\n"), "\(active.output)")
+            try await home.succeed("db2 quiesce instance db2inst1 restricted access immediate force connections")
+            let quiesced = try await home.db2("GET SNAPSHOT FOR DB MANAGER")
+            #expect(quiesced.output.contains("\nDatabase manager status                        = Quiesced\n"))
+            try await home.succeed("db2 unquiesce instance db2inst1")
+            #expect(try await home.db2("get snapshot for dbm").output.contains("= Active\n"))
+        }
+    }
+
     private func currentUser() -> String { currentAuthorizationID() }
 }
 

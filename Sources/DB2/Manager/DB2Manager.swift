@@ -24,6 +24,8 @@ public actor DB2Manager {
     /// Under systemd, db2start runs in a transient unit of its own (see ``EngineUnitLauncher``).
     let engineLauncher: EngineUnitLauncher?
     private var gate = OperationGate()
+    /// An offline backup of the agent's holds the instance quiesced (from before QUIESCE to after UNQUIESCE).
+    var quiescedByBackup = false
 
     /// - Throws: ``DB2Error`` `.environment` when the instance owner does not exist or the agent may not act as it,
     ///   `.invalidRequest` when a configured path cannot be used in a CLP statement.
@@ -66,8 +68,9 @@ public actor DB2Manager {
     // MARK: - Status
 
     /// The instance's real state: `db2sysc` running for the owner, and the instance answering
-    /// `LIST ACTIVE DATABASES` (a monitor command that needs the started instance; `GET DBM CFG` would answer from
-    /// the configuration file even while DB2 is stopped).
+    /// `GET SNAPSHOT FOR DATABASE MANAGER` (a monitor command that needs the started instance; `GET DBM CFG` would
+    /// answer from the configuration file even while DB2 is stopped), whose `Database manager status` also tells a
+    /// quiesced instance (the `db2_status` monitor element) that no offline backup of the agent's holds.
     public nonisolated func status() async -> InstanceStatus {
         let owner = configuration.instanceOwner
         let home = configuration.instanceHome
@@ -77,9 +80,18 @@ public actor DB2Manager {
         guard engineRuns else { return .shutdown }
         do {
             let transcript = try await executor.clp(
-                ["LIST ACTIVE DATABASES"], step: "check the instance",
+                ["GET SNAPSHOT FOR DATABASE MANAGER"], step: "check the instance",
                 timeout: min(configuration.commandTimeout, .seconds(30)))
-            if transcript.statements.first?.succeeded == true { return .running }
+            if transcript.statements.first?.succeeded == true {
+                let state = Self.snapshotValue("Database manager status", in: transcript.output) ?? "Active"
+                if state.lowercased().hasPrefix("quiesce"), !(await quiescedByBackup) {
+                    logger.error(
+                        "the instance is quiesced and no offline backup of the agent's holds it: applications are refused until UNQUIESCE INSTANCE",
+                        metadata: ["db2.status": "\(state)"])
+                    return .quiesced
+                }
+                return .running
+            }
             logger.warning(
                 "db2sysc runs but the instance does not answer",
                 metadata: ["db2.output": "\(transcript.output.excerpt)"])
@@ -88,6 +100,15 @@ public actor DB2Manager {
             logger.warning("instance check failed", metadata: ["error": "\(error)"])
             return .crashed
         }
+    }
+
+    /// The value after `name ... =` in a snapshot's output.
+    static func snapshotValue(_ name: String, in output: String) -> String? {
+        for line in output.split(separator: "\n") where line.hasPrefix(name) {
+            guard let equals = line.firstIndex(of: "=") else { continue }
+            return String(line[line.index(after: equals)...]).trimmingBlanks()
+        }
+        return nil
     }
 
     /// Waits until ``status()`` is `wanted`, checking every `stateChangePollTime` up to `stateChangeWaitTime`.

@@ -6,4 +6,7 @@ public enum InstanceStatus: String, Sendable, Equatable {
     case shutdown
     /// `db2sysc` runs but the instance does not answer (or answers that it is not started).
     case crashed
+    /// The instance answers but is quiesced (`QUIESCE INSTANCE`) while no offline backup of the agent's holds it:
+    /// applications are refused (SQL20157N) until someone runs `UNQUIESCE INSTANCE`.
+    case quiesced
 }

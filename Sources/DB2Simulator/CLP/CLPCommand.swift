@@ -78,6 +78,7 @@ enum CLPCommand: Equatable {
     case forceApplications(all: Bool, handles: [Int])
     case quiesceInstance(name: String, restrictedAccess: Bool, forceConnections: Bool)
     case unquiesceInstance(name: String)
+    case snapshotDatabaseManager
     case startDatabaseManager
     case stopDatabaseManager(force: Bool)
     case sql(String)

@@ -166,6 +166,11 @@ enum CommandParser {
 
     private static func getConfiguration(_ words: inout CommandWords) throws -> CLPCommand {
         _ = words.next()
+        if words.accept(["SNAPSHOT", "FOR"]) {
+            guard acceptManager(&words) else { throw words.unexpected(expected: "DATABASE MANAGER") }
+            try words.expectEnd()
+            return .snapshotDatabaseManager
+        }
         if acceptManager(&words) {
             guard acceptConfiguration(&words) else { throw words.unexpected(expected: "CONFIGURATION") }
             _ = words.accept(["SHOW", "DETAIL"])

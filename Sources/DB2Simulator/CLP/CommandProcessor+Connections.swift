@@ -91,6 +91,34 @@ extension CommandProcessor {
         return .message(.completed("UNQUIESCE INSTANCE"))
     }
 
+    /// `GET SNAPSHOT FOR DATABASE MANAGER`: the instance's monitor snapshot, of which the stand-in keeps the lines
+    /// that describe the instance; `Database manager status` is the `db2_status` monitor element: `Active`,
+    /// `Quiesce pending` or `Quiesced` (GET SNAPSHOT command, db2_status element; see README).
+    func snapshotDatabaseManager() throws -> CommandOutput {
+        let state = try session.instance.read()
+        try session.requireStarted(state)
+        let status = state.quiesce == nil ? "Active" : "Quiesced"
+        let lines = [
+            "",
+            "              Database Manager Snapshot",
+            "",
+            "Node name                                      =",
+            "Node type                                      = Enterprise Server Edition with local and remote clients",
+            "Instance name                                  = \(state.instanceName)",
+            "Number of members in DB2 instance              = 1",
+            "Database manager status                        = \(status)",
+            "",
+            "Product name                                   = DB2 v11.5.8.0",
+            "Service level                                  = s2209201700 (DYN2209201700AMD64)",
+            "",
+            "Remote connections to db manager               = 0",
+            "Local connections                              = \(state.liveConnections.filter { !$0.forced }.count)",
+            "Active local databases                         = \(state.activeDatabases.count)",
+            "",
+        ]
+        return CommandOutput(text: lines.map { $0 + "\n" }.joined())
+    }
+
     func listApplications() throws -> CommandOutput {
         let state = try session.instance.read()
         try session.requireStarted(state)

@@ -53,6 +53,7 @@ struct CommandProcessor {
         case .quiesceInstance(let name, let restricted, let force):
             return try quiesceInstance(name, restrictedAccess: restricted, forceConnections: force)
         case .unquiesceInstance(let name): return try unquiesceInstance(name)
+        case .snapshotDatabaseManager: return try snapshotDatabaseManager()
         case .startDatabaseManager:
             return .message(try ServerProcess.start(session).message)
         case .stopDatabaseManager(let force):
