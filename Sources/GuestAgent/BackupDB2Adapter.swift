@@ -36,6 +36,10 @@ public struct BackupDB2Adapter: DB2BackupOperations {
         return images.map { Self.image($0, completedAt: now) }
     }
 
+    public func unquiesce() async throws {
+        try await manager.unquiesceInstance()
+    }
+
     public func verify(_ image: DB2BackupImage) async throws {
         try await manager.verifyImage(try Self.managerImage(image))
     }

@@ -34,6 +34,10 @@ public protocol DB2BackupOperations: Sendable {
     /// - Returns: the images written, one per database.
     func backupOffline(_ databases: [String], to directory: String) async throws -> [DB2BackupImage]
 
+    /// `UNQUIESCE INSTANCE`, outside any backup: after a crash or an abort that may have left an offline backup's
+    /// quiesce in place. Harmless when the instance is not quiesced.
+    func unquiesce() async throws
+
     /// `db2ckbkp`: reads the whole image and checks it.
     func verify(_ image: DB2BackupImage) async throws
 

@@ -60,9 +60,15 @@ extension DB2Manager {
     public func offlineBackup(of names: [DatabaseName], to directory: String) async throws(DB2Error) -> [BackupImage] {
         try await exclusive { () throws(DB2Error) -> [BackupImage] in
             let instance = try await executor.environment()["DB2INSTANCE"] ?? configuration.instanceOwner
-            try await executor.clpChecked(
-                ["QUIESCE INSTANCE \(instance) RESTRICTED ACCESS IMMEDIATE FORCE CONNECTIONS"], step: "QUIESCE INSTANCE",
-                timeout: configuration.commandTimeout)
+            quiescedByBackup = true
+            do throws(DB2Error) {
+                try await executor.clpChecked(
+                    ["QUIESCE INSTANCE \(instance) RESTRICTED ACCESS IMMEDIATE FORCE CONNECTIONS"],
+                    step: "QUIESCE INSTANCE", timeout: configuration.commandTimeout)
+            } catch {
+                quiescedByBackup = false
+                throw error
+            }
             var images: [BackupImage] = []
             var failure: DB2Error?
             for name in names {
@@ -73,16 +79,40 @@ extension DB2Manager {
                     break
                 }
             }
-            do throws(DB2Error) {
-                try await executor.clpChecked(
-                    ["UNQUIESCE INSTANCE \(instance)"], step: "UNQUIESCE INSTANCE", timeout: configuration.commandTimeout)
-            } catch {
-                logger.error("instance not unquiesced", metadata: ["error": "\(error)"])
-                if failure == nil { failure = error }
+            // Outside the caller's cancellation: an aborted backup (SIGTERM past the grace period) must still leave
+            // the instance open to applications.
+            let unquiesced = await Task { () async -> DB2Error? in
+                do throws(DB2Error) {
+                    try await unquiesce(instance)
+                    return nil
+                } catch {
+                    return error
+                }
+            }.value
+            if let unquiesced {
+                logger.error("instance not unquiesced", metadata: ["error": "\(unquiesced)"])
+                if failure == nil { failure = unquiesced }
+            } else {
+                quiescedByBackup = false
             }
             if let failure { throw failure }
             return images
         }
+    }
+
+    /// `UNQUIESCE INSTANCE`: applications may connect again (after an offline backup a crash or an abort ended
+    /// while the instance was quiesced). Harmless when the instance is not quiesced.
+    ///
+    /// - Throws: ``DB2Error`` when DB2 refuses.
+    public nonisolated func unquiesceInstance() async throws(DB2Error) {
+        let instance = try await executor.environment()["DB2INSTANCE"] ?? configuration.instanceOwner
+        try await unquiesce(instance)
+    }
+
+    private nonisolated func unquiesce(_ instance: String) async throws(DB2Error) {
+        try await executor.clpChecked(
+            ["UNQUIESCE INSTANCE \(instance)"], step: "UNQUIESCE INSTANCE", timeout: configuration.commandTimeout)
+        logger.info("instance unquiesced", metadata: ["db2.instance": "\(instance)"])
     }
 
     nonisolated func backup(_ name: DatabaseName, to directory: String, online: Bool) async throws(DB2Error) -> BackupImage {
