@@ -70,7 +70,7 @@ final class SegmentedDownload: @unchecked Sendable {
                 var segmentBytes: Int64 = 0
                 while let chunk = try pipe.nextChunk() {
                     if abort.isAborted { throw ObjectStorageError.cancelled }
-                    try sink.write(chunk)
+                    do { try sink.write(chunk) } catch { throw blame(sinkError: error, at: index) }
                     segmentBytes += Int64(chunk.count)
                     total += Int64(chunk.count)
                     progress(.transferred(totalBytes: total))
@@ -85,6 +85,25 @@ final class SegmentedDownload: @unchecked Sendable {
         workers.waitForAll()
         if let failure = condition.withLock({ self.failure }) { throw failure }
         return total
+    }
+
+    /// What to report when the sink failed while segment `index` streamed into it: the sink reads the bytes
+    /// before their segment's MD5 can be checked (memory is bounded), so a segment replaced in the store (other
+    /// bytes of the same size, two segments swapped) breaks the stream first. The store is asked for the current
+    /// MD5 of this segment and of the one before; one that differs from the manifest is named instead of the
+    /// sink's error.
+    private func blame(sinkError: any Error, at index: Int) -> any Error {
+        for candidate in [index, index - 1] where segments.indices.contains(candidate) {
+            let segment = segments[candidate]
+            guard let expected = segment.md5, let stored = try? reader.storedMD5(of: segment, abort: abort),
+                stored != expected
+            else { continue }
+            logger.error(
+                "the stream broke inside a segment that no longer matches its manifest",
+                metadata: ["segment": "\(segment.displayName)", "error": "\(sinkError)"])
+            return ObjectStorageError.segmentChecksumMismatch(segment: segment.displayName, expected: expected, actual: stored)
+        }
+        return sinkError
     }
 
     /// The pipe of segment `index`, created on first use. Call with `condition` held.
