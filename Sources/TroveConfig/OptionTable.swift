@@ -144,6 +144,40 @@ public enum OptionTable {
     static let swiftAPIInsecure = Option.boolean(
         D, "swift_api_insecure", default: false, origin: .trove,
         help: "Do not verify Swift's TLS certificate (Ussuri).")
+    static let storageRetryTimeout = Option.integer(
+        D, "storage_retry_timeout", default: 60, min: 0, origin: .agent,
+        help: "Seconds a failed object-storage request (a segment, the manifest, a HEAD, a delete) keeps being "
+            + "retried, with capped and jittered back-off from 0.5 s to 8 s, before the backup or restore fails: a "
+            + "proxy restart or a short Swift outage is survived whatever the size of the backup.")
+    static let storageCleanupSettleTime = Option.integer(
+        D, "storage_cleanup_settle_time", default: 60, min: 0, origin: .agent,
+        help: "Seconds after a failed or interrupted backup during which the agent keeps listing its partial upload "
+            + "again before it declares it gone: a segment PUT in flight at a crash may still be committed by Swift "
+            + "(or a buffering proxy) that long after. Deleting what is left is retried in the background until it "
+            + "succeeds.")
+    static let conductorReportTimeout = Option.integer(
+        D, "conductor_report_timeout", default: 86400, min: 1, origin: .agent,
+        help: "Seconds a backup's final `update_backup` keeps being sent again (with back-off) until the broker "
+            + "routes it to the conductor's queue; it stays in the journal meanwhile, across restarts.")
+    static let serviceAuthURL = Option.optionalString(
+        serviceCredentialsSection, "auth_url", origin: .trove,
+        help: "Identity endpoint of the service credentials: Keystone v3 (`.../v3`) or a TempAuth/SwAuth "
+            + "`.../auth/v1.0`. The agent uses them only to delete a partial upload once the request's token has "
+            + "expired; without them such a clean-up waits for the next request's token.")
+    static let serviceUsername = Option.optionalString(
+        serviceCredentialsSection, "username", origin: .trove,
+        help: "User of the service credentials (TempAuth: `account:user`).")
+    static let servicePassword = Option.optionalString(
+        serviceCredentialsSection, "password", origin: .trove, help: "Password of the service credentials.",
+        secret: true)
+    static let serviceProjectName = Option.optionalString(
+        serviceCredentialsSection, "project_name", origin: .trove, help: "Project of the service credentials.")
+    static let serviceUserDomainName = Option.string(
+        serviceCredentialsSection, "user_domain_name", default: "Default", origin: .trove,
+        help: "Domain of the service credentials' user.")
+    static let serviceProjectDomainName = Option.string(
+        serviceCredentialsSection, "project_domain_name", default: "Default", origin: .trove,
+        help: "Domain of the service credentials' project.")
 
     // MARK: - [DEFAULT]: volume
 
@@ -394,6 +428,7 @@ public enum OptionTable {
         backupUseSnet.definition, backupChunkSize.definition, backupSegmentMaxSize.definition,
         backupRunnerOptions.definition, verifySwiftChecksumOnRestore.definition, swiftURL.definition,
         swiftServiceType.definition, swiftEndpointType.definition, swiftAPIInsecure.definition,
+        storageRetryTimeout.definition, storageCleanupSettleTime.definition, conductorReportTimeout.definition,
         volumeFSType.definition, formatOptions.definition, volumeFormatTimeout.definition, mountOptions.definition,
         numTries.definition,
         debug.definition, logFile.definition, logDir.definition, logLevel.definition, useJournal.definition,
@@ -416,7 +451,8 @@ public enum OptionTable {
         replicationStrategy.definition, rootController.definition, instanceOwner.definition,
         instanceHome.definition, verifyBackupImages.definition, commandTimeout.definition, backupTimeout.definition,
         restoreTimeout.definition,
-        regionName.definition,
+        regionName.definition, serviceAuthURL.definition, serviceUsername.definition, servicePassword.definition,
+        serviceProjectName.definition, serviceUserDomainName.definition, serviceProjectDomainName.definition,
     ]
 
     /// The definition whose current name is `name`, if any.

@@ -1,3 +1,5 @@
+import AgentSupport
+
 /// Where backups are stored: Trove's Swift options, plus the agent's local directory store.
 public struct StorageOptions: Sendable, Equatable {
     /// The store.
@@ -32,6 +34,26 @@ public struct StorageOptions: Sendable, Equatable {
     public let insecure: Bool
     /// Use Swift's service network (`backup_use_snet`; accepted for compatibility).
     public let useServiceNet: Bool
+    /// How long a failed storage request keeps being retried (`storage_retry_timeout`).
+    public let retryTimeout: Duration
+    /// How long a partial upload is listed again after a failure before it counts as gone
+    /// (`storage_cleanup_settle_time`).
+    public let cleanupSettleTime: Duration
+    /// How long a final `update_backup` keeps being sent until it is routed (`conductor_report_timeout`).
+    public let reportTimeout: Duration
+    /// `[service_credentials]`, when `auth_url` and `username` are set: for clean-ups after a token expired.
+    public let serviceCredentials: ServiceCredentials?
+}
+
+/// Trove's `[service_credentials]`: an identity the agent may authenticate as by itself.
+public struct ServiceCredentials: Sendable, Equatable {
+    /// Keystone v3 (`.../v3`) or TempAuth/SwAuth (`.../auth/v1.0`).
+    public let authURL: String
+    public let username: String
+    public let password: Secret<String>
+    public let projectName: String?
+    public let userDomainName: String
+    public let projectDomainName: String
 }
 
 extension StorageOptions {
@@ -50,5 +72,18 @@ extension StorageOptions {
         regionName = resolved[T.regionName]
         insecure = resolved[T.swiftAPIInsecure]
         useServiceNet = resolved[T.backupUseSnet]
+        retryTimeout = .seconds(resolved[T.storageRetryTimeout])
+        cleanupSettleTime = .seconds(resolved[T.storageCleanupSettleTime])
+        reportTimeout = .seconds(resolved[T.conductorReportTimeout])
+        if let authURL = resolved[T.serviceAuthURL], !authURL.isEmpty, let username = resolved[T.serviceUsername],
+            !username.isEmpty
+        {
+            serviceCredentials = ServiceCredentials(
+                authURL: authURL, username: username, password: Secret(resolved[T.servicePassword] ?? ""),
+                projectName: resolved[T.serviceProjectName], userDomainName: resolved[T.serviceUserDomainName],
+                projectDomainName: resolved[T.serviceProjectDomainName])
+        } else {
+            serviceCredentials = nil
+        }
     }
 }
