@@ -25,6 +25,8 @@ public actor BackupCoordinator {
     private let conductor: ConductorClient
     private let journal: OperationJournal
     private let storageFactory: StorageFactory
+    private let reports: BackupReportOutbox
+    private let cleaner: PartialUploadCleaner
     private let logger: Logger
     private let activity: AgentActivity?
     private let space: @Sendable (String) -> BackupSpace?
@@ -60,7 +62,17 @@ public actor BackupCoordinator {
         self.space = space
         journal = OperationJournal(directory: settings.journalDirectory)
         storageFactory = StorageFactory(settings: settings.storage, logger: logger)
+        reports = BackupReportOutbox(conductor: conductor, logger: logger, timeout: settings.reportTimeout)
+        cleaner = PartialUploadCleaner(
+            storageFactory: storageFactory, settleTime: settings.storage.cleanupSettleTime,
+            serviceCredentials: settings.storage.serviceCredentials, logger: logger)
     }
+
+    /// Backups whose partial upload is still being deleted in the background.
+    public var pendingCleanups: [String] { get async { await cleaner.pending } }
+
+    /// Final reports not yet delivered to a conductor queue.
+    public var pendingReports: Int { get async { await reports.pendingCount } }
 
     /// The id of the backup running now, if any.
     public var runningBackupID: String? { running?.backupID }
@@ -76,6 +88,7 @@ public actor BackupCoordinator {
         -> BackupOutcome?
     {
         let request = try BackupRequest(backupInfo: backupInfo, context: context)
+        await cleaner.offer(context)
         if let running, running.backupID == request.backupID {
             logger.warning("create_backup for the backup already running: ignored", metadata: ["backup_id": "\(request.backupID)"])
             return nil
@@ -85,7 +98,7 @@ public actor BackupCoordinator {
         }
         let job = BackupJob(
             request: request, settings: settings, database: database, storageFactory: storageFactory, journal: journal,
-            conductor: conductor, logger: logger, activity: activity, space: space)
+            reports: reports, cleaner: cleaner, logger: logger, activity: activity, space: space)
         let abortReason = AbortReason()
         let task = Task { await job.run(abortReason: { abortReason.reason }) }
         running = Running(backupID: request.backupID, task: task, abortReason: abortReason)
@@ -116,6 +129,7 @@ public actor BackupCoordinator {
     ///   `failed to spawn`.
     public func restore(backupInfo: [String: JSONValue], context: RequestContext) async throws {
         let request = try RestoreRequest(backupInfo: backupInfo, context: context)
+        await cleaner.offer(context)
         if let busy = running?.backupID ?? restoring {
             throw BackupOperationError.anotherBackupRunning(runningBackupID: busy)
         }
@@ -130,15 +144,24 @@ public actor BackupCoordinator {
         ).run()
     }
 
-    /// At start: finishes what a crash interrupted. An interrupted backup is reported `FAILED`, its partial upload
-    /// deleted and its local images removed; a finished backup whose report was not confirmed is reported again;
-    /// an interrupted restore is reported (heartbeat `failed to spawn`, an error in the log naming its step), its
-    /// local copies removed, and never retried.
+    /// At start: finishes what a crash interrupted, by the state its journal record was in (``BackupState``): an
+    /// interrupted backup is reported `FAILED` (the instance unquiesced first when an offline backup held it), its
+    /// partial upload deleted until it is gone and its local images removed; a stored backup is reported
+    /// `COMPLETED` (its carried logs removed first), never deleted; a report not yet delivered is delivered; an
+    /// interrupted restore is reported (heartbeat `failed to spawn`, an error in the log naming its step), its local
+    /// copies removed, and never retried. Returns once each record's first pass is done; what remains (a late
+    /// listing, a report the conductor is not consuming yet) goes on in the background.
     public func recoverInterruptedOperations() async {
         await OperationRecovery(
-            settings: settings, journal: journal, storageFactory: storageFactory, conductor: conductor,
-            logger: logger, space: space
+            settings: settings, journal: journal, database: database, conductor: conductor, reports: reports,
+            cleaner: cleaner, logger: logger, space: space
         ).run()
+    }
+
+    /// Stops the background deliveries and clean-ups (at shutdown); the journal keeps what is left.
+    public func stopBackgroundWork() async {
+        await reports.stop()
+        await cleaner.stop()
     }
 
     /// Reports a refused request `FAILED`, touching nothing of the operation running.
@@ -146,14 +169,12 @@ public actor BackupCoordinator {
         let note = "\(error)"
         logger.error("backup refused", metadata: ["backup_id": "\(request.backupID)", "error": "\(note)"])
         let volumeSize = FilesystemStats.toGB(space(settings.mountPoint)?.usedBytes ?? 0)
-        do {
-            try await conductor.updateBackup(
+        await reports.send(
+            BackupReportOutbox.Report(
                 backupID: request.backupID,
                 fields: ["state": "FAILED", "size": .double(volumeSize), "note": .string(note), "success": false],
-                context: request.context, deadline: Date().addingTimeInterval(settings.reportDeadline.seconds))
-        } catch {
-            logger.error("update_backup not delivered to the conductor", metadata: ["error": "\(error)"])
-        }
+                context: request.context, sent: await reports.reserveSent(), mustArrive: true, onDelivered: {}),
+            waitingUpTo: settings.reportDeadline)
         return .failed(note: note)
     }
 }

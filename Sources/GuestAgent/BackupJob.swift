@@ -22,21 +22,24 @@ import TroveConfig
 ///
 /// The conductor hears `BUILDING` first and `COMPLETED` only once the store has confirmed every segment and the
 /// final object's checksum; anything else ends `FAILED` with a note saying what went wrong, the partial upload
-/// deleted and the local images removed. Every step is journaled so that a crash is cleaned up at the next start.
+/// deleted and the local images removed. The job is a state machine (``BackupState``) journaled before each
+/// state's work starts, so that a crash at any point is finished correctly at the next start; how it ends is in
+/// `BackupJob+Ending.swift`.
 struct BackupJob: Sendable {
     let request: BackupRequest
     let settings: BackupSettings
     let database: any DB2BackupOperations
     let storageFactory: StorageFactory
     let journal: OperationJournal
-    let conductor: ConductorClient
+    let reports: BackupReportOutbox
+    let cleaner: PartialUploadCleaner
     let logger: Logger
     let activity: AgentActivity?
     let space: @Sendable (String) -> BackupSpace?
 
-    private var backupID: String { request.backupID }
-    private var strategy: DB2Options.BackupStrategy { settings.strategy }
-    private var directory: String { settings.backupDirectory }
+    var backupID: String { request.backupID }
+    var strategy: DB2Options.BackupStrategy { settings.strategy }
+    var directory: String { settings.backupDirectory }
 
     /// Runs the backup to its end and reports it; never throws. When the task is cancelled, the backup stops (the
     /// DB2 tool is killed, the partial upload deleted) and is reported `FAILED` with `abortReason()`.
@@ -51,7 +54,9 @@ struct BackupJob: Sendable {
         let ticker = Task { await progress.run() }
         defer { ticker.cancel() }
         let record = JournalEntry(
-            OperationRecord(kind: .backup, id: backupID, step: "starting", objectName: objectName, context: request.context),
+            OperationRecord(
+                kind: .backup, id: backupID, state: BackupState.accepted.rawValue, step: "starting",
+                objectName: objectName, context: request.context),
             journal: journal, logger: logger)
 
         logger.info(
@@ -61,7 +66,10 @@ struct BackupJob: Sendable {
         let result: Result<(StoredBackup, [DB2BackupImage]), any Error>
         do {
             try await record.save()
-            await report(["state": "BUILDING", "size": .double(volumeSize)], deadline: .seconds(60), logger: logger)
+            await reports.send(
+                report(["state": "BUILDING", "size": .double(volumeSize)], sent: await reports.reserveSent(),
+                       mustArrive: false),
+                waitingUpTo: .zero)
             let store = try storageFactory.storage(for: request.context)
             storage = store
             result = .success(
@@ -73,9 +81,14 @@ struct BackupJob: Sendable {
         let finished = storage
         let abort = Task.isCancelled ? abortReason() ?? "the backup was cancelled" : nil
         return await Task {
-            await finish(
-                result, storage: finished, objectName: objectName, volumeSize: volumeSize, record: record,
-                abortedBecause: abort, logger: logger)
+            switch result {
+            case .success(let (stored, images)):
+                await completed(stored, images: images, record: record, logger: logger)
+            case .failure(let error):
+                await failed(
+                    error, storage: finished, volumeSize: volumeSize, record: record, abortedBecause: abort,
+                    logger: logger)
+            }
         }.value
     }
 
@@ -92,6 +105,7 @@ struct BackupJob: Sendable {
         storage: any BackupStorage, objectName: String, record: JournalEntry, progress: OperationProgress,
         logger: Logger
     ) async throws -> (StoredBackup, [DB2BackupImage]) {
+        await record.enter(.checking, step: "listing the databases")
         let databases = try await step("listing the databases") { try await database.databaseNames() }
         if databases.isEmpty { logger.warning("the instance has no database: the backup holds an empty directory") }
         if strategy == .online {
@@ -176,6 +190,7 @@ struct BackupJob: Sendable {
                     databases, estimates: estimated, handOff: handOff, files: files, record: record,
                     progress: progress)
                 files.finish()
+                await record.update(step: "storing the last segments and the manifest of \(objectName)")
                 return .produced(images)
             } catch { throw failed(error) }
         }
@@ -237,6 +252,7 @@ struct BackupJob: Sendable {
         }
         switch strategy {
         case .online:
+            await record.enter(.streaming, step: "BACKUP DATABASE \(databases.first ?? "") ONLINE")
             for (index, name) in databases.enumerated() {
                 try Task.checkCancellation()
                 let needed = Int64(Double(estimates[index]) * (1 + settings.spaceMargin))
@@ -255,10 +271,17 @@ struct BackupJob: Sendable {
             }
         case .offline:
             let command = "offline backup (QUIESCE, BACKUP DATABASE \(databases.joined(separator: ", ")), UNQUIESCE)"
-            await record.update(step: command)
+            // Journaled before QUIESCE: from here until UNQUIESCE, a crash leaves the instance closed to applications,
+            // and the next start opens it again.
+            guard await record.enter(.quiescing, step: command, { $0.quiesced = true }) else {
+                throw BackupOperationError.stepFailed(
+                    step: "journaling the offline backup",
+                    cause: OperationJournalError.io(path: journal.directory, operation: "write", errno: EIO))
+            }
             progress.begin(
                 "database", label: command, totalBytes: estimates.reduce(0, +), measure: { handOff.bytesBeingWritten() })
             images = try await step(command) { try await database.backupOffline(databases, to: directory) }
+            await record.enter(.streaming, step: "streaming the offline images") { $0.quiesced = false }
             for image in images { announce(image) }
             for image in images { try await verify(image, record: record, progress: progress, handOff: handOff) }
         }
@@ -289,114 +312,5 @@ struct BackupJob: Sendable {
         if case ObjectStorageError.cancelled = error { return CancellationError() }
         if case BackupStreamError.cancelled = error { return CancellationError() }
         return BackupOperationError.stepFailed(step: step, cause: error)
-    }
-
-    // MARK: - Ending
-
-    private func finish(
-        _ result: Result<(StoredBackup, [DB2BackupImage]), any Error>, storage: (any BackupStorage)?, objectName: String,
-        volumeSize: Double, record: JournalEntry, abortedBecause abort: String?, logger: Logger
-    ) async -> BackupOutcome {
-        switch result {
-        case .success(let (stored, images)):
-            CrashPoints.reach("backup:stored")
-            if strategy == .online { await removeCarriedLogs(of: images, logger: logger) }
-            await removeLocalImages(logger: logger)
-            CrashPoints.reach("backup:cleaned-locally")
-            let fields: [String: JSONValue] = [
-                "state": "COMPLETED", "size": .double(FilesystemStats.toGB(stored.size)),
-                "checksum": .string(stored.checksum), "location": .string(stored.location),
-                "backup_type": .string(strategy.rawValue),
-                "note": .string(settings.storage.strategy == .swift
-                    ? "Successfully saved data to Swift!" : "Successfully saved data to local storage!"),
-                "success": true,
-            ]
-            logger.notice(
-                "backup completed",
-                metadata: [
-                    "backup.location": "\(stored.location)", "backup.checksum": "\(stored.checksum)",
-                    "backup.bytes": "\(stored.size)", "backup.segments": "\(stored.segments.count)",
-                ])
-            await record.finish(report: fields)
-            if await report(fields, deadline: settings.reportDeadline, logger: logger) { await record.remove() }
-            return .completed(location: stored.location, checksum: stored.checksum, bytes: stored.size)
-        case .failure(let error):
-            // A cancelled backup fails however its steps noticed (a killed db2, an aborted transfer): say why.
-            let cause: any Error =
-                if let abort { BackupOperationError.aborted(reason: abort) }
-                else if error is CancellationError { BackupOperationError.aborted(reason: "the backup was cancelled") }
-                else { error }
-            let note = "\(cause)"
-            let failedStep = await record.step
-            logger.error("backup failed", metadata: ["backup.step": "\(failedStep)", "error": "\(note)"])
-            let fields: [String: JSONValue] = [
-                "state": "FAILED", "size": .double(volumeSize), "note": .string(note), "success": false,
-            ]
-            await record.finish(report: fields)
-            await removeLocalImages(logger: logger)
-            var cleaned = true
-            if let storage {
-                cleaned = await Self.deletePartialUpload(objectName, storage: storage, logger: logger)
-            }
-            if await report(fields, deadline: settings.reportDeadline, logger: logger), cleaned { await record.remove() }
-            return .failed(note: note)
-        }
-    }
-
-    /// Deletes whatever an unfinished upload of `objectName` left in the store. Returns whether that worked.
-    static func deletePartialUpload(_ objectName: String, storage: any BackupStorage, logger: Logger) async -> Bool {
-        do {
-            let deleted = try await storage.deletePartialUpload(objectName: objectName)
-            if !deleted.isEmpty {
-                logger.info("partial upload deleted", metadata: ["backup.object": "\(objectName)", "objects": "\(deleted.count)"])
-            }
-            return true
-        } catch {
-            logger.error(
-                "could not delete the partial upload; it is retried at the next start",
-                metadata: ["backup.object": "\(objectName)", "error": "\(error)"])
-            return false
-        }
-    }
-
-    private func removeLocalImages(logger: Logger) async {
-        do { try await BackupDirectories.remove(directory) } catch {
-            logger.warning("could not remove the local backup images", metadata: ["error": "\(error)"])
-        }
-    }
-
-    /// Trove meant to delete the archived logs a backup carries (its wildcard never matched anything): do it.
-    /// Best effort: the backup is stored whatever happens here.
-    private func removeCarriedLogs(of images: [DB2BackupImage], logger: Logger) async {
-        for image in images {
-            do {
-                let removed = try await database.removeArchivedLogs(carriedBy: image)
-                if removed > 0 {
-                    logger.info(
-                        "archived logs carried by the backup removed",
-                        metadata: ["database": "\(image.database)", "files": "\(removed)"])
-                }
-            } catch {
-                logger.warning(
-                    "could not remove the archived logs the backup carries",
-                    metadata: ["database": "\(image.database)", "error": "\(error)"])
-            }
-        }
-    }
-
-    /// Casts `update_backup` with `fields`; returns whether the broker took it before the deadline.
-    @discardableResult
-    private func report(_ fields: [String: JSONValue], deadline: Duration, logger: Logger) async -> Bool {
-        do {
-            try await conductor.updateBackup(
-                backupID: backupID, fields: fields, context: request.context,
-                deadline: Date().addingTimeInterval(deadline.seconds))
-            return true
-        } catch {
-            logger.error(
-                "update_backup not delivered to the conductor",
-                metadata: ["backup.state": "\(fields["state"]?.stringValue ?? "?")", "error": "\(error)"])
-            return false
-        }
     }
 }

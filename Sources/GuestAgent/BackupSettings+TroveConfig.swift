@@ -10,7 +10,8 @@ extension BackupSettings {
     /// | ``strategy`` | `[db2] backup_strategy` |
     /// | ``pack`` | `backup_use_gzip_compression`, `backup_compression_level`, `backup_use_openssl_encryption`, `backup_aes_cbc_key`, `backup_encryption_digest` |
     /// | ``unpack`` | the same switches and key; the digest is detected (md5, then sha256) |
-    /// | ``storage`` | `storage_strategy`, `backup_local_path`, `backup_swift_container`, `backup_segment_max_size`, `backup_chunk_size`, `verify_swift_checksum_on_restore`, `swift_url`, `swift_service_type`, `swift_endpoint_type`, `os_region_name` |
+    /// | ``storage`` | `storage_strategy`, `backup_local_path`, `backup_swift_container`, `backup_segment_max_size`, `backup_chunk_size`, `verify_swift_checksum_on_restore`, `swift_url`, `swift_service_type`, `swift_endpoint_type`, `os_region_name`, `storage_retry_timeout`, `storage_cleanup_settle_time`, `[service_credentials]` |
+    /// | ``reportTimeout`` | `conductor_report_timeout` |
     public init(_ config: AgentConfiguration) {
         let backup = config.backup
         let key = backup.useEncryption ? backup.encryptionKey : nil
@@ -21,7 +22,7 @@ extension BackupSettings {
         let storage = config.storage
         let configuration = StorageConfiguration(
             container: storage.container, segmentSize: Int64(storage.segmentMaxSize), chunkSize: storage.chunkSize,
-            verifyChecksumOnLoad: storage.verifyChecksumOnRestore,
+            retry: RetryPolicy(budget: storage.retryTimeout), verifyChecksumOnLoad: storage.verifyChecksumOnRestore,
             spoolDirectory: Self.join(config.stateDirectory, "spool"))
         self.init(
             strategy: config.db2.backupStrategy, mountPoint: config.db2.mountPoint,
@@ -29,7 +30,8 @@ extension BackupSettings {
             storage: BackupStorageSettings(
                 strategy: storage.strategy, localPath: storage.localPath, swiftURL: storage.swiftURL,
                 serviceType: storage.swiftServiceType, endpointType: storage.swiftEndpointType,
-                region: storage.regionName.isEmpty ? nil : storage.regionName, configuration: configuration),
-            stateDirectory: config.stateDirectory)
+                region: storage.regionName.isEmpty ? nil : storage.regionName, configuration: configuration,
+                cleanupSettleTime: storage.cleanupSettleTime, serviceCredentials: storage.serviceCredentials),
+            stateDirectory: config.stateDirectory, reportTimeout: storage.reportTimeout)
     }
 }

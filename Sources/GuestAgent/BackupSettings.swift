@@ -32,13 +32,18 @@ public struct BackupSettings: Sendable {
     public var spaceMargin: Double
     /// How often a long phase logs its progress (bytes, rate, ETA).
     public var progressInterval: Duration
-    /// How long a final `update_backup` may wait for the broker (it is retried across reconnects meanwhile).
+    /// How long a backup waits for its final `update_backup` to be delivered before it ends anyway (the report is
+    /// then delivered in the background, its journal record kept until it is).
     public var reportDeadline: Duration
+    /// How long a final `update_backup` keeps being sent again until a conductor queue takes it
+    /// (`conductor_report_timeout`).
+    public var reportTimeout: Duration
 
     public init(
         strategy: DB2Options.BackupStrategy, mountPoint: String, verifyImages: Bool = true,
         pack: BackupPackOptions, unpack: BackupUnpackOptions, storage: BackupStorageSettings, stateDirectory: String,
-        spaceMargin: Double = 0.1, progressInterval: Duration = .seconds(10), reportDeadline: Duration = .seconds(600)
+        spaceMargin: Double = 0.1, progressInterval: Duration = .seconds(10), reportDeadline: Duration = .seconds(30),
+        reportTimeout: Duration = .seconds(86400)
     ) {
         self.strategy = strategy
         self.mountPoint = mountPoint
@@ -52,6 +57,7 @@ public struct BackupSettings: Sendable {
         self.spaceMargin = spaceMargin
         self.progressInterval = progressInterval
         self.reportDeadline = reportDeadline
+        self.reportTimeout = reportTimeout
     }
 
     /// The object name Trove gives a backup: `<backup_id>` + `.gz` + `.enc` as configured.
@@ -84,11 +90,17 @@ public struct BackupStorageSettings: Sendable {
     public var region: String?
     /// Container, segment size, chunk size, checksum verification, retries.
     public var configuration: StorageConfiguration
+    /// How long a failed backup's partial upload keeps being listed again before it counts as gone
+    /// (`storage_cleanup_settle_time`).
+    public var cleanupSettleTime: Duration
+    /// Trove's `[service_credentials]`, for clean-ups once the request's token expired.
+    public var serviceCredentials: ServiceCredentials?
 
     public init(
         strategy: StorageOptions.Strategy, localPath: String = "", swiftURL: String? = nil,
         serviceType: String = "object-store", endpointType: String = "publicURL", region: String? = "RegionOne",
-        configuration: StorageConfiguration = StorageConfiguration()
+        configuration: StorageConfiguration = StorageConfiguration(), cleanupSettleTime: Duration = .zero,
+        serviceCredentials: ServiceCredentials? = nil
     ) {
         self.strategy = strategy
         self.localPath = localPath
@@ -97,5 +109,7 @@ public struct BackupStorageSettings: Sendable {
         self.endpointType = endpointType
         self.region = region
         self.configuration = configuration
+        self.cleanupSettleTime = cleanupSettleTime
+        self.serviceCredentials = serviceCredentials
     }
 }

@@ -39,13 +39,25 @@ public actor ConductorClient {
     }
 
     /// `update_backup(instance_id, backup_id, sent, **fields)` in the context of the `create_backup` request.
+    ///
+    /// - Parameters:
+    ///   - sent: the message's `sent`, when the caller fixed it earlier (a report sent again must keep its `sent`:
+    ///     the conductor drops a message whose `sent` is not newer than the last it stored, so a copy that did
+    ///     arrive before is not applied twice); by default now.
+    ///   - mandatory: fail with ``AMQP/AMQPError/unroutable(exchange:routingKey:code:text:)`` when no conductor
+    ///     queue takes it.
     public func updateBackup(
-        backupID: String, fields: [String: JSONValue], context: RequestContext, deadline: Date
+        backupID: String, fields: [String: JSONValue], context: RequestContext, sent: Double? = nil,
+        mandatory: Bool = false, deadline: Date
     ) async throws {
         var args = fields
         args["backup_id"] = .string(backupID)
-        try await cast("update_backup", args: args, context: context, deadline: deadline)
+        try await cast(
+            "update_backup", args: args, context: context, deadline: deadline, sent: sent, mandatory: mandatory)
     }
+
+    /// A `sent` for a message to be sent later: newer than every `sent` used so far.
+    public func reserveSent() -> Double { nextSent() }
 
     /// `notify_end(serialized_notification, notification_args)`.
     public func notifyEnd(serializedNotification: JSONValue, context: RequestContext, deadline: Date) async throws {
@@ -69,12 +81,13 @@ public actor ConductorClient {
 
     private func cast(
         _ method: String, args: [String: JSONValue], context: RequestContext, deadline: Date,
-        includeInstanceID: Bool = true, includeSent: Bool = true
+        includeInstanceID: Bool = true, includeSent: Bool = true, sent: Double? = nil, mandatory: Bool = false
     ) async throws {
         var args = args
         if includeInstanceID { args["instance_id"] = .string(guestID) }
-        if includeSent { args["sent"] = .double(nextSent()) }
-        try await caster.cast(topic: topic, method: method, args: args, context: context, deadline: deadline)
+        if includeSent { args["sent"] = .double(sent ?? nextSent()) }
+        try await caster.cast(
+            topic: topic, method: method, args: args, context: context, mandatory: mandatory, deadline: deadline)
         logger.debug("sent to the conductor", metadata: ["conductor.method": "\(method)"])
     }
 

@@ -6,30 +6,30 @@ import FoundationEssentials
 import Logging
 import ObjectStorage
 import OsloRPC
+import TroveConfig
 
-/// At start, finishes the operations the journal says did not end cleanly (the agent was killed, the machine
-/// lost power):
+/// At start, finishes the operations the journal says did not end (the agent was killed, the machine lost power),
+/// each by the state its record was in (``BackupState``):
 ///
-/// - a backup that was running: its local images are removed, its partial upload deleted from the store (with
-///   the request's credentials, kept in the record), and the conductor told `FAILED` ("the agent stopped during
-///   ...");
-/// - a backup that had ended but whose final `update_backup` was not confirmed: reported again (after deleting
-///   its upload if it had failed);
+/// - a backup still under way (``BackupState/isUnfinished``): the instance is unquiesced first if an offline
+///   backup may have left it quiesced (and the log says so); its local images are removed, its partial upload
+///   deleted (with the request's credentials, kept in the record) and listed again until it is gone, and the
+///   conductor told `FAILED` ("the agent stopped during the backup (step: ...)");
+/// - a backup the store had verified (``BackupState/stored``): never deleted; the archived logs it carries and
+///   the local images are removed, and the conductor told `COMPLETED` with its checksum and location;
+/// - a backup whose final report had not reached the conductor: the report is delivered (with its original
+///   `sent`), once; a failed backup's clean-up goes on until the upload is gone;
 /// - a restore: reported, not retried — an error in the log naming the step it was in, a forced heartbeat
 ///   `failed to spawn` (prepare never completed), the local copies removed.
-///
-/// A record whose clean-up or report fails stays for the next start, up to ``maximumAttempts`` starts; then it
-/// is dropped with an error naming what is left for an operator.
 struct OperationRecovery: Sendable {
     let settings: BackupSettings
     let journal: OperationJournal
-    let storageFactory: StorageFactory
+    let database: any DB2BackupOperations
     let conductor: ConductorClient
+    let reports: BackupReportOutbox
+    let cleaner: PartialUploadCleaner
     let logger: Logger
     let space: @Sendable (String) -> BackupSpace?
-
-    /// Starts that may try to finish one record.
-    static let maximumAttempts = 3
 
     func run() async {
         let found: (records: [OperationRecord], unreadable: [OperationJournalError])
@@ -49,50 +49,78 @@ struct OperationRecovery: Sendable {
     }
 
     private func recoverBackup(_ original: OperationRecord) async {
-        var record = original
         var logger = self.logger
-        logger[metadataKey: "backup_id"] = "\(record.id)"
-        var fields: [String: JSONValue]
-        if record.phase == .reporting, let report = record.report {
-            fields = report
-            logger.warning("reporting a backup whose end was not confirmed to the conductor", metadata: ["backup.state": "\(report["state"]?.stringValue ?? "?")"])
-        } else {
-            let note = "the agent stopped during the backup (step: \(record.step)); the partial backup was removed"
-            logger.error("a backup was interrupted", metadata: ["backup.step": "\(record.step)"])
-            fields = [
+        logger[metadataKey: "backup_id"] = "\(original.id)"
+        guard let state = original.backupState else { return }
+        let entry = JournalEntry(original, journal: journal, logger: logger)
+        if original.quiesced {
+            logger.warning("an offline backup was interrupted while the instance may have been quiesced: unquiescing it")
+            await BackupJob.unquiesce(database, record: entry, logger: logger)
+        }
+        switch state {
+        case .accepted, .checking, .quiescing, .streaming:
+            logger.error("a backup was interrupted", metadata: ["backup.state": "\(state.rawValue)", "backup.step": "\(original.step)"])
+            let fields: [String: JSONValue] = [
                 "state": "FAILED", "size": .double(FilesystemStats.toGB(space(settings.mountPoint)?.usedBytes ?? 0)),
-                "note": .string(note), "success": false,
+                "note": .string("the agent stopped during the backup (step: \(original.step))"), "success": false,
             ]
-            record.phase = .reporting
-            record.report = fields
-        }
-        var cleaned = true
-        if fields["state"]?.stringValue != "COMPLETED" {
-            do { try await BackupDirectories.remove(settings.backupDirectory) } catch {
-                logger.warning("could not remove the local backup images", metadata: ["error": "\(error)"])
+            let sent = await reports.reserveSent()
+            await entry.enter(.failed) {
+                $0.report = fields
+                $0.reportSent = sent
             }
-            if let objectName = record.objectName {
-                do {
-                    let storage = try storageFactory.storage(for: record.context)
-                    cleaned = await BackupJob.deletePartialUpload(objectName, storage: storage, logger: logger)
-                } catch {
-                    logger.error("cannot reach the store to delete the partial upload", metadata: ["error": "\(error)"])
-                    cleaned = false
+            await cleanUpFailed(entry, logger: logger)
+        case .failed:
+            await cleanUpFailed(entry, logger: logger)
+        case .stored:
+            logger.warning("finishing a backup that was stored and verified before the agent stopped")
+            if settings.strategy == .online {
+                let images = original.images.map {
+                    DB2BackupImage(
+                        database: $0.database, timestamp: $0.timestamp, path: "",
+                        completedAt: $0.completedAt.map(Date.init(timeIntervalSince1970:)))
                 }
+                await BackupJob.removeCarriedLogs(of: images, database: database, logger: logger)
             }
+            await BackupJob.removeLocalImages(settings.backupDirectory, logger: logger)
+            await entry.enter(.cleanedLocally)
+        case .cleanedLocally, .storeCleaned:
+            break
         }
-        var reported = false
-        do {
-            try await conductor.updateBackup(
-                backupID: record.id, fields: fields, context: record.context,
-                deadline: Date().addingTimeInterval(settings.reportDeadline.seconds))
-            reported = true
-        } catch {
-            logger.error("update_backup not delivered to the conductor", metadata: ["error": "\(error)"])
+        await deliver(entry, logger: logger)
+    }
+
+    /// Local images removed, the partial upload deleted now and watched until it is gone (in the background).
+    private func cleanUpFailed(_ entry: JournalEntry, logger: Logger) async {
+        await BackupJob.removeLocalImages(settings.backupDirectory, logger: logger)
+        let cleaned = await cleaner.deleteNow(entry)
+        await cleaner.keepCleaning(entry, firstPassSucceeded: cleaned)
+    }
+
+    /// Delivers the record's final report unless it was; the record goes once nothing else is pending.
+    private func deliver(_ entry: JournalEntry, logger: Logger) async {
+        let record = await entry.record
+        guard !record.reported else {
+            if record.backupState == .cleanedLocally || record.backupState == .storeCleaned { await entry.remove() }
+            return
         }
-        await settle(record, done: cleaned && reported, logger: logger) {
-            cleaned ? "" : " (partial upload \(record.objectName ?? "?") may remain in the store: delete its segments)"
+        guard let report = record.report else {
+            logger.error("a journal record without its report: it cannot be reported", metadata: ["record": "\(record)"])
+            await entry.remove()
+            return
         }
+        if report["state"]?.stringValue == "COMPLETED" {
+            logger.notice("reporting a backup whose COMPLETED had not reached the conductor")
+        } else {
+            logger.warning("reporting a backup whose FAILED had not reached the conductor")
+        }
+        let sent: Double
+        if let recorded = record.reportSent { sent = recorded } else { sent = await reports.reserveSent() }
+        await reports.send(
+            BackupReportOutbox.Report(
+                backupID: record.id, fields: report, context: record.context, sent: sent, mustArrive: true,
+                onDelivered: { await entry.markReported() }),
+            waitingUpTo: settings.reportDeadline)
     }
 
     private func recoverRestore(_ record: OperationRecord) async {
@@ -106,30 +134,13 @@ struct OperationRecovery: Sendable {
                 logger.warning("could not remove a restore directory", metadata: ["path": "\(path)", "error": "\(error)"])
             }
         }
-        var reported = false
         do {
             try await conductor.heartbeat(.failedToSpawn, deadline: Date().addingTimeInterval(settings.reportDeadline.seconds))
-            reported = true
         } catch {
-            logger.error("the failure of the interrupted restore was not delivered to the conductor", metadata: ["error": "\(error)"])
-        }
-        await settle(record, done: reported, logger: logger) { "" }
-    }
-
-    /// Removes a finished record, or keeps it for the next start (counting the attempt), or gives up on it.
-    private func settle(
-        _ record: OperationRecord, done: Bool, logger: Logger, leftover: () -> String
-    ) async {
-        var record = record
-        if !done {
-            record.recoveryAttempts += 1
-            if record.recoveryAttempts < Self.maximumAttempts {
-                do { try await journal.write(record) } catch {
-                    logger.warning("operation journal not updated", metadata: ["error": "\(error)"])
-                }
-                return
-            }
-            logger.error("giving up on finishing an interrupted operation after \(record.recoveryAttempts) starts\(leftover())")
+            logger.error(
+                "the failure of the interrupted restore was not delivered to the conductor; the record is kept for the next start",
+                metadata: ["error": "\(error)"])
+            return
         }
         do { try await journal.remove(kind: record.kind, id: record.id) } catch {
             logger.warning("operation journal not updated", metadata: ["error": "\(error)"])

@@ -40,8 +40,8 @@ struct RestoreJob: Sendable {
         defer { ticker.cancel() }
         let record = JournalEntry(
             OperationRecord(
-                kind: .restore, id: request.backupID, step: "download", location: request.location,
-                context: request.context),
+                kind: .restore, id: request.backupID, state: OperationRecord.restoring, step: "download",
+                location: request.location, context: request.context),
             journal: journal, logger: logger)
         logger.info(
             "restore requested",
@@ -76,33 +76,38 @@ struct RestoreJob: Sendable {
         let unpacker = BackupUnpacker(options: settings.unpack, logger: logger)
         let location = request.location
         let checksum = request.checksum
-        do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    do {
-                        _ = try await storage.load(location: location, expectedChecksum: checksum, into: pipe) { _ in }
-                    } catch {
-                        pipe.fail(error)
-                        throw error
-                    }
-                }
-                group.addTask {
-                    do {
-                        try await unpacker.unpack(
-                            from: pipe, into: URL(fileURLWithPath: directory),
-                            progress: { progress.update("download", doneBytes: $0.inputBytes) })
-                    } catch {
-                        pipe.fail(error)
-                        throw error
-                    }
-                }
-                do { try await group.waitForAll() } catch {
-                    group.cancelAll()
-                    throw error
+        // Both sides run to their end: when the stream breaks, the download still says whether a segment in the
+        // store no longer matches its manifest, which names the damage better than the decoder's error.
+        let (loaded, unpacked) = await withTaskGroup(of: (Bool, (any Error)?).self) { group in
+            group.addTask {
+                do {
+                    _ = try await storage.load(location: location, expectedChecksum: checksum, into: pipe) { _ in }
+                    return (true, nil)
+                } catch {
+                    pipe.fail(error)
+                    return (true, error)
                 }
             }
-        } catch {
-            throw BackupJob.rootCause(error, step: "download and unpack of \(request.location)")
+            group.addTask {
+                do {
+                    try await unpacker.unpack(
+                        from: pipe, into: URL(fileURLWithPath: directory),
+                        progress: { progress.update("download", doneBytes: $0.inputBytes) })
+                    return (false, nil)
+                } catch {
+                    pipe.fail(error)
+                    return (false, error)
+                }
+            }
+            var loaded: (any Error)?
+            var unpacked: (any Error)?
+            for await (isLoad, error) in group {
+                if isLoad { loaded = error } else { unpacked = error }
+            }
+            return (loaded, unpacked)
+        }
+        if let failure = Self.cause(loaded: loaded, unpacked: unpacked) {
+            throw BackupJob.rootCause(failure, step: "download and unpack of \(request.location)")
         }
         progress.end("download")
 
@@ -140,6 +145,21 @@ struct RestoreJob: Sendable {
             }
             for repair in repairs { logger.info("after the restore: \(repair)") }
         }
+    }
+
+    /// The error that says what went wrong: a store's integrity finding (a segment that does not match its
+    /// manifest, a checksum mismatch) over the decoder's, otherwise whichever side failed first on its own (the
+    /// other then only saw the pipe fail).
+    static func cause(loaded: (any Error)?, unpacked: (any Error)?) -> (any Error)? {
+        if let loaded {
+            switch loaded {
+            case ObjectStorageError.segmentChecksumMismatch, ObjectStorageError.segmentSizeMismatch,
+                ObjectStorageError.checksumMismatch:
+                return loaded
+            default: break
+            }
+        }
+        return unpacked ?? loaded
     }
 
     private func step<T: Sendable>(_ name: String, _ body: () async throws -> T) async throws -> T {

@@ -41,6 +41,31 @@ public struct StorageFactory: Sendable {
         }
     }
 
+    /// The store for `context`'s account, with `token` instead of the context's (a token of the agent's own).
+    ///
+    /// - Throws: ``BackupOperationError/storageUnreachable(_:)``.
+    public func storage(for context: RequestContext, token: Secret<String>) throws -> any BackupStorage {
+        guard settings.strategy == .swift else { return try storage(for: context) }
+        do {
+            let endpoint = try swiftEndpoint(for: context)
+            return try SwiftStorage(
+                endpoint: SwiftEndpoint(storageURL: endpoint.storageURL, token: token),
+                configuration: settings.configuration, logger: logger)
+        } catch let error as BackupOperationError {
+            throw error
+        } catch {
+            throw BackupOperationError.storageUnreachable("\(error)")
+        }
+    }
+
+    /// The account a request in `context` writes to: the Swift storage URL (or the local store's directory).
+    public func accountURL(for context: RequestContext) throws -> String {
+        switch settings.strategy {
+        case .local: settings.localPath
+        case .swift: try swiftEndpoint(for: context).storageURL
+        }
+    }
+
     /// Trove's `preauthurl` and `preauthtoken` for the context.
     func swiftEndpoint(for context: RequestContext) throws -> SwiftEndpoint {
         guard let token = context.authToken, !token.revealed.isEmpty else {

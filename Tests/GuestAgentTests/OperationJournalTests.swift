@@ -5,6 +5,7 @@ import ObjectStorage
 import OsloRPC
 import TestSupport
 import Testing
+import TroveConfig
 
 /// The operation journal (atomic records on disk) and what the agent does at start with what a crash left.
 @Suite struct OperationJournalTests {
@@ -12,11 +13,14 @@ import Testing
         try await withTemporaryDirectory { base in
             let journal = OperationJournal(directory: base.appendingPathComponent("ops").path)
             var record = OperationRecord(
-                kind: .backup, id: "3f2c/../x", step: "BACKUP DATABASE SAMPLE ONLINE", objectName: "3f2c.gz.enc",
-                context: BackupHarness.context)
+                kind: .backup, id: "3f2c/../x", state: BackupState.streaming.rawValue,
+                step: "BACKUP DATABASE SAMPLE ONLINE", objectName: "3f2c.gz.enc", context: BackupHarness.context)
             try await journal.write(record)
-            record.phase = .reporting
+            record.state = BackupState.stored.rawValue
             record.report = ["state": "COMPLETED", "checksum": "abc"]
+            record.reportSent = 1_700_000_000.25
+            record.images = [.init(database: "SAMPLE", timestamp: "20260101000000", completedAt: 1_700_000_000)]
+            record.quiesced = true
             try await journal.write(record)
             // A write that never reached its rename leaves a temporary file: ignored and removed.
             let stray = base.appendingPathComponent("ops/.tmp-1-deadbeef")
@@ -63,8 +67,8 @@ import Testing
                 to: URL(fileURLWithPath: harness.settings.backupDirectory + "/SAMPLE.0.fake.DBPART000.20260101000000.001"))
             try await OperationJournal(directory: harness.settings.journalDirectory).write(
                 OperationRecord(
-                    kind: .backup, id: "b-crash", step: "BACKUP DATABASE ORDERS ONLINE", objectName: "b-crash.gz.enc",
-                    context: BackupHarness.context))
+                    kind: .backup, id: "b-crash", state: BackupState.streaming.rawValue,
+                    step: "BACKUP DATABASE ORDERS ONLINE", objectName: "b-crash.gz.enc", context: BackupHarness.context))
 
             await harness.coordinator.recoverInterruptedOperations()
             #expect(harness.publisher.states(of: "b-crash") == ["FAILED"])
@@ -78,21 +82,64 @@ import Testing
         }
     }
 
-    @Test func aFinishedBackupWhoseReportWasLostIsReportedAgain() async throws {
+    @Test func aReportTheBrokerDidNotTakeIsDeliveredOnceItIsBackAndTheRecordKeptUntilThen() async throws {
         try await withTemporaryDirectory { base in
             let harness = try BackupHarness(root: base, databases: ["SAMPLE": BackupHarness.rows(500)])
             harness.publisher.setDown(true)
-            try await harness.coordinator.createBackup(backupInfo: harness.backupInfo("b-lost"), context: BackupHarness.context)
+            let outcome = try await harness.coordinator.createBackup(
+                backupInfo: harness.backupInfo("b-lost"), context: BackupHarness.context)
+            #expect(BackupHarness.completed(outcome))
             #expect(harness.journalFiles == ["backup-b-lost.json"], "kept until the conductor has the report")
             #expect(harness.storedNames().contains("b-lost.gz.enc"))
+            #expect(await harness.coordinator.pendingReports == 1)
 
             harness.publisher.setDown(false)
-            await harness.coordinator.recoverInterruptedOperations()
-            let final = try #require(harness.finalUpdate("b-lost"))
-            #expect(final["state"] == "COMPLETED")
-            #expect(final["backup_type"] == "DB2OnlineBackup")
+            try await waitFor("the report is delivered once the broker is back") {
+                harness.publisher.states(of: "b-lost").contains("COMPLETED")
+            }
+            try await waitFor("the journal record goes once the report is delivered") { harness.journalFiles.isEmpty }
+            #expect(harness.publisher.states(of: "b-lost").filter { $0 == "COMPLETED" }.count == 1)
             #expect(harness.storedNames().contains("b-lost.gz.enc"), "a completed backup is kept")
-            #expect(harness.journalFiles.isEmpty)
+        }
+    }
+
+    @Test func aFinalReportNoQueueTookIsSentAgainWithItsSentUntilOneDoes() async throws {
+        try await withTemporaryDirectory { base in
+            let harness = try BackupHarness(root: base, databases: ["SAMPLE": BackupHarness.rows(500)])
+            harness.publisher.setNoRoute(true)
+            _ = try await harness.coordinator.createBackup(
+                backupInfo: harness.backupInfo("b-route"), context: BackupHarness.context)
+            #expect(harness.publisher.states(of: "b-route").isEmpty, "nothing reached a conductor queue")
+            #expect(harness.journalFiles == ["backup-b-route.json"])
+            harness.publisher.setNoRoute(false)
+            try await waitFor("COMPLETED is delivered once a queue takes it") {
+                harness.publisher.states(of: "b-route") == ["COMPLETED"]
+            }
+            try await waitFor("the journal is empty") { harness.journalFiles.isEmpty }
+            let record = try #require(harness.publisher.backupUpdates.first { $0["backup_id"] == "b-route" })
+            let journaled = try #require(record["sent"]?.doubleValue)
+            #expect(journaled > 0)
+            #expect(harness.logs.contains("reached no conductor queue"))
+        }
+    }
+
+    @Test func aStoredBackupFoundAtStartIsReportedCompletedAndItsCarriedLogsRemovedNeverDeleted() async throws {
+        try await withTemporaryDirectory { base in
+            let (first, done) = try await BackupHarness.completedBackup("b-stored", in: base)
+            // What a kill right after the store verified the backup leaves: the record in `stored`.
+            let second = try BackupHarness(root: base.appendingPathComponent("first"), store: base.appendingPathComponent("store"))
+            try await OperationJournal(directory: second.settings.journalDirectory).write(
+                OperationRecord(
+                    kind: .backup, id: "b-stored", state: BackupState.stored.rawValue, step: "removing",
+                    objectName: "b-stored.gz.enc", context: BackupHarness.context, report: done, reportSent: 42.5,
+                    images: [.init(database: "SAMPLE", timestamp: "1", completedAt: 1_700_000_000)]))
+            await second.coordinator.recoverInterruptedOperations()
+            let final = try #require(second.finalUpdate("b-stored"))
+            #expect(final["state"] == "COMPLETED" && final["checksum"] == done["checksum"])
+            #expect(final["sent"]?.doubleValue == 42.5, "the report keeps the sent it was recorded with")
+            #expect(second.db2.logRemovals == ["SAMPLE"], "the carried logs go once the backup is known stored")
+            #expect(first.storedNames().contains("b-stored.gz.enc"), "the verified backup is kept")
+            #expect(second.journalFiles.isEmpty)
         }
     }
 
@@ -102,7 +149,8 @@ import Testing
             try FileManager.default.createDirectory(atPath: harness.settings.restoreLogDirectory + "/SAMPLE", withIntermediateDirectories: true)
             try await OperationJournal(directory: harness.settings.journalDirectory).write(
                 OperationRecord(
-                    kind: .restore, id: "b-old", step: "RESTORE and ROLLFORWARD DATABASE SAMPLE",
+                    kind: .restore, id: "b-old", state: OperationRecord.restoring,
+                    step: "RESTORE and ROLLFORWARD DATABASE SAMPLE",
                     location: "file:///x/database_backups/b-old.gz.enc", context: BackupHarness.context))
             await harness.coordinator.recoverInterruptedOperations()
             let heartbeat = try #require(harness.publisher.messages.first { $0["method"] == "heartbeat" })
@@ -115,19 +163,35 @@ import Testing
         }
     }
 
-    @Test func aRecoveryThatCannotReportIsKeptForTheNextStartThenGivenUp() async throws {
+    @Test func aRecoveryThatCannotReportKeepsTryingAndKeepsTheRecordUntilItDoes() async throws {
         try await withTemporaryDirectory { base in
             let harness = try BackupHarness(root: base)
             try await OperationJournal(directory: harness.settings.journalDirectory).write(
-                OperationRecord(kind: .backup, id: "b-x", step: "upload", objectName: "b-x.gz.enc", context: BackupHarness.context))
+                OperationRecord(
+                    kind: .backup, id: "b-x", state: BackupState.streaming.rawValue, step: "upload",
+                    objectName: "b-x.gz.enc", context: BackupHarness.context))
             harness.publisher.setDown(true)
             await harness.coordinator.recoverInterruptedOperations()
             #expect(harness.journalFiles == ["backup-b-x.json"])
+            harness.publisher.setDown(false)
+            try await waitFor("FAILED is delivered once the broker is back") {
+                harness.publisher.states(of: "b-x") == ["FAILED"]
+            }
+            try await waitFor("the journal is empty") { harness.journalFiles.isEmpty }
+        }
+    }
+
+    @Test func anOfflineBackupFoundQuiescedAtStartIsUnquiescedFirst() async throws {
+        try await withTemporaryDirectory { base in
+            let harness = try BackupHarness(root: base, strategy: .offline)
+            try await OperationJournal(directory: harness.settings.journalDirectory).write(
+                OperationRecord(
+                    kind: .backup, id: "b-q", state: BackupState.quiescing.rawValue, step: "offline backup",
+                    objectName: "b-q.gz.enc", context: BackupHarness.context, quiesced: true))
             await harness.coordinator.recoverInterruptedOperations()
-            #expect(harness.journalFiles == ["backup-b-x.json"])
-            await harness.coordinator.recoverInterruptedOperations()
+            #expect(harness.db2.calls == ["UNQUIESCE"])
+            #expect(harness.publisher.states(of: "b-q") == ["FAILED"])
             #expect(harness.journalFiles.isEmpty)
-            #expect(harness.logs.contains("giving up"))
         }
     }
 }

@@ -120,6 +120,10 @@ final class FakeDB2: DB2BackupOperations {
         return DB2BackupImage(database: database, timestamp: timestamp, path: path, completedAt: Date())
     }
 
+    func unquiesce() async throws {
+        state.withLock { $0.calls.append("UNQUIESCE") }
+    }
+
     func verify(_ image: DB2BackupImage) async throws {
         let gate = state.withLock { state in
             state.calls.append("db2ckbkp \(image.database)")

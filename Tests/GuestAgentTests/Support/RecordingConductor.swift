@@ -11,12 +11,20 @@ import Synchronization
 final class RecordingPublisher: OsloMessagePublisher {
     struct BrokerDown: Error {}
 
-    private let state = Mutex<(messages: [[String: JSONValue]], down: Bool, waiters: [(Int, CheckedContinuation<Void, Never>)])>(([], false, []))
+    private let state = Mutex<(messages: [[String: JSONValue]], down: Bool, noRoute: Bool, waiters: [(Int, CheckedContinuation<Void, Never>)])>(([], false, false, []))
 
     func publish(_ message: AMQPOutgoingMessage, deadline: Date) async throws {
         let decoded = try OsloEnvelope.decode(message.body)
         let waiters = try state.withLock { state -> [CheckedContinuation<Void, Never>] in
             if state.down { throw BrokerDown() }
+            if state.noRoute {
+                // What the broker does with a message no queue is bound for: a mandatory one comes back, the
+                // others vanish.
+                if message.mandatory {
+                    throw AMQPError.unroutable(exchange: message.exchange, routingKey: message.routingKey, code: 312, text: "NO_ROUTE")
+                }
+                return []
+            }
             state.messages.append(decoded)
             let count = state.messages.count
             let ready = state.waiters.filter { $0.0 <= count }.map(\.1)
@@ -27,6 +35,9 @@ final class RecordingPublisher: OsloMessagePublisher {
     }
 
     func setDown(_ down: Bool) { state.withLock { $0.down = down } }
+
+    /// No queue is bound for the conductor's topic (a non-durable queue a broker restart removed).
+    func setNoRoute(_ noRoute: Bool) { state.withLock { $0.noRoute = noRoute } }
 
     /// Every message published so far (`method`, `args`, `_context_*`...).
     var messages: [[String: JSONValue]] { state.withLock { $0.messages } }
