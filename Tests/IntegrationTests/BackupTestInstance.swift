@@ -48,6 +48,8 @@ final class BackupTestInstance: @unchecked Sendable {
             "conductor_queue": conductorTopic, "backup_aes_cbc_key": BackupTestInstance.aesKey,
             "backup_segment_max_size": "262144", "backup_chunk_size": "65536",
             "state_dir": simulator.root.appendingPathComponent("state").path,
+            // A partial upload is listed again 2 s after a failure (the agent's default is 60 s).
+            "storage_cleanup_settle_time": "2",
         ]) { $1 }
         for (section, values) in config { sections[section, default: [:]].merge(values) { $1 } }
         daemon = try AgentDaemon(amqpPort: amqpPort, config: sections)

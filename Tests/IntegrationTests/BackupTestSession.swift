@@ -12,7 +12,8 @@ final class BackupTestSession: @unchecked Sendable {
     let swift: BackupTestSwift
     let conductorTopic = "trove-conductor-\(UUID().uuidString.prefix(8))"
     let container = "backups-\(UUID().uuidString.prefix(8).lowercased())"
-    let conductor: PythonPeer
+    /// Trove's conductor (a real oslo.messaging server on ``conductorTopic``).
+    private(set) var conductor: PythonPeer
     private var instances: [BackupTestInstance] = []
 
     /// Options of every oslo.messaging peer (e.g. `--durable`).
@@ -160,6 +161,14 @@ final class BackupTestSession: @unchecked Sendable {
     /// The objects of backup `id` in the session's container (segments and manifest).
     func storedObjects(of id: String) async throws -> [String] {
         try await swift.list(container: container).filter { $0.hasPrefix(id) }
+    }
+
+    /// Stops the conductor and starts a new one on the same topic (it declares its queue again, as a conductor
+    /// does when it reconnects). What the old one received is forgotten.
+    func replaceConductor() async throws {
+        conductor.stop()
+        conductor = try await PythonPeer(
+            "conductor", url: PythonPeer.amqpURL(port: port), topic: conductorTopic, extra: peerOptions)
     }
 
     /// Stops every daemon and removes every instance and the conductor.

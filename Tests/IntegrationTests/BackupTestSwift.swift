@@ -126,6 +126,47 @@ struct BackupTestSwift: Sendable {
             """, [container, segment])
     }
 
+    /// Swaps the bytes of two stored objects (the manifest is left as it was).
+    func swap(container: String, _ first: String, _ second: String) async throws {
+        _ = try await swiftclient(
+            """
+            from swiftclient import client
+            url, token = client.get_auth(AUTH, USER, KEY)
+            _, one = client.get_object(url, token, ARGS[0], ARGS[1])
+            _, two = client.get_object(url, token, ARGS[0], ARGS[2])
+            assert one != two
+            client.put_object(url, token, ARGS[0], ARGS[1], two)
+            client.put_object(url, token, ARGS[0], ARGS[2], one)
+            """, [container, first, second])
+    }
+
+    /// Makes tempauth forget `token` (as if it expired): every request with it is answered 401 from now on.
+    func expire(token: String) async throws {
+        let environment = try String(contentsOfFile: swiftDirectory + "/env", encoding: .utf8)
+        guard let line = environment.split(separator: "\n").first(where: { $0.hasPrefix("SWIFT_MEMCACHED_PORT=") }) else {
+            throw BackupTestFailure("no SWIFT_MEMCACHED_PORT in \(swiftDirectory)/env")
+        }
+        let port = String(line.dropFirst("SWIFT_MEMCACHED_PORT=".count))
+        _ = try await swiftclient(
+            """
+            import hashlib, socket
+            # tempauth keeps a token in memcached under md5("AUTH_/token/<token>") (swift.common.memcached).
+            key = hashlib.md5(("AUTH_/token/" + ARGS[1]).encode()).hexdigest()
+            with socket.create_connection(("127.0.0.1", int(ARGS[0]))) as cache:
+                cache.sendall(b"delete " + key.encode() + b"\\r\\n")
+                answer = cache.recv(100)
+            assert answer.startswith((b"DELETED", b"NOT_FOUND")), answer
+            token = ARGS[1]
+            from swiftclient import client
+            storage, fresh = client.get_auth(AUTH, USER, KEY)
+            try:
+                client.head_account(storage, token)
+                raise SystemExit("the token still works")
+            except client.ClientException as error:
+                assert error.http_status == 401, error
+            """, [port, token])
+    }
+
     /// Stores `file` as Trove's Swift storage strategy does (`trove/common/strategies/storage/swift.py`):
     /// segments `<id>_00000000`... of at most `segmentSize` bytes in `container`, then an SLO manifest (or, for one
     /// segment, a copy to the object name with the datastore metadata, and the segment deleted). Returns the

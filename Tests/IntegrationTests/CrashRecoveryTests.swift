@@ -55,6 +55,48 @@ extension BackupIntegration {
             }
         }
 
+        @Test func aKillBeforeTheBackupIsStoredReportsItFailedOnceAndLeavesNothing() async throws {
+            try await BackupTestSession.run { session in
+                let source = try await session.preparedInstance()
+                try await session.insertRows(300, into: "SAMPLE", of: source)
+                for point in ["backup:accepted", "backup:checking", "backup:streaming"] {
+                    let (id, end) = try await backupKilled(at: point, source, session)
+                    #expect(end["state"] == "FAILED", "killed at \(point): \(end)")
+                    #expect(end["note"]?.stringValue?.contains("the agent stopped during the backup") == true, "\(end)")
+                    try await waitFor("the journal is empty after recovery") {
+                        ((try? FileManager.default.contentsOfDirectory(atPath: source.root.path + "/state/operations")) ?? [])
+                            .isEmpty
+                    }
+                    #expect(session.states(id).filter { $0 != "BUILDING" } == ["FAILED"], "once: \(session.states(id))")
+                    #expect(try await session.storedObjects(of: id).isEmpty, "nothing left (killed at \(point))")
+                    #expect(!FileManager.default.fileExists(atPath: source.backupDirectory), "no image left")
+                }
+                try await source.checkUsable("SAMPLE", table: "ROWS")
+            }
+        }
+
+        @Test func aKillWhileAFailedBackupIsCleanedUpReportsItFailedOnceAndLeavesNothing() async throws {
+            try await BackupTestSession.run { session in
+                let (source, second) = try await session.instanceWithTwoDatabases()
+                // The second database's backup fails once the first image is streaming: a partial upload to delete.
+                try await source.fault([
+                    "add", "--match", "BACKUP DATABASE \(second)", "--at", "after-data", "--fail", "SQL2419N", "--token",
+                    source.backupDirectory,
+                ])
+                for point in ["backup:failed", "backup:store-cleaned"] {
+                    let (id, end) = try await backupKilled(at: point, source, session)
+                    #expect(end["state"] == "FAILED", "killed at \(point): \(end)")
+                    #expect(end["note"]?.stringValue?.contains("SQL2419N") == true, "the recorded cause is kept: \(end)")
+                    try await waitFor("the journal is empty after recovery") {
+                        ((try? FileManager.default.contentsOfDirectory(atPath: source.root.path + "/state/operations")) ?? [])
+                            .isEmpty
+                    }
+                    #expect(session.states(id).filter { $0 != "BUILDING" } == ["FAILED"], "once: \(session.states(id))")
+                    #expect(try await session.storedObjects(of: id).isEmpty, "nothing left (killed at \(point))")
+                }
+            }
+        }
+
         @Test func anOfflineBackupKilledWhileQuiescedLeavesTheInstanceUsableAfterRestart() async throws {
             try await BackupTestSession.run { session in
                 let offline = ["db2": ["backup_strategy": "DB2OfflineBackup"]]
@@ -80,6 +122,28 @@ extension BackupIntegration {
                 let connected = try await source.shell("db2 connect to SAMPLE user appuser using pw")
                 #expect(connected.succeeded, "applications connect again: \(connected.stdout)")
                 try await source.checkUsable("SAMPLE", table: "ROWS")
+            }
+        }
+
+        @Test func anInstanceQuiescedOutsideABackupIsReportedBlockedUntilUnquiesced() async throws {
+            try await BackupTestSession.run { session in
+                let source = try await session.preparedInstance()
+                let guest = source.guestID
+                func heartbeat(_ status: String, after index: Int) async throws {
+                    _ = try await session.conductor.waitForCall(after: index, timeout: 60, "a heartbeat saying \(status)") {
+                        call in
+                        call["method"] == "heartbeat" && call["args"]?["instance_id"]?.stringValue == guest
+                            && call["args"]?["payload"]?["service_status"]?.stringValue == status
+                    }
+                }
+                // Someone other than the agent quiesces the instance: applications are refused, the heartbeat says so.
+                let before = session.conductor.linesSoFar
+                try await source.succeed("db2 quiesce instance db2inst1 restricted access immediate force connections")
+                try await heartbeat("blocked", after: before)
+                #expect(source.daemon.logText.contains("the instance is quiesced and no offline backup of the agent's holds it"))
+                let blocked = session.conductor.linesSoFar
+                try await source.succeed("db2 unquiesce instance db2inst1")
+                try await heartbeat("running", after: blocked)
             }
         }
 

@@ -76,10 +76,14 @@ final class PythonPeer: @unchecked Sendable {
     }
 
     /// Server role: waits for a received call matching `predicate`.
+    /// Server role: how many lines the peer printed so far (for ``waitForCall(after:timeout:_:where:)``).
+    var linesSoFar: Int { output.allLines.count }
+
     func waitForCall(
-        timeout: Double = 30, _ describe: String, where predicate: @escaping @Sendable (JSONValue) -> Bool
+        after index: Int = 0, timeout: Double = 30, _ describe: String,
+        where predicate: @escaping @Sendable (JSONValue) -> Bool
     ) async throws -> JSONValue {
-        let (_, line) = try await output.waitForLine(timeout: timeout, describe: describe) { line in
+        let (_, line) = try await output.waitForLine(from: index, timeout: timeout, describe: describe) { line in
             guard line.hasPrefix("{"), let value = try? JSONParser.parse(line) else { return false }
             return predicate(value)
         }
