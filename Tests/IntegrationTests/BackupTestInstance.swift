@@ -13,6 +13,8 @@ final class BackupTestInstance: @unchecked Sendable {
     let daemon: AgentDaemon
     private(set) var client: PythonPeer!
     let amqpPort: Int
+    /// The transport URL of the agent and of Trove's client (default: the broker at `amqpPort`).
+    let brokerURL: String
     private let peerOptions: [String]
 
     var root: URL { simulator.root }
@@ -28,11 +30,14 @@ final class BackupTestInstance: @unchecked Sendable {
     ///   - config: `[section][key]` entries over the defaults (strategy online, key, small segments...).
     ///   - tmpfsBytes: mount a tmpfs of this size on the mount point (a small disk; needs root).
     ///   - peerOptions: options of Trove's client peer (e.g. `--durable`).
+    ///   - brokerURL: a transport URL for the agent and the client instead of the broker at `amqpPort` (e.g. every
+    ///     node of a cluster).
     init(
         amqpPort: Int, conductorTopic: String, config: [String: [String: String]] = [:], tmpfsBytes: Int? = nil,
-        peerOptions: [String] = []
+        peerOptions: [String] = [], brokerURL: String? = nil
     ) async throws {
         self.amqpPort = amqpPort
+        self.brokerURL = brokerURL ?? PythonPeer.amqpURL(port: amqpPort)
         self.peerOptions = peerOptions
         simulator = try await DB2SimulatorHome()
         if let tmpfsBytes {
@@ -51,6 +56,7 @@ final class BackupTestInstance: @unchecked Sendable {
             // A partial upload is listed again 2 s after a failure (the agent's default is 60 s).
             "storage_cleanup_settle_time": "2",
         ]) { $1 }
+        if let brokerURL { sections["DEFAULT", default: [:]]["transport_url"] = brokerURL }
         for (section, values) in config { sections[section, default: [:]].merge(values) { $1 } }
         daemon = try AgentDaemon(amqpPort: amqpPort, config: sections)
     }
@@ -64,7 +70,7 @@ final class BackupTestInstance: @unchecked Sendable {
         try await daemon.start(environment: environment)
         if client == nil {
             client = try await PythonPeer(
-                "client", url: PythonPeer.amqpURL(port: amqpPort), topic: daemon.topic, extra: peerOptions)
+                "client", url: brokerURL, topic: daemon.topic, extra: peerOptions)
         }
     }
 

@@ -18,22 +18,27 @@ final class BackupTestSession: @unchecked Sendable {
 
     /// Options of every oslo.messaging peer (e.g. `--durable`).
     let peerOptions: [String]
+    /// The transport URL of every peer and agent, when it is not the broker at `port` (e.g. every node of a cluster).
+    let brokerURL: String?
 
     /// - Parameters:
     ///   - port: a broker of the test's own (default: the one `scripts/test` started).
-    init(port: Int? = nil, peerOptions: [String] = []) async throws {
+    ///   - brokerURL: a transport URL for every peer and agent instead (e.g. listing every node of a cluster).
+    init(port: Int? = nil, peerOptions: [String] = [], brokerURL: String? = nil) async throws {
         self.port = try port ?? TestEnvironment.amqpPort()
         self.peerOptions = peerOptions
+        self.brokerURL = brokerURL
         swift = try await BackupTestSwift.load()
         conductor = try await PythonPeer(
-            "conductor", url: PythonPeer.amqpURL(port: self.port), topic: conductorTopic, extra: peerOptions)
+            "conductor", url: brokerURL ?? PythonPeer.amqpURL(port: self.port), topic: conductorTopic, extra: peerOptions)
     }
 
     /// Runs `body` with a new session, removing everything it made whatever happens.
-    static func run(port: Int? = nil, peerOptions: [String] = [], _ body: (BackupTestSession) async throws -> Void)
-        async throws
-    {
-        let session = try await BackupTestSession(port: port, peerOptions: peerOptions)
+    static func run(
+        port: Int? = nil, peerOptions: [String] = [], brokerURL: String? = nil,
+        _ body: (BackupTestSession) async throws -> Void
+    ) async throws {
+        let session = try await BackupTestSession(port: port, peerOptions: peerOptions, brokerURL: brokerURL)
         do { try await body(session) } catch {
             await session.finish()
             throw error
@@ -78,7 +83,7 @@ final class BackupTestSession: @unchecked Sendable {
         for (section, values) in config { merged[section, default: [:]].merge(values) { $1 } }
         let instance = try await BackupTestInstance(
             amqpPort: port, conductorTopic: conductorTopic, config: merged, tmpfsBytes: tmpfsBytes,
-            peerOptions: peerOptions)
+            peerOptions: peerOptions, brokerURL: brokerURL)
         instances.append(instance)
         return instance
     }

@@ -13,6 +13,9 @@
       An RPC server with rpc_ping, for benchmarks; prints READY.
   peer.py ping-client --url URL --exchange trove --topic T --count N
       Calls rpc_ping N times and prints one JSON line with the latencies in seconds.
+
+Every role takes --durable (amqp_durable_queues) and --quorum (rabbit_quorum_queue); URL may list several hosts
+(rabbit://u:p@h1:p1,u:p@h2:p2/), which oslo.messaging shuffles and fails over between.
 """
 import argparse
 import json
@@ -106,11 +109,13 @@ class ConductorHostSerializer(messaging.NoOpSerializer):
             return ctxt
 
 
-def transport_for(url, durable=False):
+def transport_for(url, durable=False, quorum=False):
     CONF([], project="trove-interop")
     transport = messaging.get_rpc_transport(CONF, url=url, allowed_remote_exmods=["trove.common.exception"])
     if durable:  # amqp_durable_queues: queues and exchanges survive a broker restart (read at the first connection)
         CONF.set_override("amqp_durable_queues", True, group="oslo_messaging_rabbit")
+    if quorum:  # rabbit_quorum_queue: replicated queues on a cluster (durable too; read at the first connection)
+        CONF.set_override("rabbit_quorum_queue", True, group="oslo_messaging_rabbit")
     return transport
 
 
@@ -134,7 +139,7 @@ def describe_exception(exc):
 
 
 def run_client(args):
-    transport = transport_for(args.url, args.durable)
+    transport = transport_for(args.url, args.durable, args.quorum)
     target = messaging.Target(exchange=args.exchange, topic=args.topic, version="1.0")
     emit("READY")
     for line in sys.stdin:
@@ -194,7 +199,7 @@ class PingEndpoint:
 
 
 def run_server(args, endpoint, topic, server_name):
-    transport = transport_for(args.url, args.durable)
+    transport = transport_for(args.url, args.durable, args.quorum)
     target = messaging.Target(exchange=args.exchange, topic=topic, server=server_name)
     serializer = ConductorHostSerializer(args.key) if args.key else None
     server = messaging.get_rpc_server(transport, target, [endpoint], executor="threading",
@@ -211,7 +216,7 @@ def run_server(args, endpoint, topic, server_name):
 
 
 def run_ping_client(args):
-    transport = transport_for(args.url, args.durable)
+    transport = transport_for(args.url, args.durable, args.quorum)
     target = messaging.Target(exchange=args.exchange, topic=args.topic, version="1.0")
     client = messaging.get_rpc_client(transport, target, timeout=30)
     client.call({}, "rpc_ping")  # warm up the reply queue
@@ -235,6 +240,7 @@ def main():
         p.add_argument("--count", type=int, default=100)
         p.add_argument("--key", default=None, help="Trove's instance_rpc_encr_key: encrypt as Trove's secure RPC")
         p.add_argument("--durable", action="store_true", help="amqp_durable_queues = True")
+        p.add_argument("--quorum", action="store_true", help="rabbit_quorum_queue = True")
     args = parser.parse_args()
     if args.command == "client":
         run_client(args)
