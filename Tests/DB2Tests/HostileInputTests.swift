@@ -1,0 +1,64 @@
+import AgentSupport
+@testable import DB2
+import Foundation
+import Testing
+import TestSupport
+
+/// What a hostile tenant (through Trove's API) or a hostile instance owner can make the DB2 manager do as root, and
+/// may not (issue "Hostile input"). Needs root, as CI runs the tests.
+@Suite struct HostileInputTests {
+    /// Row 2: links the instance owner plants under the mount point (`ArchiveLogs`, `overrides`, a database's
+    /// archived logs) to a directory of root's are not followed: that directory keeps its owner and mode and nothing
+    /// is written into it or removed from it; the step fails naming the link.
+    ///
+    /// The steps are called as `create_database`, `prepare` and `update_overrides` call them, with DB2 not started:
+    /// they are the agent's own file operations, and running DB2's tools as a non-root owner can still hang in
+    /// glibc's `setgroups` (row 5 of the issue) until the spawn path is fixed.
+    @Test func linksTheOwnerPlantsUnderTheMountPointAreNotFollowedByRoot() async throws {
+        try await SimulatedInstance.with(start: false, owner: .temporaryAccount) { instance in
+            let owner = try #require(instance.ownerAccount)
+            func plant(_ name: String, to victim: String) throws -> String {
+                let target = instance.root.appendingPathComponent(victim).path
+                try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+                chmod(target, 0o755)
+                #expect(symlink(target, name) == 0)
+                #expect(lchown(name, owner.uid, owner.gid) == 0)
+                return target
+            }
+            let archiveLogs = "\(instance.mountPoint)/ArchiveLogs"
+            let victims = [
+                try plant(archiveLogs, to: "etc-like-1"), try plant("\(instance.mountPoint)/overrides", to: "etc-like-2"),
+            ]
+
+            // create_database under DB2OnlineBackup, and prepare, give <mount>/ArchiveLogs to the owner.
+            let archive = await #expect(throws: DB2Error.self) { try await instance.manager.ensureArchiveDirectory() }
+            #expect(archive?.description.contains(archiveLogs) == true)
+            #expect(archive?.description.contains("symbolic link") == true)
+            // update_overrides and prepare store the overrides in <mount>/overrides.
+            let overrides = await #expect(throws: DB2Error.self) {
+                try await instance.manager.storeOverrides(["MON_HEAP_SZ": "150"])
+            }
+            #expect(overrides?.description.contains("\(instance.mountPoint)/overrides") == true)
+            #expect(overrides?.description.contains("symbolic link") == true)
+            for victim in victims {
+                let attributes = try FileManager.default.attributesOfItem(atPath: victim)
+                #expect(attributes[.ownerAccountID] as? Int == 0, "\(victim) was given to the owner")
+                #expect(attributes[.groupOwnerAccountID] as? Int == 0)
+                #expect(attributes[.posixPermissions] as? Int == 0o755, "\(victim) had its mode changed")
+                #expect(try FileManager.default.contentsOfDirectory(atPath: victim).isEmpty, "root wrote into \(victim)")
+            }
+
+            // After an online backup, archived logs are removed under <mount>/ArchiveLogs/<instance>/<database>:
+            // a link there leads nowhere either.
+            #expect(unlink(archiveLogs) == 0)
+            try FileManager.default.createDirectory(atPath: "\(archiveLogs)/db2inst1", withIntermediateDirectories: true)
+            let logs = try plant("\(archiveLogs)/db2inst1/APP1", to: "etc-like-3")
+            try FileManager.default.createDirectory(atPath: "\(logs)/NODE0000", withIntermediateDirectories: false)
+            try Data("log".utf8).write(to: URL(fileURLWithPath: "\(logs)/NODE0000/S0000001.LOG"))
+            let removed = try await instance.manager.removeArchivedLogs(
+                of: try DatabaseName("APP1"), archivedBefore: Date().addingTimeInterval(60))
+            #expect(removed.isEmpty)
+            #expect(FileManager.default.fileExists(atPath: "\(logs)/NODE0000/S0000001.LOG"))
+        }
+    }
+}
