@@ -5,8 +5,43 @@ import Testing
 import TestSupport
 
 /// What a hostile tenant (through Trove's API) or a hostile instance owner can make the DB2 manager do as root, and
-/// may not (issue "Hostile input"). Needs root, as CI runs the tests.
+/// may not (issue "Hostile input", rows 1 and 2). Needs root, as CI runs the tests.
 @Suite struct HostileInputTests {
+    /// Row 1: `delete_user` of a login whose OS account the agent did not make (the image's `ubuntu`, DB2's fenced
+    /// user) revokes it in DB2 and leaves the account; only an account the agent created is removed.
+    @Test func deleteUserRemovesOnlyTheOSAccountsTheAgentCreated() async throws {
+        try await SimulatedInstance.with { instance in
+            let (foreign, created) = (uniqueLogin(), uniqueLogin())
+            defer {
+                _ = try? Process.run(URL(fileURLWithPath: "/usr/sbin/userdel"), arguments: ["-r", foreign]).waitUntilExit()
+                _ = try? Process.run(URL(fileURLWithPath: "/usr/sbin/userdel"), arguments: ["-r", created]).waitUntilExit()
+            }
+            try await succeedRunning("/usr/sbin/useradd", ["-m", "-d", "/home/\(foreign)", foreign])
+            let account = try #require(OSAccount.lookup(foreign))
+            #expect(account.uid >= 1000)
+            let databases = [try DatabaseName("APP1")]
+            try await instance.manager.createDatabases(databases)
+            // The account also holds DB2 authorities (an operator granted them, or a tenant asked grant_access).
+            try await instance.manager.grantAccess(to: try UserName(foreign), on: databases)
+            try await instance.manager.createUsers(
+                [NewDatabaseUser(name: try UserName(created), password: Secret("Cr3ated-pw"), databases: databases)])
+
+            try await instance.manager.deleteUser(try UserName(foreign))
+            #expect(OSAccount.lookup(foreign) == account, "an OS account the agent did not create was removed")
+            #expect(FileManager.default.fileExists(atPath: "/home/\(foreign)"))
+            #expect(try await instance.manager.access(of: try UserName(foreign)).isEmpty)
+            // Now DB2 knows it not: not found, and the account is still left alone.
+            let again = await #expect(throws: DB2Error.self) { try await instance.manager.deleteUser(try UserName(foreign)) }
+            #expect(again?.kind == .notFound)
+            #expect(again?.description.contains("not created by this agent") == true)
+            #expect(OSAccount.lookup(foreign) == account)
+
+            try await instance.manager.deleteUser(try UserName(created))
+            #expect(!OSAccount.exists(created))
+            #expect(!FileManager.default.fileExists(atPath: "/home/\(created)"))
+        }
+    }
+
     /// Row 2: links the instance owner plants under the mount point (`ArchiveLogs`, `overrides`, a database's
     /// archived logs) to a directory of root's are not followed: that directory keeps its owner and mode and nothing
     /// is written into it or removed from it; the step fails naming the link.
