@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 /// What a hostile tenant (through Trove's API) or a hostile instance owner can make the DB2 manager do as root, and
-/// may not (issue "Hostile input", rows 1 and 2). Needs root, as CI runs the tests.
+/// may not (issue "Hostile input", rows 1, 2 and 10). Needs root, as CI runs the tests.
 @Suite struct HostileInputTests {
     /// Row 1: `delete_user` of a login whose OS account the agent did not make (the image's `ubuntu`, DB2's fenced
     /// user) revokes it in DB2 and leaves the account; only an account the agent created is removed.
@@ -94,6 +94,35 @@ import TestSupport
                 of: try DatabaseName("APP1"), archivedBefore: Date().addingTimeInterval(60))
             #expect(removed.isEmpty)
             #expect(FileManager.default.fileExists(atPath: "\(logs)/NODE0000/S0000001.LOG"))
+        }
+    }
+
+    /// Row 10: `prepare`'s `mount_point` must be absolute, normalised and not a system directory; anything else is
+    /// refused before anything runs (nothing created, nothing given to the owner), with a message naming it.
+    @Test func prepareRefusesAMountPointThatIsRelativeNotNormalisedOrASystemDirectory() async throws {
+        try await SimulatedInstance.with(start: false) { instance in
+            let root = instance.root.path
+            let relative = ".build/mount-point-test-\(UUID().uuidString.prefix(8))"
+            defer { try? FileManager.default.removeItem(atPath: relative) }
+            let refused: [(path: String, createdAt: String?, says: String)] = [
+                (relative, relative, "absolute"),
+                ("\(root)/inside/../escaped", "\(root)/escaped", "normalised"),
+                ("\(root)//double", nil, "normalised"),
+                ("\(root)/trailing/", nil, "normalised"),
+                ("/", nil, "system directory"),
+                ("/etc", nil, "system directory"),
+            ]
+            for (path, createdAt, says) in refused {
+                let error = await #expect(throws: DB2Error.self, "\(path)") {
+                    try await instance.manager.prepare(PrepareRequest(mountPoint: path))
+                }
+                #expect(error?.kind == .invalidRequest, "\(path): \(String(describing: error))")
+                #expect(error?.description.contains("mount_point") == true, "\(path)")
+                #expect(error?.description.contains(says) == true, "\(path): \(String(describing: error))")
+                if let createdAt { #expect(!FileManager.default.fileExists(atPath: createdAt), "\(createdAt) was created") }
+            }
+            // Nothing ran: the instance was not started.
+            #expect(await instance.manager.status() == .shutdown)
         }
     }
 }

@@ -13,10 +13,12 @@ extension DB2Manager {
     ///
     /// Creating databases and users is a separate step (``createDatabases(_:)``, ``createUsers(_:)``).
     ///
-    /// - Throws: ``DB2Error`` naming the step that failed.
+    /// - Throws: ``DB2Error`` naming the step that failed; `.invalidRequest`, before anything runs, for a
+    ///   `mount_point` that is relative, not normalised or a system directory (``VolumePaths``).
     public func prepare(_ request: PrepareRequest) async throws(DB2Error) {
+        let mountPoint = request.mountPoint ?? configuration.mountPoint
+        try VolumePaths.checkMountPoint(mountPoint, step: "prepare")
         try await exclusive { () throws(DB2Error) in
-            let mountPoint = request.mountPoint ?? configuration.mountPoint
             if configuration.volumeSupport, let device = request.devicePath, !device.isEmpty {
                 try await prepareVolume(device: device, mountPoint: mountPoint)
             } else {

@@ -93,12 +93,10 @@ extension DB2Manager {
         }
     }
 
+    /// See ``VolumePaths``.
     static func checkPaths(device: String, mountPoint: String, step: String) throws(DB2Error) {
-        for (what, path) in [("device_path", device), ("mount_point", mountPoint)] {
-            guard path.hasPrefix("/"), !path.split(separator: "/").contains(".."), !path.contains("\n") else {
-                throw .invalid("\(what) \"\(path)\" must be an absolute path without \"..\"", step: step)
-            }
-        }
+        try VolumePaths.checkDevice(device, step: step)
+        try VolumePaths.checkMountPoint(mountPoint, step: step)
     }
 
     func runVolumeTool(_ name: String, _ arguments: [String], step: String, timeout: Duration) async throws(DB2Error) {
