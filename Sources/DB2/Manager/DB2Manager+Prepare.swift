@@ -60,9 +60,16 @@ extension DB2Manager {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// Agent start-up: under `DB2OnlineBackup`, when the instance runs, every database is checked and repaired
-    /// (``ensureRecoverable()``). Problems are logged, not thrown: the agent serves anyway.
+    /// Agent start-up: the CLP script directories of agents that ended without cleaning up are removed; under
+    /// `DB2OnlineBackup`, when the instance runs, every database is checked and repaired (``ensureRecoverable()``).
+    /// Problems are logged, not thrown: the agent serves anyway.
     public func startUp() async {
+        do {
+            let removed = try await executor.removeStaleScratchDirectories()
+            logger.info("CLP script directories of ended agents removed", metadata: ["db2.removed": "\(removed)"])
+        } catch {
+            logger.warning("stale CLP script directories not removed", metadata: ["error": "\(error)"])
+        }
         guard configuration.backupStrategy == .online else { return }
         guard await status() == .running else {
             logger.info("DB2 is not running; archive logging is checked when it is")
@@ -74,5 +81,10 @@ extension DB2Manager {
         } catch {
             logger.error("archive logging could not be repaired", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Agent end: removes the directory of CLP scripts (``DB2Executor/removeScratchDirectory()``).
+    public nonisolated func shutDown() async {
+        await executor.removeScratchDirectory()
     }
 }

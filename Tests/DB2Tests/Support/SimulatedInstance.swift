@@ -114,6 +114,7 @@ final class SimulatedInstance: Sendable {
             "/bin/sh",
             ["-c", ". \"$1\" >/dev/null 2>&1; db2sim fault clear >/dev/null 2>&1; db2stop force >/dev/null 2>&1", "sh",
              "\(home)/sqllib/db2profile"])
+        await manager.shutDown()
         try? FileManager.default.removeItem(at: root)
         if let ownerAccount { await removeTestAccount(ownerAccount.name) }
     }
