@@ -89,6 +89,7 @@ public enum AgentLauncher {
         await service.run(until: shutdown) { reason in await coordinator?.abortRunningBackup(reason: reason) }
         startUp.cancel()
         recovery.cancel()
+        await manager?.shutDown()
         return ExitCode.success.rawValue
     }
 

@@ -15,6 +15,7 @@ extension DB2ManagerConfiguration {
                 formatTimeout: volume.formatTimeout, mountOptions: volume.mountOptions,
                 deviceCheckTries: volume.deviceCheckTries),
             commandTimeout: db2.commandTimeout, backupTimeout: db2.backupTimeout, restoreTimeout: db2.restoreTimeout,
-            stateChangeWaitTime: db2.stateChangeWaitTime, stateChangePollTime: db2.stateChangePollTime)
+            stateChangeWaitTime: db2.stateChangeWaitTime, stateChangePollTime: db2.stateChangePollTime,
+            stateDirectory: config.stateDirectory)
     }
 }

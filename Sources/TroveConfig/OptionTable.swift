@@ -75,7 +75,8 @@ public enum OptionTable {
         help: "Seconds between checks while waiting for DB2 to start or stop.")
     static let stateDirectory = Option.string(
         D, "state_dir", default: "/var/lib/trove-db2-agent", origin: .agent,
-        help: "Directory of the agent's own state: the operation journal that makes backups and restores crash-safe.")
+        help: "Directory of the agent's own state (root's alone): the operation journal that makes backups and "
+            + "restores crash-safe, and the record of the OS accounts the agent created (the only ones delete_user removes).")
     static let shutdownGracePeriod = Option.integer(
         D, "shutdown_grace_period", default: 60, min: 0, origin: .agent,
         help: "Seconds a running backup may take to finish after SIGTERM before it is aborted cleanly "

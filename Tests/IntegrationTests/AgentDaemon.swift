@@ -24,6 +24,8 @@ final class AgentDaemon: @unchecked Sendable {
                 "control_exchange": "trove",
                 "report_interval": "1",
                 "debug": "true",
+                // The agent's own records (the OS accounts it created...) stay with the test.
+                "state_dir": directory.appendingPathComponent("state").path,
             ],
             "db2": [
                 "mount_point": mount.path,

@@ -216,34 +216,56 @@ extension DB2Manager {
     /// backup with INCLUDE LOGS: the image carries what a restore of it needs, and no later restore needs older
     /// logs). Trove meant to do this with `rm -rf 'ArchiveLogs/*'`, which removed nothing.
     ///
+    /// The archive directory is the instance owner's: it is walked through descriptors (``DirectoryHandle``), so a
+    /// link the owner put there (`ArchiveLogs/db2inst1/APP1 -> /elsewhere`) is not followed and nothing outside
+    /// it is removed.
+    ///
     /// - Returns: the files removed.
     public nonisolated func removeArchivedLogs(of database: DatabaseName, archivedBefore cutoff: Date) async throws(DB2Error) -> [String] {
         let root = configuration.archiveLogDirectory
-        let result: Result<[String], DB2Error> = await BlockingThreadPool.shared.run {
-            var removed: [String] = []
-            guard let instances = try? FileManager.default.contentsOfDirectory(atPath: root) else { return .success([]) }
-            for instance in instances {
-                let base = "\(root)/\(instance)/\(database.value)"
-                guard let relatives = try? FileManager.default.subpathsOfDirectory(atPath: base) else { continue }
-                for relative in relatives {
-                    let name = PathText.lastComponent(relative)
-                    guard name.hasPrefix("S"), name.hasSuffix(".LOG") else { continue }
-                    let path = "\(base)/\(relative)"
-                    guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-                        attributes[.type] as? FileAttributeType == .typeRegular,
-                        let modified = attributes[.modificationDate] as? Date, modified < cutoff
-                    else { continue }
-                    if unlink(path) != 0 {
-                        return .failure(DB2Error(.fileSystem, step: "remove archived logs", database: database.value, detail: "\(path): \(String(cString: strerror(errno)))"))
-                    }
-                    removed.append(path)
+        let result: Result<[String], PathFailure> = await BlockingThreadPool.shared.run {
+            Result { () throws(PathFailure) -> [String] in
+                guard let archive = try Self.openExisting(root) else { return [] }
+                var removed: [String] = []
+                for instance in try archive.entryNames() {
+                    guard let logs = try? archive.openDirectory(instance).openDirectory(database.value) else { continue }
+                    try Self.removeLogFiles(in: logs, archivedBefore: cutoff, depth: 0, removed: &removed)
                 }
+                return removed.sorted()
             }
-            return .success(removed.sorted())
         }
-        let removed = try result.get()
+        let removed: [String]
+        switch result {
+        case .success(let files): removed = files
+        case .failure(let failure):
+            throw DB2Error(.fileSystem, step: "remove archived logs", database: database.value, detail: failure.description)
+        }
         logger.info("archived logs removed", metadata: ["db2.database": "\(database)", "db2.files": "\(removed.count)"])
         return removed
+    }
+
+    /// Removes the regular files `S*.LOG` older than `cutoff` in `directory` and its sub-directories (DB2 nests them
+    /// `NODE0000/LOGSTREAM0000/C0000000/`; deeper than 8 levels is not DB2's and is left).
+    static func removeLogFiles(
+        in directory: DirectoryHandle, archivedBefore cutoff: Date, depth: Int, removed: inout [String]
+    ) throws(PathFailure) {
+        guard depth < 8 else { return }
+        for name in try directory.entryNames() {
+            guard let info = try directory.status(of: name) else { continue }
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR:
+                guard let child = try? directory.openDirectory(name) else { continue }
+                try removeLogFiles(in: child, archivedBefore: cutoff, depth: depth + 1, removed: &removed)
+            case S_IFREG:
+                let modified = Date(
+                    timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1_000_000_000)
+                guard name.hasPrefix("S"), name.hasSuffix(".LOG"), modified < cutoff else { continue }
+                try directory.removeFile(name)
+                removed.append("\(directory.path)/\(name)")
+            default:
+                continue
+            }
+        }
     }
 
     /// A directory as a CLP statement may name it (no blanks, quotes or semicolons).

@@ -86,7 +86,7 @@ extension DB2Manager {
     /// Saves `GET DBM CFG` to `db2_default_dbm.cfg` once, before the first override (Trove's default copy).
     func captureDefaultConfiguration() async throws(DB2Error) {
         let path = configuration.defaultDBMConfigurationFile
-        if await BlockingThreadPool.shared.run({ FileManager.default.fileExists(atPath: path) }) { return }
+        if try await fileExists(path) { return }
         let transcript = try await executor.clpChecked(
             ["GET DATABASE MANAGER CONFIGURATION"], step: "save the default DBM configuration",
             timeout: configuration.commandTimeout)
@@ -113,38 +113,85 @@ extension DB2Manager {
         try await writeFile(configuration.overridesFile, text, step: "store the overrides")
     }
 
-    nonisolated func readFile(_ path: String) async throws(DB2Error) -> String? {
-        let result: Result<String?, DB2Error> = await BlockingThreadPool.shared.run {
-            guard FileManager.default.fileExists(atPath: path) else { return .success(nil) }
-            do { return .success(try String(contentsOfFile: path, encoding: .utf8)) } catch {
-                return .failure(DB2Error(.fileSystem, step: "read \(path)", detail: "\(error)"))
+    // MARK: - Files under the mount point
+
+    // The mount point is the instance owner's: every file here is reached through a descriptor of its directory
+    // (``DirectoryHandle``), so a symbolic link the owner planted (`<mount>/overrides -> /etc`, a file linked to
+    // `/etc/shadow`) is refused, never followed by root; a file is replaced by a rename, never written through.
+
+    /// Whether there is an entry at `path` (a link counts: it is refused when read).
+    nonisolated func fileExists(_ path: String) async throws(DB2Error) -> Bool {
+        let (directory, name) = Self.split(path)
+        let result: Result<Bool, PathFailure> = await BlockingThreadPool.shared.run {
+            Result { () throws(PathFailure) in
+                guard let parent = try Self.openExisting(directory) else { return false }
+                return try parent.status(of: name) != nil
             }
         }
-        return try result.get()
+        return try Self.fileStep(result, step: "look for \(path)")
     }
 
-    /// Writes a file atomically (owned by the instance owner when the agent is root).
-    func writeFile(_ path: String, _ text: String, step: String) async throws(DB2Error) {
-        let owner = executor.owner
-        let result: Result<Void, DB2Error> = await BlockingThreadPool.shared.run {
-            do {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-                if geteuid() == 0 { _ = chown(path, owner.uid, owner.gid) }
-                return .success(())
-            } catch {
-                return .failure(DB2Error(.fileSystem, step: step, detail: "cannot write \(path): \(error)"))
+    /// The text of the file at `path`, or nil when there is none.
+    nonisolated func readFile(_ path: String) async throws(DB2Error) -> String? {
+        let (directory, name) = Self.split(path)
+        let result: Result<String?, PathFailure> = await BlockingThreadPool.shared.run {
+            Result { () throws(PathFailure) in
+                guard let parent = try Self.openExisting(directory),
+                    let bytes = try parent.readFile(name, limit: Self.fileSizeLimit)
+                else { return nil }
+                return String(decoding: bytes, as: UTF8.self)
             }
         }
-        try result.get()
+        return try Self.fileStep(result, step: "read \(path)")
+    }
+
+    /// Writes a file atomically and durably, mode 0640 (owned by the instance owner when the agent is root).
+    func writeFile(_ path: String, _ text: String, step: String) async throws(DB2Error) {
+        let owner = executor.owner
+        let asRoot = geteuid() == 0
+        let (directory, name) = Self.split(path)
+        let result: Result<Void, PathFailure> = await BlockingThreadPool.shared.run {
+            Result { () throws(PathFailure) in
+                try DirectoryHandle.open(directory).replaceFile(
+                    name, contents: Array(text.utf8), mode: 0o640, uid: asRoot ? owner.uid : nil,
+                    gid: asRoot ? owner.gid : nil)
+            }
+        }
+        try Self.fileStep(result, step: step)
     }
 
     func removeFile(_ path: String) async throws(DB2Error) {
-        let result: Result<Void, DB2Error> = await BlockingThreadPool.shared.run {
-            if unlink(path) != 0, errno != ENOENT {
-                return .failure(DB2Error(.fileSystem, step: "remove \(path)", detail: String(cString: strerror(errno))))
-            }
-            return .success(())
+        let (directory, name) = Self.split(path)
+        let result: Result<Void, PathFailure> = await BlockingThreadPool.shared.run {
+            Result { () throws(PathFailure) in try Self.openExisting(directory)?.removeFile(name) }
         }
-        try result.get()
+        try Self.fileStep(result, step: "remove \(path)")
+    }
+
+    /// The agent's files here are a few KiB; a bigger one is not the agent's.
+    static let fileSizeLimit = 1 << 20
+
+    /// `/a/b/c` → (`/a/b`, `c`).
+    static func split(_ path: String) -> (directory: String, name: String) {
+        guard let slash = path.lastIndex(of: "/") else { return ("/", path) }
+        let directory = String(path[..<slash])
+        return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
+    }
+
+    /// The directory at `path`, or nil when it does not exist.
+    static func openExisting(_ path: String) throws(PathFailure) -> DirectoryHandle? {
+        do throws(PathFailure) { return try DirectoryHandle.open(path) } catch {
+            if error.code == ENOENT { return nil }
+            throw error
+        }
+    }
+
+    /// The value of a file step, or its failure as a ``DB2Error`` `.fileSystem`.
+    @discardableResult
+    static func fileStep<T>(_ result: Result<T, PathFailure>, step: String) throws(DB2Error) -> T {
+        switch result {
+        case .success(let value): return value
+        case .failure(let failure): throw DB2Error(.fileSystem, step: step, detail: failure.description)
+        }
     }
 }

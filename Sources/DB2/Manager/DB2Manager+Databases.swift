@@ -84,23 +84,21 @@ extension DB2Manager {
 
     /// Creates `path` (and missing parents) owned by the instance owner with `mode`; an existing directory gets the
     /// owner and mode too.
+    ///
+    /// The directory is reached and changed through a descriptor (``DirectoryHandle``): a symbolic link that the
+    /// owner put in its place or on the way (`<mount>/ArchiveLogs -> /etc`) is not followed, and the step fails
+    /// naming it. Replacing the link would destroy what someone put there on purpose; following it would give the
+    /// owner the link's target.
     func ensureOwnedDirectory(_ path: String, mode: mode_t, step: String) async throws(DB2Error) {
         let owner = executor.owner
-        let result: Result<Void, DB2Error> = await BlockingThreadPool.shared.run {
-            do {
-                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            } catch {
-                return .failure(DB2Error(.fileSystem, step: step, detail: "cannot create \(path): \(error)"))
+        let asRoot = geteuid() == 0
+        let result: Result<Void, PathFailure> = await BlockingThreadPool.shared.run {
+            Result { () throws(PathFailure) in
+                try DirectoryHandle.ensureDirectory(
+                    path, uid: asRoot ? owner.uid : nil, gid: asRoot ? owner.gid : nil, mode: mode)
             }
-            if geteuid() == 0, chown(path, owner.uid, owner.gid) != 0 {
-                return .failure(DB2Error(.fileSystem, step: step, detail: "cannot chown \(path): \(String(cString: strerror(errno)))"))
-            }
-            if chmod(path, mode) != 0 {
-                return .failure(DB2Error(.fileSystem, step: step, detail: "cannot chmod \(path): \(String(cString: strerror(errno)))"))
-            }
-            return .success(())
         }
-        try result.get()
+        if case .failure(let failure) = result { throw DB2Error(.fileSystem, step: step, detail: failure.description) }
     }
 
     /// Sets `LOGARCHMETH1 'DISK:<archive dir>'`, clears the BACKUP PENDING this causes (when logging was circular

@@ -13,10 +13,12 @@ extension DB2Manager {
     ///
     /// Creating databases and users is a separate step (``createDatabases(_:)``, ``createUsers(_:)``).
     ///
-    /// - Throws: ``DB2Error`` naming the step that failed.
+    /// - Throws: ``DB2Error`` naming the step that failed; `.invalidRequest`, before anything runs, for a
+    ///   `mount_point` that is relative, not normalised or a system directory (``VolumePaths``).
     public func prepare(_ request: PrepareRequest) async throws(DB2Error) {
+        let mountPoint = request.mountPoint ?? configuration.mountPoint
+        try VolumePaths.checkMountPoint(mountPoint, step: "prepare")
         try await exclusive { () throws(DB2Error) in
-            let mountPoint = request.mountPoint ?? configuration.mountPoint
             if configuration.volumeSupport, let device = request.devicePath, !device.isEmpty {
                 try await prepareVolume(device: device, mountPoint: mountPoint)
             } else {
@@ -58,9 +60,16 @@ extension DB2Manager {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// Agent start-up: under `DB2OnlineBackup`, when the instance runs, every database is checked and repaired
-    /// (``ensureRecoverable()``). Problems are logged, not thrown: the agent serves anyway.
+    /// Agent start-up: the CLP script directories of agents that ended without cleaning up are removed; under
+    /// `DB2OnlineBackup`, when the instance runs, every database is checked and repaired (``ensureRecoverable()``).
+    /// Problems are logged, not thrown: the agent serves anyway.
     public func startUp() async {
+        do {
+            let removed = try await executor.removeStaleScratchDirectories()
+            logger.info("CLP script directories of ended agents removed", metadata: ["db2.removed": "\(removed)"])
+        } catch {
+            logger.warning("stale CLP script directories not removed", metadata: ["error": "\(error)"])
+        }
         guard configuration.backupStrategy == .online else { return }
         guard await status() == .running else {
             logger.info("DB2 is not running; archive logging is checked when it is")
@@ -72,5 +81,10 @@ extension DB2Manager {
         } catch {
             logger.error("archive logging could not be repaired", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Agent end: removes the directory of CLP scripts (``DB2Executor/removeScratchDirectory()``).
+    public nonisolated func shutDown() async {
+        await executor.removeScratchDirectory()
     }
 }

@@ -126,25 +126,45 @@ extension DB2Manager {
     }
 
     /// `delete_user`: revokes Trove's authorities on every database where the user holds any, then removes the
-    /// OS account once (`userdel -r`).
+    /// OS account (`userdel -r`) only when this agent created it (``CreatedAccountRegistry``, same login and uid).
     ///
-    /// - Throws: ``DB2Error`` `.notFound` when neither DB2 nor the OS knows the user; `.invalidRequest` for an
-    ///   ignored user or a system account (uid below 1000).
+    /// An account the agent did not create (the image's `ubuntu`, DB2's fenced user, one made by an operator) is
+    /// left as it is, and the log says so; its DB2 authorities are revoked all the same.
+    ///
+    /// - Throws: ``DB2Error`` `.notFound` when DB2 knows the user not and the agent made no account of that name;
+    ///   `.invalidRequest` for an ignored user; `.fileSystem` when the record of created accounts cannot be read.
     public func deleteUser(_ name: UserName) async throws(DB2Error) {
         try checkNotIgnored(name, step: "delete_user")
         try await exclusive { () throws(DB2Error) in
             let held = try await authoritiesOnAllDatabases().filter { $0.grantee == name.authorizationID && !$0.held.isEmpty }
             for row in held { try await revoke(row.held, from: name, on: row.database) }
-            let account = await BlockingThreadPool.shared.run { OSAccount.lookup(name.login) }
-            guard let account else {
+            let revokedOn = held.map(\.database.value)
+            let login = name.login
+            let registry = accountRegistry
+            let found: Result<(OSAccount?, uid_t?), PathFailure> = await BlockingThreadPool.shared.run {
+                Result { () throws(PathFailure) in (OSAccount.lookup(login), try registry.uid(of: login)) }
+            }
+            let (account, createdUID) = try Self.fileStep(found, step: "delete_user")
+            guard let account, let createdUID, createdUID == account.uid else {
+                if createdUID != nil { try await forgetAccount(login) }
+                if let account {
+                    if held.isEmpty {
+                        throw DB2Error(
+                            .notFound, step: "delete_user",
+                            detail: "user \"\(name)\" does not exist in DB2 (the OS account of that name was not created by this agent and is left as it is)")
+                    }
+                    logger.warning(
+                        "user revoked; its OS account is left: this agent did not create it",
+                        metadata: ["db2.user": "\(name)", "os.uid": "\(account.uid)", "db2.revoked_on": "\(revokedOn)"])
+                    return
+                }
                 if held.isEmpty { throw DB2Error(.notFound, step: "delete_user", detail: "user \"\(name)\" does not exist") }
+                logger.info("user revoked; it has no OS account", metadata: ["db2.user": "\(name)", "db2.revoked_on": "\(revokedOn)"])
                 return
             }
-            guard account.uid >= 1000 else {
-                throw .invalid("\"\(name)\" is a system account (uid \(account.uid)); it is not removed", step: "delete_user")
-            }
-            try await runAccountTool("userdel", ["-r", name.login], step: "userdel")
-            logger.info("user deleted", metadata: ["db2.user": "\(name)", "db2.revoked_on": "\(held.map(\.database.value))"])
+            try await runAccountTool("userdel", ["-r", login], step: "userdel")
+            try await forgetAccount(login)
+            logger.info("user deleted", metadata: ["db2.user": "\(name)", "db2.revoked_on": "\(revokedOn)"])
         }
     }
 
@@ -193,8 +213,9 @@ extension DB2Manager {
             ], step: "REVOKE", database: database.value, timeout: configuration.commandTimeout)
     }
 
-    /// `useradd -m -d /home/<login> <login>`, then the password through `chpasswd`'s standard input; an account
-    /// whose password could not be set is removed again.
+    /// `useradd -m -d /home/<login> <login>`, recorded as the agent's (``CreatedAccountRegistry``), then the password
+    /// through `chpasswd`'s standard input; an account that could not be recorded or whose password could not be
+    /// set is removed again.
     func createAccount(_ user: NewDatabaseUser) async throws(DB2Error) {
         let login = user.name.login
         guard !user.password.revealed.isEmpty, !user.password.revealed.contains("\n") else {
@@ -205,12 +226,42 @@ extension DB2Manager {
         }
         try await runAccountTool("useradd", ["-m", "-d", "/home/\(login)", login], step: "useradd")
         do throws(DB2Error) {
-            try await runAccountTool(
-                "chpasswd", [], step: "chpasswd", input: Secret(Array("\(login):\(user.password.revealed)\n".utf8)))
+            let registry = accountRegistry
+            let recorded: Result<Void, PathFailure> = await BlockingThreadPool.shared.run {
+                Result { () throws(PathFailure) in
+                    guard let account = OSAccount.lookup(login) else {
+                        throw PathFailure("record", registry.path, code: ENOENT, reason: "useradd made no account \(login)")
+                    }
+                    try registry.record(login, uid: account.uid)
+                }
+            }
+            try Self.fileStep(recorded, step: "record the OS account")
         } catch {
             try? await runAccountTool("userdel", ["-r", login], step: "userdel")
             throw error
         }
+        do throws(DB2Error) {
+            try await runAccountTool(
+                "chpasswd", [], step: "chpasswd", input: Secret(Array("\(login):\(user.password.revealed)\n".utf8)))
+        } catch {
+            try? await runAccountTool("userdel", ["-r", login], step: "userdel")
+            try? await forgetAccount(login)
+            throw error
+        }
+    }
+
+    /// The record of the OS accounts the agent created, in `state_dir`.
+    nonisolated var accountRegistry: CreatedAccountRegistry {
+        CreatedAccountRegistry(directory: configuration.stateDirectory)
+    }
+
+    /// Drops `login` from the record of created accounts.
+    func forgetAccount(_ login: String) async throws(DB2Error) {
+        let registry = accountRegistry
+        let result: Result<Void, PathFailure> = await BlockingThreadPool.shared.run {
+            Result { () throws(PathFailure) in try registry.forget(login) }
+        }
+        try Self.fileStep(result, step: "update the record of OS accounts")
     }
 
     func runAccountTool(

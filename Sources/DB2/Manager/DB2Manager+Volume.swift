@@ -62,10 +62,11 @@ extension DB2Manager {
 
     func mount(device: String, at mountPoint: String) async throws(DB2Error) {
         try Self.checkPaths(device: device, mountPoint: mountPoint, step: "mount_volume")
-        let created: Bool = await BlockingThreadPool.shared.run {
-            (try? FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)) != nil
+        // Created without following a link the instance owner could have put on the way (``DirectoryHandle``).
+        let created: Result<Void, PathFailure> = await BlockingThreadPool.shared.run {
+            Result { () throws(PathFailure) in _ = try DirectoryHandle.open(mountPoint, creatingMissing: 0o755) }
         }
-        guard created else { throw DB2Error(.volumeFailed, step: "mount", detail: "cannot create \(mountPoint)") }
+        if case .failure(let failure) = created { throw DB2Error(.volumeFailed, step: "mount", detail: failure.description) }
         let volume = configuration.volume
         try await runVolumeTool(
             "mount", ["-t", volume.fileSystemType, "-o", volume.mountOptions, device, mountPoint], step: "mount",
@@ -92,12 +93,10 @@ extension DB2Manager {
         }
     }
 
+    /// See ``VolumePaths``.
     static func checkPaths(device: String, mountPoint: String, step: String) throws(DB2Error) {
-        for (what, path) in [("device_path", device), ("mount_point", mountPoint)] {
-            guard path.hasPrefix("/"), !path.split(separator: "/").contains(".."), !path.contains("\n") else {
-                throw .invalid("\(what) \"\(path)\" must be an absolute path without \"..\"", step: step)
-            }
-        }
+        try VolumePaths.checkDevice(device, step: step)
+        try VolumePaths.checkMountPoint(mountPoint, step: step)
     }
 
     func runVolumeTool(_ name: String, _ arguments: [String], step: String, timeout: Duration) async throws(DB2Error) {

@@ -47,7 +47,9 @@ public actor DB2Manager {
         executor = try DB2Executor(
             ownerName: configuration.instanceOwner, profilePath: configuration.profilePath, runner: runner,
             logger: logger)
-        engineLauncher = EngineUnitLauncher.detect(outputDirectory: configuration.instanceHome)
+        // db2start's output file is opened by systemd as root, following links: it goes in `state_dir`, which is
+        // root's alone, never in the owner's home where the owner could link it to /etc/shadow.
+        engineLauncher = EngineUnitLauncher.detect(outputDirectory: configuration.stateDirectory)
     }
 
     /// Answers at once when the actor is free to run: the systemd watchdog's probe that the actor is not stuck.
@@ -193,7 +195,8 @@ public actor DB2Manager {
         let executable = try await executor.toolPath(tool)
         let environment = try await executor.environment()
         let unit = "trove-db2-engine-\(executor.owner.name)-\(RandomIdentifier.hex128().prefix(8))"
-        let outputFile = "\(launcher.outputDirectory)/.trove-db2-agent-\(tool).out"
+        let outputName = ".trove-db2-agent-\(tool).out"
+        let outputFile = "\(launcher.outputDirectory)/\(outputName)"
         let outcome = try await runner.run(
             ProcessRequest(
                 executable: launcher.systemdRun,
@@ -202,8 +205,12 @@ public actor DB2Manager {
                     environment: environment, outputFile: outputFile),
                 environment: ["PATH": "/usr/bin:/bin:/usr/sbin:/sbin"], identity: .agent,
                 timeout: configuration.longCommandTimeout, step: "\(tool) (in unit \(unit))"))
-        let output = (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
-        try? FileManager.default.removeItem(atPath: outputFile)
+        let directory = launcher.outputDirectory
+        let output: String = await BlockingThreadPool.shared.run {
+            guard let state = try? DirectoryHandle.open(directory) else { return "" }
+            defer { try? state.removeFile(outputName) }
+            return (try? state.readFile(outputName, limit: 1 << 20)).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        }
         logger.info("DB2 engine started in its own systemd unit", metadata: ["db2.unit": "\(unit)"])
         return (outcome.exitCode, output + outcome.combinedOutput)
     }

@@ -49,6 +49,8 @@ public struct DB2ManagerConfiguration: Sendable {
     public var stateChangePollTime: Duration
     /// Trove's `db2iauto` (autostart on boot); skipped when the file does not exist.
     public var autostartTool: String
+    /// The agent's own directory (`state_dir`, root's alone): the record of the OS accounts the agent created.
+    public var stateDirectory: String
 
     public init(
         instanceOwner: String = "db2inst1", instanceHome: String = "/home/db2inst1",
@@ -57,7 +59,8 @@ public struct DB2ManagerConfiguration: Sendable {
         commandTimeout: Duration = .seconds(120), backupTimeout: Duration = .seconds(21600),
         restoreTimeout: Duration = .seconds(21600), stateChangeWaitTime: Duration = .seconds(600),
         stateChangePollTime: Duration = .seconds(3),
-        autostartTool: String = "/opt/ibm/db2/current/instance/db2iauto"
+        autostartTool: String = "/opt/ibm/db2/current/instance/db2iauto",
+        stateDirectory: String = "/var/lib/trove-db2-agent"
     ) {
         self.instanceOwner = instanceOwner
         self.instanceHome = instanceHome
@@ -72,6 +75,7 @@ public struct DB2ManagerConfiguration: Sendable {
         self.stateChangeWaitTime = stateChangeWaitTime
         self.stateChangePollTime = stateChangePollTime
         self.autostartTool = autostartTool
+        self.stateDirectory = stateDirectory
     }
 
     /// `<mount_point>/backup` (Trove's `DB2_BACKUP_DIR`).

@@ -14,7 +14,8 @@ import FoundationEssentials
 public struct EngineUnitLauncher: Sendable {
     public let systemdRun: String
     public let systemctl: String
-    /// Where db2start's output is written (a directory both the agent and the transient unit see).
+    /// Where db2start's output is written: a directory both the agent and the transient unit see, and that only
+    /// root can change (`state_dir`), because systemd opens the file as root and follows links.
     public let outputDirectory: String
 
     /// The launcher when the agent runs under systemd (`$INVOCATION_ID` set, systemd is PID 1's init, and

@@ -27,7 +27,10 @@ public final class DB2Executor: Sendable {
     /// Output kept per stream and command.
     public let outputLimit: Int
     private let cachedEnvironment = Mutex<[String: String]?>(nil)
-    private let scratch = Mutex<String?>(nil)
+    /// Where the CLP scripts go: made on first use, removed by ``removeScratchDirectory()``.
+    private let scratch = Mutex<ScratchDirectory?>(nil)
+    /// `$TMPDIR` (or `/tmp`), read once.
+    private let temporaryDirectory: String
     private let logger: Logger
 
     /// The wrapper every CLP job runs in: its own shell (so its own CLP back-end), the statements from the file
@@ -57,6 +60,7 @@ public final class DB2Executor: Sendable {
                 detail: "the agent runs as uid \(geteuid()): it must run as root or as the instance owner \(ownerName)")
         }
         self.profilePath = profilePath
+        temporaryDirectory = FileManager.default.temporaryDirectory.path
         self.runner = runner
         self.outputLimit = outputLimit
         self.logger = logger
@@ -133,13 +137,21 @@ public final class DB2Executor: Sendable {
     {
         precondition(statements.allSatisfy { !$0.contains("\n") && !$0.contains(";") }, "one statement per line")
         let environment = try await environment()
-        let script = try await writeScript(statements.map { $0 + ";" }.joined(separator: "\n") + "\n", step: step)
-        defer { unlink(script) }
-        let outcome = try await runner.run(
-            ProcessRequest(
-                executable: "/bin/sh", arguments: ["-c", Self.clpWrapper, "sh", script], environment: environment,
-                identity: identity, timeout: timeout, outputLimit: outputLimit, workingDirectory: owner.home,
-                step: step))
+        let (scratch, scriptName) = try await writeScript(
+            statements.map { $0 + ";" }.joined(separator: "\n") + "\n", step: step)
+        let script = "\(scratch.path)/\(scriptName)"
+        let outcome: ProcessOutcome
+        do {
+            outcome = try await runner.run(
+                ProcessRequest(
+                    executable: "/bin/sh", arguments: ["-c", Self.clpWrapper, "sh", script], environment: environment,
+                    identity: identity, timeout: timeout, outputLimit: outputLimit, workingDirectory: owner.home,
+                    step: step))
+        } catch {
+            await BlockingThreadPool.shared.run { try? scratch.directory.removeFile(scriptName) }
+            throw error
+        }
+        await BlockingThreadPool.shared.run { try? scratch.directory.removeFile(scriptName) }
         let code: CLPReturnCode
         switch outcome.termination {
         case .exited(let value): code = CLPReturnCode(rawValue: value)
@@ -168,47 +180,53 @@ public final class DB2Executor: Sendable {
         return transcript
     }
 
-    /// Writes a script file the owner can read, in a private directory of the agent's.
-    private func writeScript(_ text: String, step: String) async throws(DB2Error) -> String {
+    /// Writes a script file the owner can read (mode 0600, the owner's), in the agent's scratch directory (made on
+    /// first use; see ``ScratchDirectory``); returns the directory and the file's name in it.
+    private func writeScript(_ text: String, step: String) async throws(DB2Error) -> (ScratchDirectory, String) {
         let owner = self.owner
         let chown = identity != .agent
-        let existing = scratch.withLock { $0 }
-        let result: Result<(String, String), DB2Error> = await BlockingThreadPool.shared.run {
-            Result { () throws(DB2Error) -> (String, String) in
-                let directory: String
-                if let existing { directory = existing } else {
-                    directory = try Self.makeScratchDirectory(owner: owner, chown: chown, step: step)
+        let temporary = temporaryDirectory
+        let result: Result<(ScratchDirectory, String), PathFailure> = await BlockingThreadPool.shared.run {
+            Result { () throws(PathFailure) -> (ScratchDirectory, String) in
+                let directory = try self.scratch.withLock { (current: inout ScratchDirectory?) throws(PathFailure) in
+                    if let current { return current }
+                    let made = try ScratchDirectory.create(in: temporary, group: chown ? owner.gid : nil)
+                    current = made
+                    return made
                 }
-                var template = Array("\(directory)/job-XXXXXX.clp".utf8CString)
-                let fd = mkstemps(&template, 4)
-                guard fd >= 0 else {
-                    throw DB2Error(.fileSystem, step: step, detail: "cannot create a script in \(directory): \(String(cString: strerror(errno)))")
-                }
-                defer { close(fd) }
-                let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                let bytes = Array(text.utf8)
-                let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-                if chown { _ = fchown(fd, owner.uid, owner.gid) }
-                guard written == bytes.count else {
-                    unlink(path)
-                    throw DB2Error(.fileSystem, step: step, detail: "cannot write \(path)")
-                }
-                return (directory, path)
+                let name = "job-\(RandomIdentifier.hex128().prefix(12)).clp"
+                try directory.directory.writeNewFile(
+                    name, contents: Array(text.utf8), mode: 0o600, uid: chown ? owner.uid : nil,
+                    gid: chown ? owner.gid : nil)
+                return (directory, name)
             }
         }
-        let (directory, path) = try result.get()
-        scratch.withLock { $0 = directory }
-        return path
+        do { return try result.get() } catch {
+            throw DB2Error(.fileSystem, step: step, detail: "cannot write the CLP script: \(error)")
+        }
     }
 
-    private static func makeScratchDirectory(owner: OSAccount, chown: Bool, step: String) throws(DB2Error) -> String {
-        var template = Array("\(FileManager.default.temporaryDirectory.path)/trove-db2-agent-XXXXXX".utf8CString)
-        guard mkdtemp(&template) != nil else {
-            throw DB2Error(.fileSystem, step: step, detail: "cannot create a scratch directory: \(String(cString: strerror(errno)))")
+    /// Removes the scratch directory of CLP scripts (at the agent's end; a later CLP job makes a new one).
+    public func removeScratchDirectory() async {
+        await BlockingThreadPool.shared.run {
+            self.scratch.withLock { current in
+                current?.remove()
+                current = nil
+            }
         }
-        let directory = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            .replacing("//", with: "/")
-        if chown { _ = Glibc.chown(directory, owner.uid, owner.gid) }
-        return directory
+    }
+
+    /// Removes the scratch directories that agents of this user left in `$TMPDIR` when they ended without
+    /// cleaning up (killed, crashed); a live agent's is kept. Returns the paths removed.
+    ///
+    /// - Throws: ``DB2Error`` `.fileSystem` when `$TMPDIR` cannot be read.
+    public func removeStaleScratchDirectories() async throws(DB2Error) -> [String] {
+        let temporary = temporaryDirectory
+        let result: Result<[String], PathFailure> = await BlockingThreadPool.shared.run {
+            Result { () throws(PathFailure) in try ScratchDirectory.removeStale(in: temporary) }
+        }
+        do { return try result.get() } catch {
+            throw DB2Error(.fileSystem, step: "remove stale CLP script directories", detail: "\(error)")
+        }
     }
 }

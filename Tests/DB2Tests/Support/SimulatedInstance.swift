@@ -4,22 +4,36 @@ import Foundation
 import Logging
 import TestSupport
 
-/// A db2sim instance home in a temporary directory, owned by the user running the tests, with a ``DB2Manager`` on
-/// it: `<root>/home` is the instance home, `<root>/home/db2inst1` the mount point (DB2's local database directory,
-/// as on a Trove guest).
+/// A db2sim instance home in a temporary directory with a ``DB2Manager`` on it: `<root>/home` is the instance home,
+/// `<root>/home/db2inst1` the mount point (DB2's local database directory, as on a Trove guest), `<root>/state` the
+/// agent's `state_dir`.
+///
+/// The instance owner is the user running the tests, or (``Owner/temporaryAccount``, the tests running as root) an
+/// OS account made for the test that owns the instance home, as on a guest where the agent is root and the owner is
+/// not: DB2's tools then run as that account.
 final class SimulatedInstance: Sendable {
+    enum Owner {
+        /// The user running the tests.
+        case testUser
+        /// A new OS account (uid >= 1000), removed afterwards; needs root.
+        case temporaryAccount
+    }
+
     let root: URL
     let home: String
     let manager: DB2Manager
+    /// The instance owner's OS account when it was made for the test.
+    let ownerAccount: OSAccount?
 
     var mountPoint: String { "\(home)/db2inst1" }
+    var stateDirectory: String { root.appendingPathComponent("state").path }
 
     /// Installs a fresh instance and runs `body` with it; afterwards stops it (`db2stop force`) and removes it.
     static func with<T>(
         strategy: DB2ManagerConfiguration.BackupStrategy = .online, commandTimeout: Duration = .seconds(60),
-        start: Bool = true, _ body: (SimulatedInstance) async throws -> T
+        start: Bool = true, owner: Owner = .testUser, _ body: (SimulatedInstance) async throws -> T
     ) async throws -> T {
-        let instance = try await SimulatedInstance(strategy: strategy, commandTimeout: commandTimeout)
+        let instance = try await SimulatedInstance(strategy: strategy, commandTimeout: commandTimeout, owner: owner)
         do {
             if start { try await instance.manager.start() }
             let result = try await body(instance)
@@ -31,17 +45,30 @@ final class SimulatedInstance: Sendable {
         }
     }
 
-    init(strategy: DB2ManagerConfiguration.BackupStrategy, commandTimeout: Duration) async throws {
+    init(strategy: DB2ManagerConfiguration.BackupStrategy, commandTimeout: Duration, owner: Owner = .testUser)
+        async throws
+    {
         root = try makeTemporaryDirectory(prefix: "db2mgr")
         home = root.appendingPathComponent("home").path
         let install = try await ProcessRunner.run(
             try Self.simulator(), ["install", "--home", home, "--instance", "db2inst1"])
         guard install.succeeded else { throw Failure("db2sim install failed: \(install.stdout) \(install.stderr)") }
         try FileManager.default.createDirectory(atPath: "\(home)/db2inst1", withIntermediateDirectories: true)
+        var ownerName = NSUserName()
+        if owner == .temporaryAccount {
+            ownerName = uniqueLogin()
+            try await succeedRunning(
+                "/usr/sbin/useradd", ["--no-create-home", "--home-dir", home, "--shell", "/bin/sh", ownerName])
+            try await succeedRunning("/bin/chown", ["-R", "\(ownerName):", home])
+            ownerAccount = OSAccount.lookup(ownerName)
+        } else {
+            ownerAccount = nil
+        }
         let configuration = DB2ManagerConfiguration(
-            instanceOwner: NSUserName(), instanceHome: home, mountPoint: "\(home)/db2inst1", backupStrategy: strategy,
+            instanceOwner: ownerName, instanceHome: home, mountPoint: "\(home)/db2inst1", backupStrategy: strategy,
             volumeSupport: false, commandTimeout: commandTimeout, backupTimeout: .seconds(120),
-            restoreTimeout: .seconds(120), stateChangeWaitTime: .seconds(30), stateChangePollTime: .milliseconds(100))
+            restoreTimeout: .seconds(120), stateChangeWaitTime: .seconds(30), stateChangePollTime: .milliseconds(100),
+            stateDirectory: root.appendingPathComponent("state").path)
         var logger = Logger(label: "db2-test")
         logger.logLevel = .warning
         manager = try DB2Manager(configuration: configuration, logger: logger)
@@ -82,8 +109,30 @@ final class SimulatedInstance: Sendable {
     }
 
     func remove() async {
-        _ = try? await shell("db2sim fault clear >/dev/null 2>&1; db2stop force >/dev/null 2>&1")
+        // As the test's user with the profile sourced, not through the manager: nothing runs as a temporary owner.
+        _ = try? await ProcessRunner.run(
+            "/bin/sh",
+            ["-c", ". \"$1\" >/dev/null 2>&1; db2sim fault clear >/dev/null 2>&1; db2stop force >/dev/null 2>&1", "sh",
+             "\(home)/sqllib/db2profile"])
+        await manager.shutDown()
         try? FileManager.default.removeItem(at: root)
+        if let ownerAccount { await removeTestAccount(ownerAccount.name) }
+    }
+}
+
+/// A user name no other test or account uses.
+func uniqueLogin() -> String { "t" + UUID().uuidString.lowercased().filter { $0.isLetter || $0.isNumber }.prefix(9) }
+
+/// Removes an OS account a test created, whatever happened.
+func removeTestAccount(_ login: String) async {
+    _ = try? await ProcessRunner.run("/usr/sbin/userdel", ["-r", login])
+}
+
+/// Runs a program and fails unless it exits 0.
+func succeedRunning(_ executable: String, _ arguments: [String]) async throws {
+    let result = try await ProcessRunner.run(executable, arguments)
+    guard result.succeeded else {
+        throw Failure("\(executable) \(arguments.joined(separator: " ")) failed: \(result.stdout) \(result.stderr)")
     }
 }
 
