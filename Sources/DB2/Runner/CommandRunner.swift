@@ -12,6 +12,10 @@ import SystemPackage
 /// account, each in a session of its own, with a time limit; standard output and error are read concurrently as
 /// they arrive and kept up to a limit.
 ///
+/// A program runs as another account through ``AccountSwitch`` (util-linux's `setpriv`), never by switching
+/// credentials in the agent's child: there glibc can wait for ever for a thread the agent was creating at that
+/// instant (see ``AccountSwitch`` for why).
+///
 /// On timeout or when the calling task is cancelled, the child's whole process group gets SIGTERM, then SIGKILL
 /// two seconds later, and anything left in the group is killed before ``run(_:)`` returns: a `db2` front-end, its
 /// shell wrapper and the tools they started all end.
@@ -25,17 +29,18 @@ public struct CommandRunner: Sendable {
     /// A non-zero exit is not an error here: the caller reads ``ProcessOutcome/termination``.
     ///
     /// - Throws: ``DB2Error`` `.timedOut` (the limit passed), `.cancelled` (the task was cancelled), `.environment`
-    ///   (the program could not be started).
+    ///   (the program could not be started, or not as its account: `setpriv` missing or refused).
     public func run(_ request: ProcessRequest) async throws(DB2Error) -> ProcessOutcome {
         let started = ContinuousClock.now
         let group = SessionLeader()
+        let command = try Self.command(for: request)
         logger.debug(
             "running", metadata: ["db2.step": "\(request.step)", "db2.command": "\(request.displayCommand)"])
         let outcome: Race = await withTaskGroup(of: Race.self) { tasks in
             tasks.addTask {
-                do { return .finished(.success(try await Self.spawn(request, group: group))) } catch {
-                    return .finished(.failure(error))
-                }
+                do {
+                    return .finished(.success(try await Self.spawn(request, command: command, group: group)))
+                } catch { return .finished(.failure(error)) }
             }
             tasks.addTask {
                 do {
@@ -81,6 +86,13 @@ public struct CommandRunner: Sendable {
             if cancelled {
                 throw DB2Error(.cancelled, step: request.step, detail: "cancelled; its process group was killed")
             }
+            if case .account(let account) = request.identity, case .exited(let code) = captured.termination,
+                let complaint = AccountSwitch.failure(exitCode: code, standardError: captured.error.text)
+            {
+                throw DB2Error(
+                    .environment, step: request.step,
+                    detail: "cannot run \(request.executable) as \(account.name): \(complaint)")
+            }
             let result = ProcessOutcome(
                 termination: captured.termination, standardOutput: captured.output.text,
                 standardError: captured.error.text, truncated: captured.output.truncated || captured.error.truncated,
@@ -114,14 +126,32 @@ public struct CommandRunner: Sendable {
         var error: StreamCapture
     }
 
-    private static func spawn(_ request: ProcessRequest, group: SessionLeader) async throws -> Captured {
+    /// The program and arguments to start for `request`: its own, or, for another account, `setpriv`'s that run
+    /// them as that account.
+    ///
+    /// - Throws: ``DB2Error`` `.environment` when the request is for another account and `setpriv` is missing, or
+    ///   the program is not named by an absolute path (`setpriv` would search `PATH` for it).
+    static func command(for request: ProcessRequest) throws(DB2Error) -> (executable: String, arguments: [String]) {
+        guard case .account(let account) = request.identity else { return (request.executable, request.arguments) }
+        guard request.executable.hasPrefix("/") else {
+            throw DB2Error(.environment, step: request.step, detail: "\(request.executable) is not an absolute path")
+        }
+        guard let accountSwitch = AccountSwitch.installed else {
+            throw DB2Error(
+                .environment, step: request.step,
+                detail: "cannot run \(request.executable) as \(account.name): util-linux's setpriv is not installed "
+                    + "(looked for \(AccountSwitch.candidates.joined(separator: ", ")))")
+        }
+        return accountSwitch.command(request.executable, request.arguments, as: account)
+    }
+
+    /// Starts `command` for `request`. Never with credentials to set in the child (see ``AccountSwitch``): the
+    /// platform options hold only the session.
+    private static func spawn(
+        _ request: ProcessRequest, command: (executable: String, arguments: [String]), group: SessionLeader
+    ) async throws -> Captured {
         var options = PlatformOptions()
         options.createSession = true
-        if case .account(let account) = request.identity {
-            options.userID = account.uid
-            options.groupID = account.gid
-            options.supplementaryGroups = account.groups
-        }
         options.teardownSequence = [
             .send(signal: .terminate, toProcessGroup: true, allowedDurationToNextStep: .seconds(2)),
             .send(signal: .kill, toProcessGroup: true, allowedDurationToNextStep: .seconds(2)),
@@ -130,7 +160,7 @@ public struct CommandRunner: Sendable {
         let limit = request.outputLimit
         let input = request.input
         let result = try await Subprocess.run(
-            .path(FilePath(request.executable)), arguments: Arguments(request.arguments),
+            .path(FilePath(command.executable)), arguments: Arguments(command.arguments),
             environment: .custom(environment), workingDirectory: request.workingDirectory.map { FilePath($0) },
             platformOptions: options, input: .inputWriter, output: .sequence, error: .sequence
         ) { execution in

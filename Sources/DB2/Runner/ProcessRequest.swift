@@ -7,7 +7,7 @@ public struct ProcessRequest: Sendable {
     public enum Identity: Sendable, Equatable {
         /// The agent's own user.
         case agent
-        /// Another account (needs root): setuid/setgid and its supplementary groups in the child.
+        /// Another account (needs root): its uid, gid and supplementary groups, set by `setpriv` (``AccountSwitch``).
         case account(OSAccount)
     }
 
