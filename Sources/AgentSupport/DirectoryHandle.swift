@@ -30,7 +30,7 @@ public final class DirectoryHandle: Sendable {
     /// The path it was reached by, for messages (links resolved; it may have been renamed since).
     public let path: String
 
-    private init(descriptor: Int32, path: String) {
+    init(descriptor: Int32, path: String) {
         self.descriptor = descriptor
         self.path = path
     }

@@ -125,8 +125,7 @@ struct BackupJob: Sendable {
         }
         guard let available = space(directory)?.availableBytes else {
             throw BackupOperationError.stepFailed(
-                step: "checking the free space", cause: BackupDirectories.Failure(
-                    path: directory, operation: "statvfs", detail: String(cString: strerror(errno))))
+                step: "checking the free space", cause: PathFailure("measure the free space of", directory, code: errno))
         }
         let needed = try BackupSpace.check(
             estimates: estimates, strategy: strategy, availableBytes: available, margin: settings.spaceMargin)
@@ -142,7 +141,7 @@ struct BackupJob: Sendable {
         if settings.storage.strategy == .swift, let spool = settings.storage.configuration.spoolDirectory {
             try await step("preparing the upload spool \(spool)") {
                 try await BlockingThreadPool.shared.run {
-                    try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true)
+                    _ = try DirectoryHandle.open(spool, creatingMissing: 0o700)
                 }
             }
         }
