@@ -124,6 +124,26 @@ final class BackupTestSession: @unchecked Sendable {
         try await instance.succeed("db2 connect to \(database) >/dev/null && db2 \"insert into ROWS values \(values)\" >/dev/null")
     }
 
+    /// Creates table `BIG (id, pad varchar(20000))` in `database` and fills it with `count` rows of 20 000 random
+    /// characters (about 20 KB each, which gzip barely shrinks).
+    func insertIncompressibleRows(_ count: Int, into database: String, of instance: BackupTestInstance) async throws {
+        try await instance.succeed(
+            "db2 connect to \(database) >/dev/null && db2 \"create table BIG (id integer not null, pad varchar(20000))\" >/dev/null")
+        let script = instance.root.appendingPathComponent("big-\(UUID().uuidString.prefix(8)).sql")
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        var statements: [String] = []
+        for batch in stride(from: 0, to: count, by: 50) {
+            let rows = (batch..<min(count, batch + 50)).map { row in
+                "(\(row),'\(String((0..<20_000).map { _ in alphabet.randomElement(using: &generator)! }))')"
+            }
+            statements.append("insert into BIG values " + rows.joined(separator: ",") + ";")
+        }
+        try statements.joined(separator: "\n").write(to: script, atomically: true, encoding: .utf8)
+        try await instance.succeed("db2 connect to \(database) >/dev/null && db2 -tf '\(script.path)' >/dev/null")
+        try FileManager.default.removeItem(at: script)
+    }
+
     /// A request context with a fresh token and the Swift in its service catalog.
     func context() async throws -> [String: JSONValue] {
         let (token, storageURL) = try await swift.authenticate()

@@ -305,8 +305,11 @@ extension BackupIntegration {
 
         @Test func aRestoreFromSwappedOrRewrittenSegmentsNamesTheBadObject() async throws {
             try await BackupTestSession.run { session in
-                let source = try await session.preparedInstance()
-                try await session.insertRows(2000, into: "SAMPLE", of: source)
+                // Segments of 4 MiB, far more than a download buffers ahead (16 chunks of 64 KiB): the decoder reads a
+                // segment's first bytes long before its last byte, and so its MD5, has arrived.
+                let large = ["DEFAULT": ["backup_segment_max_size": "4194304", "backup_chunk_size": "65536"]]
+                let source = try await session.preparedInstance(config: large)
+                try await session.insertIncompressibleRows(512, into: "SAMPLE", of: source)
                 let context = try await session.context()
                 let (id, end) = try await session.backup(source, context: context)
                 #expect(end["state"] == "COMPLETED")
@@ -314,7 +317,7 @@ extension BackupIntegration {
 
                 /// Restores the backup into a fresh guest: prepare fails, and the log's error names `segment`.
                 func restoreFailsNaming(_ segment: String) async throws {
-                    let target = try await session.instance()
+                    let target = try await session.instance(config: large)
                     try await target.start()
                     let status = try await target.prepare(
                         databases: [], backupInfo: BackupTestSession.restoreInfo(id, end, for: target), context: context,
