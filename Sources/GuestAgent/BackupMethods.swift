@@ -9,8 +9,10 @@ public enum BackupMethods {
             GuestMethod("create_backup") { request, args in
                 try args.allowOnly(["backup_info"])
                 let backupInfo = try args.object("backup_info")
-                try await coordinator.createBackup(backupInfo: backupInfo, context: request.context)
-                return .null
+                return {
+                    try await coordinator.createBackup(backupInfo: backupInfo, context: request.context)
+                    return .null
+                }
             }
         ]
     }
