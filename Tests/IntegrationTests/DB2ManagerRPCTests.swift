@@ -134,7 +134,7 @@ import TestSupport
         try await setup.db2.fault(["add", "--match", "CREATE DATABASE SLOW", "--hang", "120"])
         try await setup.client.cast("create_database", ["databases": [TroveDicts.schema("slow")]])
         let fired = Date().addingTimeInterval(30)
-        while Date() < fired, !(try await setup.db2.shell("db2sim fault list").stdout.contains("\"fired\" : 1")) {
+        while Date() < fired, !(try await setup.db2.faultList().contains("fired=1")) {
             try await Task.sleep(for: .milliseconds(100))
         }
         let asked = Date()

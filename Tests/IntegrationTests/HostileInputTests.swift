@@ -102,4 +102,69 @@ import TestSupport
         #expect(try await client.call("rpc_ping")["result"] == true)
         #expect(await daemon.stop() == 0)
     }
+
+    /// Trove's methods and their arguments, as the taskmanager sends them.
+    static let methods: [String: [String]] = [
+        "prepare": ["packages", "databases", "memory_mb", "users", "backup_info", "config_contents", "overrides", "modules"],
+        "create_database": ["databases"], "delete_database": ["database"], "list_databases": ["limit", "marker"],
+        "list_users": ["limit", "marker", "include_marker"], "create_user": ["users"], "delete_user": ["user"],
+        "get_user": ["username", "hostname"], "list_access": ["username"], "grant_access": ["username", "databases"],
+        "revoke_access": ["username", "database"], "stop_db": ["do_not_start_on_reboot"], "restart": [],
+        "start_db_with_conf_changes": ["config_contents"], "reset_configuration": ["configuration"],
+        "update_overrides": ["overrides", "remove"], "apply_overrides": ["overrides"], "get_filesystem_stats": ["fs_path"],
+        "guest_log_action": ["log_name", "enable"], "create_backup": ["backup_info"], "module_apply": ["modules"],
+        "module_remove": ["module"], "module_list": ["include_contents"], "rpc_ping": [], "enable_root": [],
+        "pre_upgrade": [], "post_upgrade": ["upgrade_info"],
+    ]
+
+    /// The fuzz test through the broker: the worst values in every argument of every method, numbers beyond every
+    /// type, nesting at and past the parser's limit, invalid UTF-8, reply addresses and ids too long to use, a body
+    /// over the size cap. The agent answers what it can and still answers `rpc_ping`.
+    @Test func theWorstInputsThroughTheBrokerLeaveTheAgentAnswering() async throws {
+        let (daemon, client) = try await startDaemon(["DEFAULT": ["shutdown_grace_period": "1"]])
+        let worst = [
+            "1e400", "-1e400", "99999999999999999999", "-99999999999999999999", "3e20", "4e-320", "{}", "[]", "\"\"",
+            "true", "null", "\"x\\n\\u0000\\u001b\"", "[{\"_name\": 1e400, \"_password\": [], \"_databases\": \"APP1\"}]",
+            "{\"MON_HEAP_SZ\": 99999999999999999999, \"X\": {}}", String(repeating: "[", count: 250) + "1e400"
+                + String(repeating: "]", count: 250),
+        ]
+        var bodies: [[UInt8]] = []
+        var index = 0
+        for (method, arguments) in Self.methods.sorted(by: { $0.key < $1.key }) {
+            for argument in arguments {
+                for value in worst + (argument == arguments.first ? ["\"\(String(repeating: "A", count: 1 << 20))\""] : []) {
+                    index += 1
+                    let timeout = index % 7 == 0 ? ", \"_timeout\": \(worst[index % 6])" : ""
+                    bodies.append(client.call(
+                        "\"method\": \"\(method)\", \"args\": {\"\(argument)\": \(value)}\(timeout)", messageID: "w\(index)"))
+                }
+            }
+        }
+        let inner = { (fields: String) in Array(fields.utf8) }
+        bodies += [
+            // Past the parser's depth limit, and invalid UTF-8 in the envelope and inside the inner message.
+            client.call("\"method\": \"rpc_ping\", \"args\": {\"x\": \(String(repeating: "[", count: 300))1\(String(repeating: "]", count: 300))}"),
+            inner("{\"oslo.version\": \"2.0\", \"oslo.message\": \"{\\\"method\\\": \\\"rpc_ping\\\"") + [0xC0, 0x80, 0xFF] + inner("}\"}"),
+            JSONWriter.bytes(["oslo.version": "2.0", "oslo.message": .string("{\"method\": \"rpc_\u{FFFD}ping\", \"args\": {}}")]) + [0xED, 0xA0, 0x80],
+            // Reply addresses and ids no broker takes: dropped, never published.
+            client.call("\"method\": \"rpc_ping\", \"args\": {}").replacing(Array(client.replyQueue.utf8), with: Array(String(repeating: "q", count: 300).utf8)),
+            JSONWriter.bytes(["oslo.version": "2.0", "oslo.message": .string(
+                "{\"method\": \"rpc_ping\", \"_msg_id\": \"\(String(repeating: "m", count: 1 << 20))\", \"_reply_q\": \"\(client.replyQueue)\"}")]),
+            client.call("\"method\": \"rpc_ping\", \"args\": {}, \"_unique_id\": \"\(String(repeating: "u", count: 1 << 20))\""),
+            // Over the 16 MiB cap, its reply address at the end.
+            client.call("\"method\": \"rpc_ping\", \"args\": {\"pad\": \"\(String(repeating: "p", count: 17 << 20))\"}", messageID: "big"),
+        ]
+        try await onOwnThread("raw-amqp") { [bodies] in try client.sendAll(bodies, topic: daemon.topic) }
+        let replies = try await onOwnThread("raw-amqp") {
+            try client.send(client.call("\"method\": \"rpc_ping\", \"args\": {}", messageID: "final"), topic: daemon.topic)
+            return try client.replies(until: "final", timeout: 60)
+        }
+        #expect(replies.last?["result"] == true)
+        #expect(daemon.isRunning)
+        // Whatever failed, failed as a Python exception a caller can read; nothing failed as a Swift error.
+        let classes = Set(replies.compactMap(RawAMQPClient.failureClass))
+        #expect(!classes.isEmpty)
+        #expect(!classes.contains("RuntimeError"), "\(classes)")
+        #expect(await daemon.stop() == 0)
+    }
 }

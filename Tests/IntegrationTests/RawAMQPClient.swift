@@ -64,6 +64,24 @@ final class RawAMQPClient: @unchecked Sendable {
         return nil
     }
 
+    /// Waits for the reply to `messageID`, reading past others; returns every reply read (the one sought last).
+    func replies(until messageID: String, timeout: Double) throws -> [[String: JSONValue]] {
+        let deadline = Date().addingTimeInterval(timeout)
+        var seen: [[String: JSONValue]] = []
+        while Date() < deadline {
+            guard let reply = try nextReply(timeout: max(0.2, deadline.timeIntervalSinceNow)) else { break }
+            seen.append(reply)
+            if reply["_msg_id"] == .string(messageID) { return seen }
+        }
+        throw ReplyTimeout(messageID: messageID, seconds: timeout)
+    }
+
+    struct ReplyTimeout: Error, CustomStringConvertible {
+        let messageID: String
+        let seconds: Double
+        var description: String { "no reply to \(messageID) within \(seconds) s" }
+    }
+
     /// Sends `body` and returns the first reply within `timeout` seconds (on a thread of its own).
     func exchange(_ body: [UInt8], topic: String, timeout: Double) async throws -> [String: JSONValue]? {
         try await onOwnThread("raw-amqp") { [self] in
