@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(
             name: "GuestAgentTests",
             dependencies: [
-                "GuestAgent", "OsloRPC", "AMQP", "ObjectStorage", "BackupStream", "TroveConfig", "AgentSupport",
+                "GuestAgent", "DB2", "OsloRPC", "AMQP", "ObjectStorage", "BackupStream", "TroveConfig", "AgentSupport",
                 "TestSupport", log,
             ],
             swiftSettings: strictSettings

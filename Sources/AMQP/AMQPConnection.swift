@@ -162,6 +162,16 @@ public final class AMQPConnection {
         return ok.pointee.consumer_tag.string
     }
 
+    /// Lets the broker send each consumer started after this call at most `count` unacknowledged deliveries
+    /// (`basic.qos`, per consumer: quorum queues refuse the channel-wide form); it keeps the rest until
+    /// acknowledgements make room.
+    public func setPrefetch(count: UInt16) throws {
+        guard amqp_basic_qos(state, channel, 0, count, 0) != nil else {
+            try check(amqp_get_rpc_reply(state), "basic.qos")
+            throw AMQPError.unexpected(function: "basic.qos", detail: "no qos-ok")
+        }
+    }
+
     /// Waits up to `timeout` seconds for a delivery; `nil` when none came. Heartbeats are sent and checked while
     /// waiting.
     ///

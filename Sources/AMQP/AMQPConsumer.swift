@@ -7,8 +7,12 @@ import Synchronization
 /// Consumes from the queues of a topology on a dedicated thread and its own connection, reconnecting (with
 /// failover and backoff) and redeclaring everything whenever the connection is lost.
 ///
-/// Each delivery is acknowledged as soon as it arrives, before it is handed on: oslo.messaging's RPC server
-/// does the same (at-most-once), so a message that crashes its handler is never redelivered for ever.
+/// Back-pressure: the broker sends each queue's consumer at most ``prefetchCount`` deliveries that the receiver
+/// has not taken yet (`basic.qos`). The receiver takes each one with ``AMQPDeliveryReceipt/acknowledge()`` when it
+/// has room for it, and the consumer thread then acknowledges it: from that moment it is never redelivered, even if
+/// handling it crashes the process (oslo.messaging's at-most-once, so a poisonous message is not redelivered for
+/// ever). What was not taken when the connection ends goes back to the queue. A receiver must take or drop every
+/// delivery, or the window stays full.
 public final class AMQPConsumer: Sendable {
     private let parameters: AMQPConnectionParameters
     private let topology: AMQPTopology
@@ -19,15 +23,24 @@ public final class AMQPConsumer: Sendable {
     private let started = Mutex(false)
     private let lastLoopNanos = Atomic<UInt64>(0)
     private let stallRequest = Mutex<Double?>(nil)
+    private let ledger = DeliveryLedger()
     /// How long one wait for a delivery lasts before the loop checks for a stop (and proves it is alive).
     public let pollInterval: Double
+    /// Deliveries per queue the broker may send before the receiver has taken them.
+    public let prefetchCount: UInt16
+    /// The wait while deliveries wait to be taken, so that an acknowledgement (which makes room in the window)
+    /// goes out soon after the receiver took one.
+    static let acknowledgementPollInterval = 0.02
 
     public init(
-        parameters: AMQPConnectionParameters, topology: AMQPTopology, backoff: ReconnectBackoff = ReconnectBackoff(),
-        pollInterval: Double = 0.25, logger: Logger, stateObserver: @escaping @Sendable (AMQPLinkState) -> Void = { _ in }
+        parameters: AMQPConnectionParameters, topology: AMQPTopology, prefetchCount: UInt16,
+        backoff: ReconnectBackoff = ReconnectBackoff(), pollInterval: Double = 0.25, logger: Logger,
+        stateObserver: @escaping @Sendable (AMQPLinkState) -> Void = { _ in }
     ) {
+        precondition(prefetchCount > 0, "a bounded window: 0 would let the broker send without limit")
         self.parameters = parameters
         self.topology = topology
+        self.prefetchCount = prefetchCount
         self.backoff = backoff
         self.pollInterval = pollInterval
         self.logger = logger
@@ -69,20 +82,29 @@ public final class AMQPConsumer: Sendable {
             guard
                 let connection = connector.connect(stop: stopSignal, report: stateObserver, prepare: { connection in
                     try connection.declare(topology)
+                    try connection.setPrefetch(count: prefetchCount)
                     for queue in topology.queues { try connection.consume(queue: queue.name) }
                 })
             else { return }
+            let generation = ledger.open()
             do {
                 while !stopSignal.isStopped {
                     touch()
                     if let stall = stallRequest.withLock({ value in defer { value = nil }; return value }) {
                         DedicatedThread.sleep(seconds: stall)
                     }
-                    guard let delivery = try connection.nextDelivery(timeout: pollInterval) else { continue }
-                    try connection.ack(delivery.deliveryTag)
+                    for tag in ledger.takeAcknowledgements() { try connection.ack(tag) }
+                    let wait = ledger.hasOutstanding ? min(pollInterval, Self.acknowledgementPollInterval) : pollInterval
+                    guard var delivery = try connection.nextDelivery(timeout: wait) else { continue }
+                    delivery.receipt = AMQPDeliveryReceipt(
+                        ledger: ledger, generation: generation, deliveryTag: delivery.deliveryTag)
+                    ledger.handedOn()
                     continuation.yield(delivery)
                 }
+                // Stopping: what receivers took is acknowledged before the connection closes; the rest is requeued.
+                for tag in ledger.close() { try connection.ack(tag) }
             } catch {
+                _ = ledger.close()
                 connector.connectionLost(error, endpoint: connection.endpoint, stop: stopSignal, report: stateObserver)
             }
         }

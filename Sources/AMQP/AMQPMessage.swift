@@ -37,10 +37,12 @@ public struct AMQPDelivery: Sendable {
     public var deliveryTag: UInt64
     public var redelivered: Bool
     public var properties: AMQPMessageProperties
+    /// How the receiver takes it (see ``AMQPConsumer``).
+    public var receipt: AMQPDeliveryReceipt
 
     public init(
         body: [UInt8], exchange: String, routingKey: String, consumerTag: String, deliveryTag: UInt64,
-        redelivered: Bool, properties: AMQPMessageProperties
+        redelivered: Bool, properties: AMQPMessageProperties, receipt: AMQPDeliveryReceipt = .unmanaged
     ) {
         self.body = body
         self.exchange = exchange
@@ -49,6 +51,7 @@ public struct AMQPDelivery: Sendable {
         self.deliveryTag = deliveryTag
         self.redelivered = redelivered
         self.properties = properties
+        self.receipt = receipt
     }
 }
 

@@ -10,7 +10,15 @@ import Synchronization
 /// syslog priority prefix (`<6>`) when stderr is the systemd journal, else a timestamp.
 ///
 /// The level is shared by every logger and can change at run time (SIGHUP re-reads it from the config files).
+///
+/// Messages and metadata carry values from the wire (names, DB2 output echoing them): each is written with its
+/// control characters escaped (`\n`, `\r`, `\t`, `\u{1B}`...), so one record is always one line and no value can
+/// forge a record of its own or drive a terminal, and cut after ``maximumValueBytes`` bytes, saying how many were
+/// cut, so that an 8 MB name does not make an 8 MB line.
 public struct AgentLogHandler: LogHandler {
+    /// The longest message or metadata value written, in UTF-8 bytes after escaping.
+    public static let maximumValueBytes = 8192
+
     /// The level every agent logger uses.
     public static let level = Mutex<Logger.Level>(.info)
 
@@ -41,10 +49,46 @@ public struct AgentLogHandler: LogHandler {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
         if let extra = event.metadata { merged.merge(extra) { $1 } }
-        let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        let text = fields.isEmpty ? "\(event.message)" : "\(event.message) \(fields)"
+        let fields = merged.sorted { $0.key < $1.key }
+            .map { "\(Self.loggable($0.key))=\(Self.loggable("\($0.value)"))" }.joined(separator: " ")
+        let message = Self.loggable("\(event.message)")
+        let text = fields.isEmpty ? message : "\(message) \(fields)"
         let line = "\(event.level.rawValue.uppercased()) [\(label)] \(text)\n"
         Self.output.withLock { $0.write(line, level: event.level) }
+    }
+}
+
+extension AgentLogHandler {
+    /// `text` as it may appear in a log line: control characters (C0, DEL, C1) and Unicode line and paragraph
+    /// separators escaped, and cut after `limit` bytes with `… (N bytes cut)`, N counted in `text`'s own bytes.
+    public static func loggable(_ text: String, limit: Int = maximumValueBytes) -> String {
+        let utf8 = text.utf8
+        // Nearly every value: nothing to escape, short enough.
+        if utf8.count <= limit, !utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 || $0 == 0xE2 }) {
+            return text
+        }
+        var output = ""
+        var consumed = 0
+        for scalar in text.unicodeScalars {
+            let piece = escaped(scalar)
+            if output.utf8.count + piece.utf8.count > limit { break }
+            output += piece
+            consumed += String(scalar).utf8.count
+        }
+        let cut = utf8.count - consumed
+        return cut > 0 ? output + "… (\(cut) bytes cut)" : output
+    }
+
+    private static func escaped(_ scalar: Unicode.Scalar) -> String {
+        switch scalar {
+        case "\n": return "\\n"
+        case "\r": return "\\r"
+        case "\t": return "\\t"
+        case "\u{0}"..."\u{1F}", "\u{7F}"..."\u{9F}", "\u{2028}", "\u{2029}":
+            return "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+        default:
+            return String(scalar)
+        }
     }
 }
 

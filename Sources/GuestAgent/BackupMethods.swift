@@ -9,8 +9,15 @@ public enum BackupMethods {
             GuestMethod("create_backup") { request, args in
                 try args.allowOnly(["backup_info"])
                 let backupInfo = try args.object("backup_info")
-                try await coordinator.createBackup(backupInfo: backupInfo, context: request.context)
-                return .null
+                // Checked here as the coordinator will read it, so that a malformed one is refused by name before
+                // anything starts.
+                do { _ = try BackupRequest(backupInfo: backupInfo, context: request.context) } catch {
+                    throw RemoteError.builtin("ValueError", "create_backup() argument 'backup_info': \(error)")
+                }
+                return {
+                    try await coordinator.createBackup(backupInfo: backupInfo, context: request.context)
+                    return .null
+                }
             }
         ]
     }

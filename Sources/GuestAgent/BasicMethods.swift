@@ -1,19 +1,21 @@
 import AgentSupport
 import OsloRPC
 
-/// Methods that need no datastore: `rpc_ping`, `get_filesystem_stats`.
+/// Methods that need no datastore: `rpc_ping`, `get_filesystem_stats`. Both run in the prompt lane: Trove's
+/// liveness checks and volume reports are answered even while every other slot waits on DB2.
 public enum BasicMethods {
     public static func methods(mountPoint: String) -> [GuestMethod] {
         [
-            GuestMethod("rpc_ping") { _, args in
+            GuestMethod("rpc_ping", lane: .prompt) { _, args in
                 try args.allowOnly([])
-                return true
+                return { true }
             },
-            // The API calls it `get_volume_info`; Trove ignores `fs_path` and reports the DB2 mount point.
-            GuestMethod("get_filesystem_stats") { _, args in
+            // The API calls it `get_volume_info`; Trove ignores `fs_path` and reports the DB2 mount point. One
+            // statvfs: prompt.
+            GuestMethod("get_filesystem_stats", lane: .prompt) { _, args in
                 try args.allowOnly(["fs_path"])
                 _ = try args.optionalString("fs_path")
-                return try FilesystemStats.of(path: mountPoint)
+                return { try FilesystemStats.of(path: mountPoint) }
             },
         ]
     }

@@ -44,6 +44,31 @@ public struct DB2Methods: Sendable {
         do { return try await body() } catch { throw error.troveError }
     }
 
+    /// Reads arguments into DB2's types (names checked by DB2's rules), refusals as Trove's exceptions.
+    static func reading<T>(_ body: () throws(DB2Error) -> T) throws(TroveError) -> T {
+        do { return try body() } catch { throw error.troveError }
+    }
+
+    /// The database names of a list of schema dicts.
+    static func databaseNames(_ values: [JSONValue], argument: String) throws(TroveError) -> [DatabaseName] {
+        try reading { () throws(DB2Error) in try DB2TroveModels.databaseNames(values, argument: argument) }
+    }
+
+    /// A user name argument (`username`), checked by DB2's and Linux's rules.
+    static func userName(_ text: String) throws(TroveError) -> UserName {
+        try reading { () throws(DB2Error) in try UserName(text) }
+    }
+
+    /// A page size: absent, null or a count from 0.
+    static func limit(_ args: RPCArguments) throws(RemoteError) -> Int? {
+        guard let limit = try args.optionalInt("limit") else { return nil }
+        guard limit >= 0 else {
+            throw RemoteError.builtin(
+                "ValueError", "\(args.method)() argument 'limit' must not be negative, got \(limit)")
+        }
+        return limit
+    }
+
     func heartbeat(_ status: ServiceStatus) async {
         do { try await conductor.heartbeat(status, deadline: Date().addingTimeInterval(60)) } catch {
             logger.warning("heartbeat not sent", metadata: ["error": "\(error)", "service_status": "\(status.rawValue)"])
@@ -68,17 +93,27 @@ public struct DB2Methods: Sendable {
                 let configContents = try args.optionalString("config_contents")
                 let overrides = try args.optionalObject("overrides") ?? [:]
                 let rootPassword = try args.optionalString("root_password")
-                if let modules = try args.optionalArray("modules"), !modules.isEmpty {
-                    // Trove applies them with its Python module drivers and only logs failures; this agent has none.
-                    logger.warning("prepare: \(modules.count) guest module(s) not applied: this agent has no module drivers")
+                let modules = try args.optionalArray("modules") ?? []
+                // Read now, refused in order during prepare (as Trove: a bad override fails it after `building`;
+                // databases and users are created after the instance, failures only logged).
+                let parsed = PrepareContents(
+                    overrides: Result { () throws(DB2Error) in try DB2TroveModels.overrides(overrides) },
+                    databases: Result { () throws(DB2Error) in
+                        try DB2TroveModels.databaseNames(databases, argument: "databases")
+                    },
+                    users: Result { () throws(DB2Error) in try DB2TroveModels.newUsers(users) })
+                return {
+                    if !modules.isEmpty {
+                        // Trove applies them with its Python module drivers and only logs failures; this agent has none.
+                        logger.warning("prepare: \(modules.count) guest module(s) not applied: this agent has no module drivers")
+                    }
+                    try await notifier.around(request, payload: ["instance_id": .string(guestID)]) {
+                        try await prepare(
+                            request, contents: parsed, devicePath: devicePath, mountPoint: mountPoint,
+                            backupInfo: backupInfo, configContents: configContents, rootPassword: rootPassword)
+                    }
+                    return .null
                 }
-                try await notifier.around(request, payload: ["instance_id": .string(guestID)]) {
-                    try await prepare(
-                        request, databases: databases, users: users, devicePath: devicePath, mountPoint: mountPoint,
-                        backupInfo: backupInfo, configContents: configContents, overrides: overrides,
-                        rootPassword: rootPassword)
-                }
-                return .null
             }
         ]
     }
@@ -86,16 +121,15 @@ public struct DB2Methods: Sendable {
     /// Trove's `_prepare`: `building`, the instance, the restore, databases and users, then `running` (or the real
     /// status) and the end marker — or `failed to spawn`.
     func prepare(
-        _ request: RPCRequest, databases: [JSONValue], users: [JSONValue], devicePath: String?, mountPoint: String?,
-        backupInfo: [String: JSONValue]?, configContents: String?, overrides: [String: JSONValue],
-        rootPassword: String?
+        _ request: RPCRequest, contents: PrepareContents, devicePath: String?, mountPoint: String?,
+        backupInfo: [String: JSONValue]?, configContents: String?, rootPassword: String?
     ) async throws {
         do { try markers.markStarted() } catch {
             logger.warning("prepare start marker not written", metadata: ["error": "\(error)"])
         }
         await heartbeat(.building)
         do {
-            let parsedOverrides = try DB2TroveModels.overrides(overrides)
+            let parsedOverrides = try contents.overrides.mapError(\.troveError).get()
             try await Self.db2 { () throws(DB2Error) in
                 try await manager.prepare(
                     PrepareRequest(
@@ -110,8 +144,8 @@ public struct DB2Methods: Sendable {
             }
             // Trove creates these after reporting `running` and only logs failures; we create them before the
             // final heartbeat, so an ACTIVE instance has its databases and users (failures are still only logged).
-            await createDatabasesLogged(databases)
-            await createUsersLogged(users)
+            await createDatabasesLogged(contents.databases)
+            await createUsersLogged(contents.users)
             if rootPassword != nil {
                 logger.warning("root_password ignored: enable_root is not supported for db2 (as in Trove)")
             }
@@ -125,20 +159,20 @@ public struct DB2Methods: Sendable {
         }
     }
 
-    func createDatabasesLogged(_ values: [JSONValue]) async {
-        guard !values.isEmpty else { return }
+    func createDatabasesLogged(_ names: Result<[DatabaseName], DB2Error>) async {
         do {
-            let names = try values.map { value throws(DB2Error) in try DB2TroveModels.databaseName(value, argument: "databases") }
+            let names = try names.get()
+            guard !names.isEmpty else { return }
             try await manager.createDatabases(names)
         } catch {
             logger.error("prepare: databases not created", metadata: ["error": "\(error)"])
         }
     }
 
-    func createUsersLogged(_ values: [JSONValue]) async {
-        guard !values.isEmpty else { return }
+    func createUsersLogged(_ users: Result<[NewDatabaseUser], DB2Error>) async {
         do {
-            let users = try values.map { value throws(DB2Error) in try DB2TroveModels.newUser(value) }
+            let users = try users.get()
+            guard !users.isEmpty else { return }
             try await manager.createUsers(users)
         } catch {
             logger.error("prepare: users not created", metadata: ["error": "\(error)"])
@@ -151,34 +185,38 @@ public struct DB2Methods: Sendable {
         [
             GuestMethod("create_database") { request, args in
                 try args.allowOnly(["databases"])
-                let values = try args.array("databases")
-                try await notifier.around(request) {
-                    try await Self.db2 { () throws(DB2Error) in
-                        let names = try values.map { value throws(DB2Error) in try DB2TroveModels.databaseName(value, argument: "databases") }
-                        try await manager.createDatabases(names)
+                let names = try Self.databaseNames(try args.array("databases"), argument: "databases")
+                return {
+                    try await notifier.around(request) {
+                        try await Self.db2 { () throws(DB2Error) in try await manager.createDatabases(names) }
                     }
+                    return .null
                 }
-                return .null
             },
             GuestMethod("delete_database") { request, args in
                 try args.allowOnly(["database"])
                 let value = try args.required("database")
-                try await notifier.around(request) {
-                    try await Self.db2 { () throws(DB2Error) in
-                        try await manager.deleteDatabase(try DB2TroveModels.databaseName(value, argument: "database"))
-                    }
+                let name = try Self.reading { () throws(DB2Error) in
+                    try DB2TroveModels.databaseName(value, argument: "database")
                 }
-                return .null
+                return {
+                    try await notifier.around(request) {
+                        try await Self.db2 { () throws(DB2Error) in try await manager.deleteDatabase(name) }
+                    }
+                    return .null
+                }
             },
-            GuestMethod("list_databases") { _, args in
+            GuestMethod("list_databases", lane: .reads) { _, args in
                 try args.allowOnly(["limit", "marker", "include_marker"])
-                let limit = try args.optionalInt("limit")
+                let limit = try Self.limit(args)
                 let marker = try args.optionalString("marker")
                 let includeMarker = try args.bool("include_marker", default: false)
-                let page = try await Self.db2 { () throws(DB2Error) in
-                    try await manager.listDatabases(limit: limit, marker: marker, includeMarker: includeMarker)
+                return {
+                    let page = try await Self.db2 { () throws(DB2Error) in
+                        try await manager.listDatabases(limit: limit, marker: marker, includeMarker: includeMarker)
+                    }
+                    return [.array(page.items.map(DB2TroveModels.schema)), page.nextMarker.map(JSONValue.string) ?? .null]
                 }
-                return [.array(page.items.map(DB2TroveModels.schema)), page.nextMarker.map(JSONValue.string) ?? .null]
             },
         ]
     }
@@ -190,73 +228,77 @@ public struct DB2Methods: Sendable {
             GuestMethod("create_user") { request, args in
                 try args.allowOnly(["users"])
                 let values = try args.array("users")
-                try await notifier.around(request) {
-                    try await Self.db2 { () throws(DB2Error) in
-                        try await manager.createUsers(try values.map { value throws(DB2Error) in try DB2TroveModels.newUser(value) })
+                let users = try Self.reading { () throws(DB2Error) in try DB2TroveModels.newUsers(values) }
+                return {
+                    try await notifier.around(request) {
+                        try await Self.db2 { () throws(DB2Error) in try await manager.createUsers(users) }
                     }
+                    return .null
                 }
-                return .null
             },
             GuestMethod("delete_user") { request, args in
                 try args.allowOnly(["user"])
                 let value = try args.required("user")
-                try await notifier.around(request) {
-                    try await Self.db2 { () throws(DB2Error) in
-                        guard let name = value["_name"]?.stringValue else {
-                            throw .invalid("user: a user needs a \"_name\"", step: "delete_user")
-                        }
-                        try await manager.deleteUser(try UserName(name))
+                let name = try Self.reading { () throws(DB2Error) in try DB2TroveModels.userName(value, argument: "user") }
+                return {
+                    try await notifier.around(request) {
+                        try await Self.db2 { () throws(DB2Error) in try await manager.deleteUser(name) }
                     }
+                    return .null
                 }
-                return .null
             },
-            GuestMethod("get_user") { _, args in
+            GuestMethod("get_user", lane: .reads) { _, args in
                 try args.allowOnly(["username", "hostname"])
-                let name = try args.string("username")
+                let name = try Self.userName(try args.string("username"))
                 _ = try args.optionalString("hostname")
-                return try await Self.db2 { () throws(DB2Error) in
-                    DB2TroveModels.user(try await manager.user(named: try UserName(name)))
+                return {
+                    try await Self.db2 { () throws(DB2Error) in DB2TroveModels.user(try await manager.user(named: name)) }
                 }
             },
-            GuestMethod("list_users") { _, args in
+            GuestMethod("list_users", lane: .reads) { _, args in
                 try args.allowOnly(["limit", "marker", "include_marker"])
-                let limit = try args.optionalInt("limit")
+                let limit = try Self.limit(args)
                 let marker = try args.optionalString("marker")
                 let includeMarker = try args.bool("include_marker", default: false)
-                let page = try await Self.db2 { () throws(DB2Error) in
-                    try await manager.listUsers(limit: limit, marker: marker, includeMarker: includeMarker)
+                return {
+                    let page = try await Self.db2 { () throws(DB2Error) in
+                        try await manager.listUsers(limit: limit, marker: marker, includeMarker: includeMarker)
+                    }
+                    return [.array(page.items.map(DB2TroveModels.user)), page.nextMarker.map(JSONValue.string) ?? .null]
                 }
-                return [.array(page.items.map(DB2TroveModels.user)), page.nextMarker.map(JSONValue.string) ?? .null]
             },
-            GuestMethod("list_access") { _, args in
+            GuestMethod("list_access", lane: .reads) { _, args in
                 try args.allowOnly(["username", "hostname"])
-                let name = try args.string("username")
+                let name = try Self.userName(try args.string("username"))
                 _ = try args.optionalString("hostname")
-                return try await Self.db2 { () throws(DB2Error) in
-                    .array(try await manager.access(of: try UserName(name)).map(DB2TroveModels.schema))
+                return {
+                    try await Self.db2 { () throws(DB2Error) in
+                        .array(try await manager.access(of: name).map(DB2TroveModels.schema))
+                    }
                 }
             },
             GuestMethod("grant_access") { _, args in
                 try args.allowOnly(["username", "hostname", "databases"])
-                let name = try args.string("username")
+                let name = try Self.userName(try args.string("username"))
                 _ = try args.optionalString("hostname")
-                let values = try args.array("databases")
-                try await Self.db2 { () throws(DB2Error) in
-                    let names = try values.map { value throws(DB2Error) in try DB2TroveModels.databaseName(value, argument: "databases") }
-                    try await manager.grantAccess(to: try UserName(name), on: names)
+                let names = try Self.databaseNames(try args.array("databases"), argument: "databases")
+                return {
+                    try await Self.db2 { () throws(DB2Error) in try await manager.grantAccess(to: name, on: names) }
+                    return .null
                 }
-                return .null
             },
             GuestMethod("revoke_access") { _, args in
                 try args.allowOnly(["username", "hostname", "database"])
-                let name = try args.string("username")
+                let name = try Self.userName(try args.string("username"))
                 _ = try args.optionalString("hostname")
                 let value = try args.required("database")
-                try await Self.db2 { () throws(DB2Error) in
-                    try await manager.revokeAccess(
-                        from: try UserName(name), on: try DB2TroveModels.databaseName(value, argument: "database"))
+                let database = try Self.reading { () throws(DB2Error) in
+                    try DB2TroveModels.databaseName(value, argument: "database")
                 }
-                return .null
+                return {
+                    try await Self.db2 { () throws(DB2Error) in try await manager.revokeAccess(from: name, on: database) }
+                    return .null
+                }
             },
         ]
     }
@@ -267,43 +309,49 @@ public struct DB2Methods: Sendable {
         [
             GuestMethod("restart") { _, args in
                 try args.allowOnly([])
-                // Trove's begin_restart / end_restart: no periodic heartbeat in between (it would report the
-                // instance down), then the real status, whether the restart worked or not.
-                await conductor.pausePeriodicHeartbeats()
-                do {
-                    try await Self.db2 { () throws(DB2Error) in try await manager.restart() }
-                } catch {
+                return {
+                    // Trove's begin_restart / end_restart: no periodic heartbeat in between (it would report the
+                    // instance down), then the real status, whether the restart worked or not.
+                    await conductor.pausePeriodicHeartbeats()
+                    do {
+                        try await Self.db2 { () throws(DB2Error) in try await manager.restart() }
+                    } catch {
+                        await conductor.resumePeriodicHeartbeats()
+                        await heartbeat(ServiceStatus(await manager.status()))
+                        throw error
+                    }
                     await conductor.resumePeriodicHeartbeats()
                     await heartbeat(ServiceStatus(await manager.status()))
-                    throw error
+                    return .null
                 }
-                await conductor.resumePeriodicHeartbeats()
-                await heartbeat(ServiceStatus(await manager.status()))
-                return .null
             },
             GuestMethod("stop_db") { _, args in
                 try args.allowOnly(["do_not_start_on_reboot"])
                 let disable = try args.bool("do_not_start_on_reboot", default: false)
-                try await Self.db2 { () throws(DB2Error) in try await manager.stop(disableAutostart: disable) }
-                return .null
+                return {
+                    try await Self.db2 { () throws(DB2Error) in try await manager.stop(disableAutostart: disable) }
+                    return .null
+                }
             },
             GuestMethod("start_db_with_conf_changes") { _, args in
                 try args.allowOnly(["config_contents"])
                 let contents = try args.optionalString("config_contents")
-                try await Self.db2 { () throws(DB2Error) in
-                    if let contents { try await manager.saveConfiguration(contents) }
-                    try await manager.start()
+                return {
+                    try await Self.db2 { () throws(DB2Error) in
+                        if let contents { try await manager.saveConfiguration(contents) }
+                        try await manager.start()
+                    }
+                    await heartbeat(ServiceStatus(await manager.status()))
+                    return .null
                 }
-                await heartbeat(ServiceStatus(await manager.status()))
-                return .null
             },
-            GuestMethod("pre_upgrade") { _, args in
+            GuestMethod("pre_upgrade", lane: .prompt) { _, args in
                 try args.allowOnly([])
-                return [:]
+                return { [:] }
             },
             GuestMethod("post_upgrade") { _, args in
                 try args.allowOnly(["upgrade_info"])
-                return .null
+                return { .null }
             },
         ]
     }
@@ -315,26 +363,37 @@ public struct DB2Methods: Sendable {
             GuestMethod("reset_configuration") { _, args in
                 try args.allowOnly(["configuration"])
                 let configuration = try args.object("configuration")
-                let contents = configuration["config_contents"]?.stringValue ?? ""
-                try await Self.db2 { () throws(DB2Error) in try await manager.saveConfiguration(contents) }
-                return .null
+                let value = configuration["config_contents"] ?? .null
+                guard value.isNull || value.stringValue != nil else {
+                    throw RemoteError.builtin(
+                        "TypeError",
+                        "reset_configuration() argument 'configuration': 'config_contents' must be a string, "
+                            + "not \(value.typeName)")
+                }
+                let contents = value.stringValue ?? ""
+                return {
+                    try await Self.db2 { () throws(DB2Error) in try await manager.saveConfiguration(contents) }
+                    return .null
+                }
             },
             GuestMethod("update_overrides") { _, args in
                 try args.allowOnly(["overrides", "remove"])
-                let overrides = try args.optionalObject("overrides") ?? [:]
+                let values = try args.optionalObject("overrides") ?? [:]
                 let remove = try args.bool("remove", default: false)
-                try await Self.db2 { () throws(DB2Error) in
-                    try await manager.updateOverrides(try DB2TroveModels.overrides(overrides), remove: remove)
+                let overrides = try Self.reading { () throws(DB2Error) in try DB2TroveModels.overrides(values) }
+                return {
+                    try await Self.db2 { () throws(DB2Error) in try await manager.updateOverrides(overrides, remove: remove) }
+                    return .null
                 }
-                return .null
             },
             GuestMethod("apply_overrides") { _, args in
                 try args.allowOnly(["overrides"])
-                let overrides = try args.optionalObject("overrides") ?? [:]
-                try await Self.db2 { () throws(DB2Error) in
-                    try await manager.applyOverrides(try DB2TroveModels.overrides(overrides))
+                let values = try args.optionalObject("overrides") ?? [:]
+                let overrides = try Self.reading { () throws(DB2Error) in try DB2TroveModels.overrides(values) }
+                return {
+                    try await Self.db2 { () throws(DB2Error) in try await manager.applyOverrides(overrides) }
+                    return .null
                 }
-                return .null
             },
         ]
     }
@@ -352,22 +411,28 @@ public struct DB2Methods: Sendable {
             GuestMethod("mount_volume") { _, args in
                 try args.allowOnly(["device_path", "mount_point", "write_to_fstab"])
                 let (device, mountPoint) = try paths(args)
-                try await Self.db2 { () throws(DB2Error) in try await manager.mountVolume(device: device, at: mountPoint) }
-                return .null
+                return {
+                    try await Self.db2 { () throws(DB2Error) in try await manager.mountVolume(device: device, at: mountPoint) }
+                    return .null
+                }
             },
             GuestMethod("unmount_volume") { _, args in
                 try args.allowOnly(["device_path", "mount_point"])
                 let (device, mountPoint) = try paths(args)
-                try await Self.db2 { () throws(DB2Error) in try await manager.unmountVolume(device: device, at: mountPoint) }
-                return .null
+                return {
+                    try await Self.db2 { () throws(DB2Error) in try await manager.unmountVolume(device: device, at: mountPoint) }
+                    return .null
+                }
             },
             GuestMethod("resize_fs") { _, args in
                 try args.allowOnly(["device_path", "mount_point"])
                 let (device, mountPoint) = try paths(args)
-                try await Self.db2 { () throws(DB2Error) in
-                    try await manager.resizeFileSystem(device: device, at: mountPoint)
+                return {
+                    try await Self.db2 { () throws(DB2Error) in
+                        try await manager.resizeFileSystem(device: device, at: mountPoint)
+                    }
+                    return .null
                 }
-                return .null
             },
         ]
     }
@@ -378,11 +443,11 @@ public struct DB2Methods: Sendable {
     /// and publishing it is not offered by this agent.
     var logMethods: [GuestMethod] {
         [
-            GuestMethod("guest_log_list") { _, args in
+            GuestMethod("guest_log_list", lane: .prompt) { _, args in
                 try args.allowOnly([])
-                return []
+                return { [] }
             },
-            GuestMethod("guest_log_action") { _, args in
+            GuestMethod("guest_log_action", lane: .prompt) { _, args in
                 try args.allowOnly(["log_name", "enable", "disable", "publish", "discard"])
                 let name = try args.string("log_name")
                 let enable = try args.bool("enable", default: false)
@@ -396,11 +461,22 @@ public struct DB2Methods: Sendable {
                 if publish || discard {
                     throw TroveError.datastoreOperationNotSupported(operation: "guest_log_action", datastore: "db2")
                 }
-                return [
-                    "name": "guest", "type": "SYS", "status": "Ready", "published": 0, "pending": 0,
-                    "container": nil, "prefix": nil, "metafile": nil,
-                ]
+                return {
+                    [
+                        "name": "guest", "type": "SYS", "status": "Ready", "published": 0, "pending": 0,
+                        "container": nil, "prefix": nil, "metafile": nil,
+                    ]
+                }
             },
         ]
+    }
+}
+
+extension DB2Methods {
+    /// What `prepare` creates, read with its arguments: each part refused (or used) when prepare reaches it.
+    struct PrepareContents: Sendable {
+        var overrides: Result<[ConfigurationOverride], DB2Error>
+        var databases: Result<[DatabaseName], DB2Error>
+        var users: Result<[NewDatabaseUser], DB2Error>
     }
 }

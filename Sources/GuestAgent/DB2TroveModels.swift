@@ -18,45 +18,106 @@ enum DB2TroveModels {
         ]
     }
 
-    /// The database name of a schema dict (`_name`; unknown keys are ignored).
+    /// The database name of a schema dict (`_name`; unknown keys are ignored), or of a bare name.
+    ///
+    /// - Throws: ``DB2Error`` `.invalidRequest` naming `argument` and what is wrong: not an object, no `_name`, a
+    ///   `_name` that is not a string, or a name DB2 would refuse.
     static func databaseName(_ value: JSONValue, argument: String) throws(DB2Error) -> DatabaseName {
-        guard let name = value["_name"]?.stringValue ?? value.stringValue else {
-            throw .invalid("\(argument): a database needs a \"_name\"", step: "read the request")
+        switch value {
+        case .string(let name):
+            return try DatabaseName(name)
+        case .object(let schema):
+            return try DatabaseName(try string(schema, "_name", of: "\(argument): a database"))
+        default:
+            throw .invalid(
+                "\(argument): a database must be an object with a \"_name\", not \(value.typeName)", step: readStep)
         }
-        return try DatabaseName(name)
     }
 
-    /// The user of a user dict: `_name`, `_password` (secret), `_databases`.
-    static func newUser(_ value: JSONValue) throws(DB2Error) -> NewDatabaseUser {
-        guard let name = value["_name"]?.stringValue else {
-            throw .invalid("users: a user needs a \"_name\"", step: "read the request")
+    /// The database names of a list of schema dicts.
+    static func databaseNames(_ values: [JSONValue], argument: String) throws(DB2Error) -> [DatabaseName] {
+        try values.map { value throws(DB2Error) in try databaseName(value, argument: argument) }
+    }
+
+    /// The users of a list of user dicts.
+    static func newUsers(_ values: [JSONValue]) throws(DB2Error) -> [NewDatabaseUser] {
+        try values.map { value throws(DB2Error) in try newUser(value) }
+    }
+
+    /// The name of a user dict (`_name`).
+    static func userName(_ value: JSONValue, argument: String) throws(DB2Error) -> UserName {
+        guard case .object(let user) = value else {
+            throw .invalid("\(argument): a user must be an object with a \"_name\", not \(value.typeName)", step: readStep)
         }
-        let userName = try UserName(name)
-        guard let password = value["_password"]?.stringValue, !password.isEmpty else {
-            throw .invalid("user \"\(name)\" needs a \"_password\"", step: "read the request")
+        return try UserName(try string(user, "_name", of: "\(argument): a user"))
+    }
+
+    /// The user of a user dict: `_name`, `_password` (secret), `_databases` (a list of schema dicts; absent or null
+    /// for none).
+    static func newUser(_ value: JSONValue) throws(DB2Error) -> NewDatabaseUser {
+        let userName = try userName(value, argument: "users")
+        let user = value.objectValue ?? [:]
+        let described = "user \"\(userName)\""
+        guard let password = user["_password"], !password.isNull else {
+            throw .invalid("\(described) needs a \"_password\"", step: readStep)
+        }
+        // The password's type may be named, never its value.
+        guard let text = password.stringValue, !text.isEmpty else {
+            throw .invalid("\(described): \"_password\" must be a non-empty string, not \(password.typeName)", step: readStep)
         }
         var databases: [DatabaseName] = []
-        for database in value["_databases"]?.arrayValue ?? [] {
-            databases.append(try databaseName(database, argument: "user \(name) _databases"))
+        switch user["_databases"] {
+        case nil, .null?:
+            break
+        case .array(let items)?:
+            for item in items { databases.append(try databaseName(item, argument: "\(described) _databases")) }
+        case let other?:
+            throw .invalid(
+                "\(described): \"_databases\" must be a list of databases, not \(other.typeName)", step: readStep)
         }
-        return NewDatabaseUser(name: userName, password: Secret(password), databases: databases)
+        return NewDatabaseUser(name: userName, password: Secret(text), databases: databases)
     }
 
     /// Override values as DB2 takes them: strings as they are, numbers in decimal, booleans as YES/NO.
+    ///
+    /// - Throws: ``DB2Error`` `.invalidRequest` naming the parameter, for a value of another type, a number that is
+    ///   not finite or an integral number beyond 64 bits (JSON's `1e400`, `99999999999999999999`).
     static func overrides(_ object: [String: JSONValue]) throws(DB2Error) -> [ConfigurationOverride] {
+        let step = "read the overrides"
         var result: [ConfigurationOverride] = []
         for key in object.keys.sorted() {
+            let value = object[key] ?? .null
             let text: String
-            switch object[key] ?? .null {
-            case .string(let value): text = value
-            case .int(let value): text = String(value)
-            case .double(let value): text = value == value.rounded() ? String(Int64(value)) : String(value)
-            case .bool(let value): text = value ? "YES" : "NO"
-            default: throw .invalid("override \(key) must be a string, a number or a boolean", step: "read the overrides")
+            switch value {
+            case .string(let string): text = string
+            case .int(let number): text = String(number)
+            case .double(let number) where !number.isFinite:
+                throw .invalid("override \(key): \(number) is not a value DB2 takes", step: step)
+            case .double(let number) where number == number.rounded():
+                guard let integer = Int64(exactly: number) else {
+                    throw .invalid(
+                        "override \(key): \(number) is out of range (DB2 takes integers from -2^63 to 2^63-1)", step: step)
+                }
+                text = String(integer)
+            case .double(let number): text = String(number)
+            case .bool(let flag): text = flag ? "YES" : "NO"
+            default:
+                throw .invalid("override \(key) must be a string, a number or a boolean, not \(value.typeName)", step: step)
             }
             result.append(try ConfigurationOverride(parameter: key, value: text))
         }
         return result
+    }
+
+    static let readStep = "read the request"
+
+    /// `object[key]` as a string: present and a string, or an error naming `what`, the key and the type found.
+    private static func string(_ object: [String: JSONValue], _ key: String, of what: String) throws(DB2Error) -> String {
+        guard let value = object[key], !value.isNull else { throw .invalid("\(what) needs a \"\(key)\"", step: readStep) }
+        guard let text = value.stringValue else {
+            throw .invalid("\(what): \"\(key)\" must be a string, not \(value.typeName)", step: readStep)
+        }
+        return text
     }
 }
 

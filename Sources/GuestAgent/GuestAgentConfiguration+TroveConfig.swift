@@ -38,7 +38,11 @@ extension GuestAgentConfiguration {
             reconnectBackoff: ReconnectBackoff(
                 initial: max(messaging.retryInterval.seconds, 0.05), factor: 2,
                 maximum: max(messaging.retryIntervalMax.seconds, messaging.retryInterval.seconds)),
-            rpc: RPCServerConfiguration(maximumMessageBytes: messaging.maxMessageSize),
+            rpc: RPCServerConfiguration(
+                maximumMessageBytes: messaging.maxMessageSize,
+                // oslo's 0 means unlimited; the agent always keeps a bounded window (its default).
+                deliveryWindow: messaging.prefetchCount > 0
+                    ? min(messaging.prefetchCount, Int(UInt16.max)) : RPCServerConfiguration().deliveryWindow),
             mountPoint: config.db2.mountPoint,
             instanceOwner: config.db2.instanceOwner,
             prepareMarkers: .home,

@@ -64,8 +64,9 @@ public final class GuestAgentService: Sendable {
             options: configuration.queueOptions)
         let topic = configuration.topic
         consumer = AMQPConsumer(
-            parameters: configuration.messaging, topology: topology, backoff: configuration.reconnectBackoff,
-            logger: logger,
+            parameters: configuration.messaging, topology: topology,
+            prefetchCount: UInt16(clamping: max(1, configuration.rpc.deliveryWindow)),
+            backoff: configuration.reconnectBackoff, logger: logger,
             stateObserver: { state in
                 if case .ready(let broker) = state {
                     logger.info("consuming RPC", metadata: ["rpc.topic": "\(topic)", "amqp.broker": "\(broker)"])

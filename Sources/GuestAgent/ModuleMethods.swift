@@ -6,14 +6,15 @@ import OsloRPC
 /// removing a module fails as Trove's manager does for a type it has no driver for: `ModuleTypeNotFound`
 /// "No driver implemented for module type 'X'", after the same checks of the module's name and contents.
 public enum ModuleMethods {
+    /// Each is answered from its arguments alone: the prompt lane.
     public static func methods() -> [GuestMethod] {
         [
-            GuestMethod("module_list") { _, args in
+            GuestMethod("module_list", lane: .prompt) { _, args in
                 try args.allowOnly(["include_contents"])
                 _ = try args.bool("include_contents", default: false)
-                return .array([])
+                return { .array([]) }
             },
-            GuestMethod("module_apply") { _, args in
+            GuestMethod("module_apply", lane: .prompt) { _, args in
                 try args.allowOnly(["modules"])
                 for entry in try args.optionalArray("modules") ?? [] {
                     let module = try Self.module(entry)
@@ -23,9 +24,9 @@ public enum ModuleMethods {
                     }
                     throw Self.noDriver(module)
                 }
-                return .array([])
+                return { .array([]) }
             },
-            GuestMethod("module_remove") { _, args in
+            GuestMethod("module_remove", lane: .prompt) { _, args in
                 try args.allowOnly(["module"])
                 throw Self.noDriver(try Self.module(try args.required("module")))
             },

@@ -24,9 +24,10 @@ public enum UnsupportedMethods {
         "demote_replication_master": "demote_replication_master",
     ]
 
+    /// Each answers at once, whatever its arguments: the prompt lane.
     public static func methods(datastore: String) -> [GuestMethod] {
         operations.map { method, operation in
-            GuestMethod(method) { _, _ in
+            GuestMethod(method, lane: .prompt) { _, _ in
                 throw TroveError.datastoreOperationNotSupported(operation: operation, datastore: datastore)
             }
         }

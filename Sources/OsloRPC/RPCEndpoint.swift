@@ -13,4 +13,12 @@ public protocol RPCEndpoint: Sendable {
     /// - Throws: any error; a ``RemoteErrorConvertible`` error reaches the caller as that Python exception, any other
     ///   error through ``RPCServerConfiguration/mapUnknownError``.
     func handle(_ request: RPCRequest) async throws -> JSONValue
+
+    /// The lane `method` runs in (see ``RPCLane``); only called for a method the endpoint supports.
+    func lane(of method: String) -> RPCLane
+}
+
+extension RPCEndpoint {
+    /// Every method in the standard lane.
+    public func lane(of method: String) -> RPCLane { .standard }
 }

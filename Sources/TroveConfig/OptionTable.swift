@@ -325,7 +325,9 @@ public enum OptionTable {
         help: "Seconds an unused fanout queue lives (`x-expires`; 0: for ever).")
     static let rabbitQosPrefetchCount = Option.integer(
         R, "rabbit_qos_prefetch_count", default: 0, min: 0, origin: .osloMessaging,
-        help: "Unacknowledged messages the broker may push at once (`basic.qos`; 0: unlimited).")
+        help: "RPC deliveries per queue the broker may send before the agent has a free request slot for them "
+            + "(`basic.qos`); the broker keeps the rest. oslo's 0 (unlimited) means the agent's bound of 64: the "
+            + "agent never takes an unbounded flood into memory.")
     static let heartbeatTimeoutThreshold = Option.integer(
         R, "heartbeat_timeout_threshold", default: 60, min: 0, origin: .osloMessaging,
         help: "AMQP heartbeat timeout in seconds; the broker is considered gone after it (0: no heartbeats).")

@@ -33,7 +33,7 @@ func uniqueName(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.pre
             queues: [AMQPQueueDeclaration(name: queue, durable: false, autoDelete: true, bindings: [(exchange, queue)])])
         let ready = AsyncStream<Void>.makeStream()
         let consumer = AMQPConsumer(
-            parameters: try brokerParameters(), topology: topology, logger: logger,
+            parameters: try brokerParameters(), topology: topology, prefetchCount: 8, logger: logger,
             stateObserver: { if case .ready = $0 { ready.continuation.yield() } })
         let deliveries = consumer.start()
         defer { consumer.stop() }

@@ -8,52 +8,11 @@ import TestSupport
 /// Raw AMQP messages that no oslo client would send: each is answered with a failure when the sender can be found,
 /// dropped otherwise, and the daemon keeps serving.
 @Suite struct BadInputTests {
-    /// A raw AMQP client with its own reply queue.
-    final class RawClient: @unchecked Sendable {
-        // @unchecked: the connection is used only from the one thread `blocking` runs on at a time (serially).
-        let connection: AMQPConnection
-        let replyQueue = "reply_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
-
-        init(port: Int) throws {
-            let parameters = AMQPConnectionParameters(
-                endpoints: [AMQPEndpoint(host: "127.0.0.1", port: port, user: "guest", password: Secret("guest"))],
-                connectionName: "bad-input-test")
-            connection = try AMQPConnection(endpoint: parameters.endpoints[0], parameters: parameters)
-            try connection.declare(AMQPTopology(queues: [
-                AMQPQueueDeclaration(name: replyQueue, durable: false, autoDelete: true, bindings: []),
-            ]))
-            try connection.enablePublisherConfirms()
-            try connection.consume(queue: replyQueue)
-        }
-
-        func send(_ body: [UInt8], topic: String) throws {
-            let sequence = try connection.publish(AMQPOutgoingMessage(exchange: "trove", routingKey: topic, body: body))
-            try connection.waitForConfirm(upTo: sequence, timeout: 10)
-        }
-
-        func nextReply(timeout: Double) throws -> [String: JSONValue]? {
-            let deadline = Date().addingTimeInterval(timeout)
-            while Date() < deadline {
-                if let delivery = try connection.nextDelivery(timeout: 0.2) {
-                    try connection.ack(delivery.deliveryTag)
-                    return try OsloEnvelope.decode(delivery.body)
-                }
-            }
-            return nil
-        }
-    }
-
-    func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DedicatedThread.start(name: "raw-amqp") { continuation.resume(with: Result { try body() }) }
-        }
-    }
-
     @Test func everyKindOfBadInputIsAnsweredOrDroppedAndTheDaemonKeepsServing() async throws {
         let port = try TestEnvironment.amqpPort()
         let daemon = try AgentDaemon(amqpPort: port, config: ["DEFAULT": ["rpc_max_message_size": "65536"]])
         try await daemon.start()
-        let client = try await blocking { try RawClient(port: port) }
+        let client = try await RawAMQPClient.connect(port: port)
         let topic = daemon.topic
         let queue = client.replyQueue
 
@@ -76,7 +35,7 @@ import TestSupport
             ("a cast with a bad body", Array("{\"method\": 5}".utf8), nil),
         ]
         for testCase in cases {
-            let reply = try await blocking {
+            let reply = try await onOwnThread("raw-amqp") {
                 try client.send(testCase.body, topic: topic)
                 return try client.nextReply(timeout: testCase.expected == nil ? 1 : 10)
             }

@@ -13,7 +13,10 @@ import TestSupport
         let db2: DB2SimulatorHome
     }
 
-    func setUp(db2 extra: [String: String] = [:], db2sim: DB2SimulatorHome? = nil) async throws -> Setup {
+    /// - Parameter extraConfig: more `[section] key = value` settings for the daemon.
+    func setUp(
+        db2 extra: [String: String] = [:], db2sim: DB2SimulatorHome? = nil, extraConfig: [String: [String: String]] = [:]
+    ) async throws -> Setup {
         let port = try TestEnvironment.amqpPort()
         let db2: DB2SimulatorHome
         if let db2sim { db2 = db2sim } else { db2 = try await DB2SimulatorHome() }
@@ -21,6 +24,7 @@ import TestSupport
         let conductor = try await PythonPeer("conductor", url: PythonPeer.amqpURL(port: port), topic: conductorTopic)
         var config = db2.config(extra)
         config["DEFAULT", default: [:]]["conductor_queue"] = conductorTopic
+        for (section, values) in extraConfig { config[section, default: [:]].merge(values) { $1 } }
         let daemon = try AgentDaemon(amqpPort: port, config: config)
         try await daemon.start()
         let client = try await PythonPeer("client", url: PythonPeer.amqpURL(port: port), topic: daemon.topic)
@@ -130,7 +134,7 @@ import TestSupport
         try await setup.db2.fault(["add", "--match", "CREATE DATABASE SLOW", "--hang", "120"])
         try await setup.client.cast("create_database", ["databases": [TroveDicts.schema("slow")]])
         let fired = Date().addingTimeInterval(30)
-        while Date() < fired, !(try await setup.db2.shell("db2sim fault list").stdout.contains("\"fired\" : 1")) {
+        while Date() < fired, !(try await setup.db2.faultList().contains("fired=1")) {
             try await Task.sleep(for: .milliseconds(100))
         }
         let asked = Date()

@@ -54,6 +54,12 @@ final class DB2SimulatorHome: Sendable {
         try await succeed(([simulator, "fault"] + arguments).map { "'\($0)'" }.joined(separator: " "))
     }
 
+    /// `db2sim fault list`: one line per rule, with how often it `fired=`.
+    func faultList() async throws -> String {
+        let simulator = try TestEnvironment.binDirectory().appendingPathComponent("db2sim").path
+        return try await succeed("'\(simulator)' fault list")
+    }
+
     /// The value of a database configuration parameter.
     func databaseParameter(_ name: String, of database: String) async throws -> String? {
         let output = try await succeed("db2 get db cfg for \(database)")
