@@ -1,11 +1,55 @@
+import AgentSupport
 @testable import BackupStream
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
-/// Hostile archives that try to fill the disk: what the restore writes is bounded, and going over a bound is an
-/// error that names it.
+/// Hostile archives that try to exhaust memory or disk: what the reader keeps and what the restore writes are
+/// bounded, and going over a bound is an error that names it.
 @Suite struct UnpackLimitTests {
+    /// Global pax headers that would keep more than 1 MiB of records between them are refused.
+    @Test func globalPaxHeadersKeepingTooMuchAreRefused() async throws {
+        try await withTemporaryDirectory { base in
+            let value = String(repeating: "v", count: 512 * 1024)
+            var archive: [UInt8] = []
+            for index in 0..<3 { archive += paxHeader(flag: "g", key: "comment\(index)", value: value) }
+            archive += member("/r/", .directory) + endOfArchive
+            let error = await #expect(throws: BackupStreamError.self) {
+                try await BackupUnpacker(options: BackupUnpackOptions(compressed: false), logger: StreamTesting.logger)
+                    .unpack(from: ArraySource(archive), into: base.appendingPathComponent("target"))
+            }
+            let message = error.map { "\($0)" } ?? "no error"
+            #expect(message.contains("global pax headers") && message.contains("1 MiB"), "\(message)")
+        }
+    }
+
+    struct Repeated: CustomTestStringConvertible, Sendable {
+        var flag: Character
+        var testDescription: String { flag == "g" ? "global pax headers" : "extended headers before one member" }
+    }
+
+    /// 700 pax headers of 1 MiB that all set the same key: later values replace earlier ones, so the restore
+    /// succeeds and memory does not grow with the stream (the stream is made on the fly, never held whole).
+    @Test(arguments: [Repeated(flag: "g"), Repeated(flag: "x")])
+    func repeatedPaxHeadersKeepOnlyTheLatestValue(_ repeated: Repeated) async throws {
+        try await withTemporaryDirectory { base in
+            let header = paxHeader(flag: repeated.flag, key: "comment", value: String(repeating: "v", count: 1_000_000))
+            let source = GeneratedSource(repeating: header, count: 700, then: member("/r/", .directory) + endOfArchive)
+            let before = try residentBytes()
+            let peak = Mutex(before)
+            let summary = try await BackupUnpacker(
+                options: BackupUnpackOptions(compressed: false), logger: StreamTesting.logger
+            ).unpack(from: source, into: base.appendingPathComponent("target")) { progress in
+                guard progress.inputBytes % (32 * Int64(header.count)) == 0, let now = try? residentBytes() else { return }
+                peak.withLock { $0 = max($0, now) }
+            }
+            #expect(summary.directories == 1)
+            let growth = peak.withLock { $0 } - before
+            #expect(growth < 256 << 20, "resident memory grew by \(growth >> 20) MiB while reading 700 MiB of headers")
+        }
+    }
+
     /// `maximumUnpackedBytes`: the restore stops before writing more file contents than allowed, removes the file
     /// it was writing, and says which limit it hit.
     @Test func theUnpackedSizeLimitStopsTheRestoreNamingIt() async throws {
@@ -101,5 +145,41 @@ import Testing
             size: Int64(data.count), mtime: .init(seconds: 1_700_000_000)
         ).encoded() + data + [UInt8](repeating: 0, count: TarMemberHeader.padding(for: Int64(data.count)))
     }
+
+    private func paxHeader(flag: Character, key: String, value: String) -> [UInt8] {
+        var pax = PaxRecords()
+        pax.append(key, value)
+        return member("PaxHeaders/x", .other(UInt8(ascii: flag.unicodeScalars.first!)), data: pax.encoded())
+    }
+
+    /// This process's resident memory, from `/proc/self/status` (`VmRSS`).
+    private func residentBytes() throws -> Int64 {
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kilobytes = Int64(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { throw CocoaError(.fileReadCorruptFile) }
+        return kilobytes * 1024
+    }
 }
 
+/// A stream made as it is read: `count` copies of one chunk, then a tail.
+final class GeneratedSource: ByteSource {
+    private let chunk: [UInt8]
+    private let count: Int
+    private let tail: [UInt8]
+    private let served = Mutex(0)
+
+    init(repeating chunk: [UInt8], count: Int, then tail: [UInt8]) {
+        self.chunk = chunk
+        self.count = count
+        self.tail = tail
+    }
+
+    func nextChunk() throws -> [UInt8]? {
+        let index = served.withLock { served in
+            defer { served += 1 }
+            return served
+        }
+        return index < count ? chunk : index == count ? tail : nil
+    }
+}

@@ -195,6 +195,56 @@ import Testing
         }
     }
 
+    struct OutOfRange: CustomTestStringConvertible, Sendable {
+        var label: String
+        var expected: String
+        var testDescription: String { label }
+    }
+
+    static let outOfRange = [
+        OutOfRange(label: "pax uid 2^32", expected: "uid"),
+        OutOfRange(label: "pax gid 2^40", expected: "gid"),
+        OutOfRange(label: "ustar base-256 uid 2^32", expected: "uid"),
+        OutOfRange(label: "ustar base-256 negative gid", expected: "gid"),
+        OutOfRange(label: "pax size Int64.max on a directory", expected: "size"),
+        OutOfRange(label: "ustar base-256 size Int64.max on a directory", expected: "size"),
+        OutOfRange(label: "pax record length Int.max", expected: "malformed pax record"),
+    ]
+
+    /// A number no system can hold is refused, naming the field; none wraps (a uid of 2^32 is not root) and none
+    /// overflows into a crash.
+    @Test(arguments: outOfRange)
+    func outOfRangeNumbersAreRefused(_ testCase: OutOfRange) async throws {
+        try await withTemporaryDirectory { base in
+            let target = base.appendingPathComponent("target")
+            var archive = header("/r/", .directory, mode: 0o755)
+            switch testCase.label {
+            case "pax uid 2^32": archive += header("/r/victim", .regular, mode: 0o644, uid: 4_294_967_296)
+            case "pax gid 2^40": archive += header("/r/victim", .regular, mode: 0o644, gid: 1 << 40)
+            case "ustar base-256 uid 2^32":
+                archive += patched(header("/r/victim", .regular, mode: 0o644), at: 108, base256(1 << 32, width: 8))
+            case "ustar base-256 negative gid":
+                archive += patched(header("/r/victim", .regular, mode: 0o644), at: 116, [UInt8](repeating: 0xff, count: 8))
+            case "pax size Int64.max on a directory":
+                archive += paxHeader(flag: "x", ["size": String(Int64.max)]) + header("/r/victim/", .directory, mode: 0o755)
+            case "ustar base-256 size Int64.max on a directory":
+                archive += patched(header("/r/victim/", .directory, mode: 0o755), at: 124, base256(Int64.max, width: 12))
+            default:
+                // A first record, then one whose length overflows when added to the first's.
+                let data = Array("6 a=b\n9223372036854775807 c=d\n".utf8)
+                archive += header("/r/PaxHeaders/victim", .other(UInt8(ascii: "x")), mode: 0o644, data: data)
+                archive += header("/r/victim", .regular, mode: 0o644)
+            }
+            archive += [UInt8](repeating: 0, count: 1024)
+            let error = await #expect(throws: BackupStreamError.self) {
+                try await BackupUnpacker(options: BackupUnpackOptions(compressed: false), logger: StreamTesting.logger)
+                    .unpack(from: ArraySource(archive), into: target)
+            }
+            #expect(error.map { "\($0)".contains(testCase.expected) } == true, "\(String(describing: error))")
+            #expect(!FileManager.default.fileExists(atPath: target.appendingPathComponent("victim").path))
+        }
+    }
+
     /// Packing refuses what the backup format does not carry.
     @Test func packRefusesAFIFO() async throws {
         try await withTemporaryDirectory { base in
@@ -222,6 +272,35 @@ import Testing
         ).encoded() + data + [UInt8](repeating: 0, count: TarMemberHeader.padding(for: Int64(data.count)))
     }
 
+    /// A pax extended header (`x`) or global header (`g`) with these records.
+    private func paxHeader(flag: Character, _ records: [String: String]) -> [UInt8] {
+        var pax = PaxRecords()
+        for (key, value) in records.sorted(by: { $0.key < $1.key }) { pax.append(key, value) }
+        return header("PaxHeaders/x", .other(UInt8(ascii: flag.unicodeScalars.first!)), mode: 0o644, data: pax.encoded())
+    }
+
+    /// `value` in GNU's base-256 form (first byte 0x80), `width` bytes.
+    private func base256(_ value: Int64, width: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: width)
+        var rest = value
+        for index in stride(from: width - 1, through: 1, by: -1) {
+            bytes[index] = UInt8(truncatingIfNeeded: rest)
+            rest >>= 8
+        }
+        bytes[0] = 0x80
+        return bytes
+    }
+
+    /// A single ustar header block with `bytes` written at `offset` and its checksum recomputed.
+    private func patched(_ block: [UInt8], at offset: Int, _ bytes: [UInt8]) -> [UInt8] {
+        precondition(block.count == TarMemberHeader.blockSize, "patch a lone ustar header")
+        var block = block
+        block.replaceSubrange(offset..<offset + bytes.count, with: bytes)
+        block.replaceSubrange(148..<156, with: Array("        ".utf8))
+        let digits = Array(String(block.reduce(0) { $0 + Int($1) }, radix: 8).utf8)
+        block.replaceSubrange(148..<155, with: [UInt8](repeating: 0x30, count: 6 - digits.count) + digits + [0])
+        return block
+    }
     private func file(_ name: String, _ text: String = "x") -> Member {
         Member(name: name, kind: .regular, data: Array(text.utf8))
     }
