@@ -19,10 +19,12 @@ import Synchronization
 ///
 /// Nothing is ever written outside the target: members outside the root, `..` components, links leading out,
 /// devices and FIFOs are refused. What is restored belongs to ``BackupUnpackOptions/owner``, never to the
-/// archive's owners, and carries no setuid, setgid or sticky bit. What it may write is bounded by the options
-/// (size, free space, expansion over the stored size), and what the reader keeps of the stream's headers is bounded. Every layer is checked to its end (padding, CRC-32 and length of every gzip
-/// member, the tar end-of-archive marker): a truncated or corrupted stream is an error naming the byte offset,
-/// never a silently short restore. Stages run on their own threads, never on Swift's cooperative pool.
+/// archive's owners, and carries no setuid, setgid or sticky bit. What it writes is bounded by the options (size,
+/// free space, expansion over the stored size), and what it keeps of the stream's headers is bounded.
+///
+/// Every layer is checked to its end (padding, CRC-32 and length of every gzip member, the tar end-of-archive
+/// marker): a truncated or corrupted stream is an error naming the byte offset, never a silently short restore.
+/// Stages run on their own threads, never on Swift's cooperative pool.
 public struct BackupUnpacker: Sendable {
     public let options: BackupUnpackOptions
     private let logger: Logger

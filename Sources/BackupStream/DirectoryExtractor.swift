@@ -369,7 +369,8 @@ final class DirectoryExtractor: TarMemberConsumer {
         guard let minimumFreeBytes, total > nextFreeSpaceCheck else { return }
         var info = statvfs()
         guard fstatvfs(targetFD, &info) == 0 else { throw .errno(target.path, "statvfs") }
-        let (free, overflow) = Int64(clamping: info.f_bavail).multipliedReportingOverflow(by: Int64(clamping: info.f_frsize))
+        let blocks = Int64(clamping: info.f_bavail)
+        let (free, overflow) = blocks.multipliedReportingOverflow(by: Int64(clamping: info.f_frsize))
         let available = overflow ? Int64.max : free
         if available - count < minimumFreeBytes {
             throw .targetSpaceLow(path: target.path, freeBytes: available, minimum: minimumFreeBytes)
