@@ -42,6 +42,12 @@ public enum BackupStreamError: Error, CustomStringConvertible {
     case unsafeMember(name: String, reason: String)
     /// A member of a kind we refuse to restore (device, FIFO, sparse file...).
     case unsupportedMember(name: String, type: String)
+    /// The restore would write more bytes of file contents than ``BackupUnpackOptions/maximumUnpackedBytes``.
+    case unpackedSizeLimit(limit: Int64)
+    /// The target's file system would keep fewer free bytes than ``BackupUnpackOptions/minimumFreeBytes``.
+    case targetSpaceLow(path: String, freeBytes: Int64, minimum: Int64)
+    /// The archive grew more than ``BackupUnpackOptions/maximumExpansionRatio`` times the stored bytes read.
+    case expansionRatioExceeded(ratio: Int, archiveBytes: Int64, storedBytes: Int64)
 
     /// The pipeline was cancelled before it finished.
     case cancelled
@@ -71,6 +77,15 @@ public enum BackupStreamError: Error, CustomStringConvertible {
         case .unsafeMember(let name, let reason): return "refusing archive member \(Self.quote(name)): \(reason)"
         case .unsupportedMember(let name, let type):
             return "refusing archive member \(Self.quote(name)): \(type) members are not restored"
+        case .unpackedSizeLimit(let limit):
+            return "the backup unpacks to more than \(limit) bytes of files, the limit set (maximumUnpackedBytes): "
+                + "restore stopped before it fills the disk"
+        case .targetSpaceLow(let path, let free, let minimum):
+            return "only \(free) bytes are free on the file system of \(path), fewer than the \(minimum) to keep free "
+                + "(minimumFreeBytes): restore stopped before it fills the disk"
+        case .expansionRatioExceeded(let ratio, let archive, let stored):
+            return "the backup unpacks to more than \(ratio) times its stored size (\(archive) bytes from \(stored) "
+                + "stored bytes; maximumExpansionRatio): refused as a decompression bomb"
         case .cancelled: return "backup stream cancelled"
         }
     }

@@ -18,9 +18,13 @@ import Synchronization
 /// ```
 ///
 /// Nothing is ever written outside the target: members outside the root, `..` components, links leading out,
-/// devices and FIFOs are refused. Every layer is checked to its end (padding, CRC-32 and length of every gzip
-/// member, the tar end-of-archive marker): a truncated or corrupted stream is an error naming the byte offset,
-/// never a silently short restore. Stages run on their own threads, never on Swift's cooperative pool.
+/// devices and FIFOs are refused. What is restored belongs to ``BackupUnpackOptions/owner``, never to the
+/// archive's owners, and carries no setuid, setgid or sticky bit. What it writes is bounded by the options (size,
+/// free space, expansion over the stored size), and what it keeps of the stream's headers is bounded.
+///
+/// Every layer is checked to its end (padding, CRC-32 and length of every gzip member, the tar end-of-archive
+/// marker): a truncated or corrupted stream is an error naming the byte offset, never a silently short restore.
+/// Stages run on their own threads, never on Swift's cooperative pool.
 public struct BackupUnpacker: Sendable {
     public let options: BackupUnpackOptions
     private let logger: Logger
@@ -65,6 +69,7 @@ public struct BackupUnpacker: Sendable {
             var inputBytes: Int64 = 0
             while let chunk = try source.nextChunk() {
                 inputBytes += Int64(chunk.count)
+                tally.withLock { $0.inputBytes = inputBytes }
                 try forward(try decryption.map { try $0.feed(chunk) } ?? chunk)
                 progress?(UnpackProgress(inputBytes: inputBytes))
             }
@@ -81,11 +86,15 @@ public struct BackupUnpacker: Sendable {
         }
         pipeline.addStage("unpack-tar") {
             let extractor = try DirectoryExtractor(
-                target: target, preserveOwnership: options.preserveOwnership, logger: logger)
+                target: target, owner: options.owner, maximumFileBytes: options.maximumUnpackedBytes,
+                minimumFreeBytes: options.minimumFreeBytes, logger: logger)
             let reader = TarStreamReader(consumer: extractor)
             do {
                 while let chunk = try queue.next() {
                     try chunk.withUnsafeBytes { try reader.consume($0) }
+                    if let ratio = options.maximumExpansionRatio {
+                        try Self.checkExpansion(reader.offset, stored: tally.withLock { $0.inputBytes }, ratio: ratio)
+                    }
                 }
                 try reader.finish()
                 try extractor.finish()
@@ -114,5 +123,15 @@ public struct BackupUnpacker: Sendable {
             logger.debug("backup stream decrypted", metadata: ["backup.digest": "\(digest)"])
         }
         return summary
+    }
+
+    /// Refuses an archive grown past `ratio` times the stored bytes read so far (once past the threshold). The
+    /// input stage reads ahead of the tar stage, so `stored` is never less than what produced the archive bytes.
+    private static func checkExpansion(_ archiveBytes: Int64, stored: Int64, ratio: Int) throws(BackupStreamError) {
+        guard archiveBytes > BackupUnpackOptions.expansionRatioThreshold else { return }
+        let (allowed, overflow) = stored.multipliedReportingOverflow(by: Int64(ratio))
+        if !overflow, archiveBytes > allowed {
+            throw .expansionRatioExceeded(ratio: ratio, archiveBytes: archiveBytes, storedBytes: stored)
+        }
     }
 }

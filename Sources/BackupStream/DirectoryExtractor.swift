@@ -9,10 +9,13 @@ import Logging
 /// `O_NOFOLLOW` from the target's descriptor, so nothing is ever written through a symbolic link or outside the
 /// target, whatever the archive holds.
 ///
-/// Refuses members outside the archive root, `..` components, links that lead outside, devices and FIFOs.
-/// Restores contents, modes, mtimes (to the nanosecond when the archive has them) and, when asked, owners
-/// (by name when the name exists here, else by number). Directory metadata is applied at the end, deepest
-/// first, so read-only directories can still be filled. Used by one thread.
+/// Refuses members outside the archive root, `..` components, links that lead outside, devices and FIFOs, and a
+/// target that is itself a symbolic link. Restores contents, permission bits and mtimes (to the nanosecond when
+/// the archive has them). Never the archive's owners, nor setuid, setgid or sticky bits: everything restored
+/// belongs to the ``RestoredOwner`` given, so a backup cannot plant a setuid-root program or give a file to an
+/// account of its choosing. Optionally bounded: the bytes of file contents written, and the free space left on
+/// the target's file system. Directory metadata is applied at the end, deepest first, so read-only directories
+/// can still be filled. Used by one thread.
 final class DirectoryExtractor: TarMemberConsumer {
     /// Counts of what was restored.
     struct Counts {
@@ -37,30 +40,66 @@ final class DirectoryExtractor: TarMemberConsumer {
         var written: Int64 = 0
     }
 
+    /// Permission bits restored: setuid, setgid and sticky bits are dropped.
+    static let restoredModeBits: mode_t = 0o777
+    /// How many bytes of file contents are written between two looks at the free space.
+    static let freeSpaceCheckInterval: Int64 = 16 << 20
+
     let target: URL
     private let targetFD: Int32
-    private let preserveOwnership: Bool
+    private let uid: uid_t
+    private let gid: gid_t
+    private let maximumFileBytes: Int64?
+    private let minimumFreeBytes: Int64?
+    private var nextFreeSpaceCheck: Int64 = 0
     private let logger: Logger
     private var mapper = ArchivePathMapper()
     private var pendingDirectories: [PendingDirectory] = []
     private var openFile: OpenFile?
-    private let accounts = SystemAccounts()
     private(set) var counts = Counts()
 
-    /// Opens (creating it and its parents if needed) the target directory.
+    /// Opens (creating it and its parents if needed) the target directory, which must not be a symbolic link.
     ///
-    /// - Throws: ``BackupStreamError/fileSystem(path:operation:errno:)``.
-    init(target: URL, preserveOwnership: Bool, logger: Logger) throws(BackupStreamError) {
+    /// - Parameters:
+    ///   - maximumFileBytes: most bytes of file contents to write (``BackupUnpackOptions/maximumUnpackedBytes``).
+    ///   - minimumFreeBytes: free bytes to leave on the target's file system
+    ///     (``BackupUnpackOptions/minimumFreeBytes``).
+    /// - Throws: ``BackupStreamError/fileSystem(path:operation:errno:)``, or
+    ///   ``BackupStreamError/invalidOptions(_:)`` for a target that is a symbolic link.
+    init(
+        target: URL, owner: RestoredOwner, maximumFileBytes: Int64?, minimumFreeBytes: Int64?, logger: Logger
+    ) throws(BackupStreamError) {
         self.target = target
-        self.preserveOwnership = preserveOwnership
+        self.maximumFileBytes = maximumFileBytes
+        self.minimumFreeBytes = minimumFreeBytes
         self.logger = logger
         do {
             try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
         } catch {
             throw .fileSystem(path: target.path, operation: "mkdir", errno: Self.errnoOf(error))
         }
-        let fd = open(target.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw BackupStreamError.errno(target.path, "open") }
+        // Not followed if it is a link: whoever controls the target's parent could point it anywhere.
+        let fd = open(target.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ELOOP || errno == ENOTDIR {
+                throw .invalidOptions("the restore target \(target.path) is a symbolic link or not a directory")
+            }
+            throw BackupStreamError.errno(target.path, "open")
+        }
+        switch owner {
+        case .process:
+            (uid, gid) = (geteuid(), getegid())
+        case .ids(let ownerUID, let ownerGID):
+            (uid, gid) = (ownerUID, ownerGID)
+        case .targetDirectory:
+            var info = stat()
+            guard fstat(fd, &info) == 0 else {
+                let code = errno
+                close(fd)
+                throw BackupStreamError.errno(target.path, "stat", code)
+            }
+            (uid, gid) = (info.st_uid, info.st_gid)
+        }
         targetFD = fd
     }
 
@@ -94,6 +133,7 @@ final class DirectoryExtractor: TarMemberConsumer {
 
     func memberData(_ bytes: UnsafeRawBufferPointer) throws {
         guard var file = openFile else { return }
+        try checkRoom(for: Int64(bytes.count))
         var position = 0
         while position < bytes.count {
             let written = write(file.fd, bytes.baseAddress! + position, bytes.count - position)
@@ -115,10 +155,8 @@ final class DirectoryExtractor: TarMemberConsumer {
             close(file.parent)
         }
         var failure: BackupStreamError?
-        if preserveOwnership, fchown(file.fd, ownerID(file.header), groupID(file.header)) != 0 {
-            failure = .errno(file.path, "chown")
-        }
-        if failure == nil, fchmod(file.fd, mode_t(file.header.mode)) != 0 { failure = .errno(file.path, "chmod") }
+        if fchown(file.fd, uid, gid) != 0 { failure = .errno(file.path, "chown") }
+        if failure == nil, fchmod(file.fd, Self.mode(file.header)) != 0 { failure = .errno(file.path, "chmod") }
         var times = Self.times(file.header.mtime)
         if failure == nil, futimens(file.fd, &times) != 0 { failure = .errno(file.path, "set mtime of") }
         if close(file.fd) != 0, failure == nil { failure = .errno(file.path, "close") }
@@ -139,10 +177,8 @@ final class DirectoryExtractor: TarMemberConsumer {
             let fd = directory.components.isEmpty ? dup(targetFD) : try openDirectory(directory.components[...], create: false)
             guard fd >= 0 else { throw BackupStreamError.errno(path, "open") }
             defer { close(fd) }
-            if preserveOwnership, fchown(fd, ownerID(directory.header), groupID(directory.header)) != 0 {
-                throw BackupStreamError.errno(path, "chown")
-            }
-            guard fchmod(fd, mode_t(directory.header.mode)) == 0 else { throw BackupStreamError.errno(path, "chmod") }
+            guard fchown(fd, uid, gid) == 0 else { throw BackupStreamError.errno(path, "chown") }
+            guard fchmod(fd, Self.mode(directory.header)) == 0 else { throw BackupStreamError.errno(path, "chmod") }
             var times = Self.times(directory.header.mtime)
             guard futimens(fd, &times) == 0 else { throw BackupStreamError.errno(path, "set mtime of") }
         }
@@ -206,9 +242,7 @@ final class DirectoryExtractor: TarMemberConsumer {
         _ = try withReplacement(parent: parent, name: name, path: path, operation: "symlink") { namePointer in
             linkTarget.withUnsafeBufferPointer { symlinkat(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), parent, namePointer) }
         }
-        if preserveOwnership,
-            FileNameBytes.withCString(name, { fchownat(parent, $0, ownerID(header), groupID(header), AT_SYMLINK_NOFOLLOW) }) != 0
-        {
+        guard FileNameBytes.withCString(name, { fchownat(parent, $0, uid, gid, AT_SYMLINK_NOFOLLOW) }) == 0 else {
             throw BackupStreamError.errno(path, "chown")
         }
         var times = Self.times(header.mtime)
@@ -245,7 +279,7 @@ final class DirectoryExtractor: TarMemberConsumer {
     // MARK: - Safe path operations
 
     /// Opens the directory at `components` under the target without following any symbolic link, creating
-    /// missing directories (mode 0755) when `create` is set. The caller closes the descriptor.
+    /// missing directories (mode 0755, the restore's owner) when `create` is set. The caller closes the descriptor.
     private func openDirectory(_ components: ArraySlice<[UInt8]>, create: Bool) throws -> Int32 {
         var fd = dup(targetFD)
         guard fd >= 0 else { throw BackupStreamError.errno(target.path, "dup") }
@@ -253,8 +287,11 @@ final class DirectoryExtractor: TarMemberConsumer {
         for component in components {
             walked.append(component)
             var next = FileNameBytes.withCString(component) { openat(fd, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+            var created = false
             if next < 0, errno == ENOENT, create {
-                if FileNameBytes.withCString(component, { mkdirat(fd, $0, 0o755) }) != 0, errno != EEXIST {
+                if FileNameBytes.withCString(component, { mkdirat(fd, $0, 0o755) }) == 0 {
+                    created = true
+                } else if errno != EEXIST {
                     let code = errno
                     close(fd)
                     throw BackupStreamError.errno(displayPath(walked), "mkdir", code)
@@ -263,6 +300,11 @@ final class DirectoryExtractor: TarMemberConsumer {
             }
             let code = errno
             close(fd)
+            if next >= 0, created, fchown(next, uid, gid) != 0 {
+                let code = errno
+                close(next)
+                throw BackupStreamError.errno(displayPath(walked), "chown", code)
+            }
             guard next >= 0 else {
                 if code == ELOOP || code == ENOTDIR {
                     throw BackupStreamError.unsafeMember(
@@ -310,16 +352,30 @@ final class DirectoryExtractor: TarMemberConsumer {
         return relative.isEmpty ? target.path : target.path + "/" + relative
     }
 
-    // MARK: - Owners
+    // MARK: - Modes and limits
 
-    private func ownerID(_ header: TarMemberHeader) -> uid_t {
-        header.userName.isEmpty ? uid_t(truncatingIfNeeded: header.uid)
-            : accounts.userID(header.userName) ?? uid_t(truncatingIfNeeded: header.uid)
+    /// The permission bits of a member, without setuid, setgid and sticky bits.
+    private static func mode(_ header: TarMemberHeader) -> mode_t {
+        mode_t(header.mode) & restoredModeBits
     }
 
-    private func groupID(_ header: TarMemberHeader) -> gid_t {
-        header.groupName.isEmpty ? gid_t(truncatingIfNeeded: header.gid)
-            : accounts.groupID(header.groupName) ?? gid_t(truncatingIfNeeded: header.gid)
+    /// Refuses to write `count` more bytes beyond the limit on file contents, or when the target's file system
+    /// would keep less than the free space asked for (looked at every ``freeSpaceCheckInterval`` bytes).
+    private func checkRoom(for count: Int64) throws(BackupStreamError) {
+        let total = counts.fileBytes + count
+        if let maximumFileBytes, total > maximumFileBytes {
+            throw .unpackedSizeLimit(limit: maximumFileBytes)
+        }
+        guard let minimumFreeBytes, total > nextFreeSpaceCheck else { return }
+        var info = statvfs()
+        guard fstatvfs(targetFD, &info) == 0 else { throw .errno(target.path, "statvfs") }
+        let blocks = Int64(clamping: info.f_bavail)
+        let (free, overflow) = blocks.multipliedReportingOverflow(by: Int64(clamping: info.f_frsize))
+        let available = overflow ? Int64.max : free
+        if available - count < minimumFreeBytes {
+            throw .targetSpaceLow(path: target.path, freeBytes: available, minimum: minimumFreeBytes)
+        }
+        nextFreeSpaceCheck = total + Self.freeSpaceCheckInterval
     }
 
     private static func errnoOf(_ error: any Error) -> Int32 {

@@ -2,14 +2,36 @@
 /// the whole record including its own digits.
 struct PaxRecords {
     private(set) var records: [(key: String, value: [UInt8])] = []
+    /// Where the last record of each key is in `records`.
+    private var lastIndex: [String: Int] = [:]
+    /// Bytes of keys and values held: what a reader keeps in memory for them.
+    private(set) var byteCount = 0
 
-    mutating func append(_ key: String, _ value: [UInt8]) { records.append((key, value)) }
+    mutating func append(_ key: String, _ value: [UInt8]) {
+        lastIndex[key] = records.count
+        records.append((key, value))
+        byteCount += key.utf8.count + value.count
+    }
+
     mutating func append(_ key: String, _ value: String) { append(key, Array(value.utf8)) }
+
+    /// Applies `other`'s records over these: a key already here takes the new value (later pax records override
+    /// earlier ones), so repeating a key does not grow what is kept.
+    mutating func merge(_ other: PaxRecords) {
+        for (key, value) in other.records {
+            if let index = lastIndex[key] {
+                byteCount += value.count - records[index].value.count
+                records[index].value = value
+            } else {
+                append(key, value)
+            }
+        }
+    }
 
     var isEmpty: Bool { records.isEmpty }
 
     /// The value of the last record with `key`.
-    subscript(key: String) -> [UInt8]? { records.last { $0.key == key }?.value }
+    subscript(key: String) -> [UInt8]? { lastIndex[key].map { records[$0].value } }
 
     /// Encodes the records as the data of a pax header member.
     func encoded() -> [UInt8] {
@@ -33,7 +55,7 @@ struct PaxRecords {
             if data[position] == 0 { break }  // some writers pad the data with NULs
             guard let space = data[position...].firstIndex(of: 0x20),
                 let length = Int(String(decoding: data[position..<space], as: UTF8.self)),
-                length > space - position, position + length <= data.count, data[position + length - 1] == 0x0a
+                length > space - position, length <= data.count - position, data[position + length - 1] == 0x0a
             else { throw PaxFormatError(reason: "malformed pax record at data byte \(position)") }
             let record = data[(space + 1)..<(position + length - 1)]
             guard let equals = record.firstIndex(of: 0x3d) else {

@@ -40,8 +40,8 @@ extension TarMemberHeader {
         return TarMemberHeader(
             name: name, kind: fixedKind,
             mode: UInt32(truncatingIfNeeded: try number(block, 100, 8, "mode") & 0o7777),
-            uid: Int(try number(block, 108, 8, "uid")),
-            gid: Int(try number(block, 116, 8, "gid")),
+            uid: try id(try number(block, 108, 8, "uid"), "uid"),
+            gid: try id(try number(block, 116, 8, "gid"), "gid"),
             size: try number(block, 124, 12, "size"),
             mtime: Timestamp(seconds: try number(block, 136, 12, "mtime")),
             linkName: field(block, 157, 100),
@@ -64,8 +64,8 @@ extension TarMemberHeader {
                 guard let parsed = Int64(text), parsed >= 0 else { throw TarFormatError("bad pax size \"\(text)\"") }
                 size = parsed
             case "uid", "gid":
-                guard let parsed = Int(text), parsed >= 0 else { throw TarFormatError("bad pax \(key) \"\(text)\"") }
-                if key == "uid" { uid = parsed } else { gid = parsed }
+                guard let parsed = Int64(text) else { throw TarFormatError("bad pax \(key) \"\(text)\"") }
+                if key == "uid" { uid = try Self.id(parsed, "pax uid") } else { gid = try Self.id(parsed, "pax gid") }
             case "mtime":
                 guard let parsed = Self.parsePaxTime(text) else { throw TarFormatError("bad pax mtime \"\(text)\"") }
                 mtime = parsed
@@ -92,6 +92,16 @@ extension TarMemberHeader {
         if !negative { return Timestamp(seconds: seconds, nanoseconds: Int32(nanoseconds)) }
         if nanoseconds == 0 { return Timestamp(seconds: -seconds) }
         return Timestamp(seconds: -seconds - 1, nanoseconds: Int32(1_000_000_000 - nanoseconds))
+    }
+
+    /// A user or group id, which must fit `uid_t`/`gid_t` (32 bits): a larger one would wrap (2^32 to 0, root).
+    /// Restores do not use the archive's ids (files belong to the owner the caller gives), but a value no system
+    /// can hold means the header was not written from a real file, and is refused rather than carried.
+    private static func id(_ value: Int64, _ what: String) throws(TarFormatError) -> Int {
+        guard (0...Int64(UInt32.max)).contains(value) else {
+            throw TarFormatError("\(what) \(value) is out of range (0 to \(UInt32.max))")
+        }
+        return Int(value)
     }
 
     /// A NUL-terminated text field.

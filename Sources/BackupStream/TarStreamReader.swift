@@ -15,6 +15,12 @@ final class TarStreamReader {
 
     /// Largest pax header or GNU long name we accept.
     static let maximumMetadataLength = 1 << 20
+    /// Most bytes of pax records kept at once, for global headers (which last to the end of the stream) and for
+    /// the extended headers before one member, each: repeated keys replace earlier values, and an archive whose
+    /// headers would keep more is refused, so a stream of headers cannot grow memory.
+    static let maximumKeptPaxBytes = 1 << 20
+    /// Largest member size accepted (4 EiB): no file system holds more, and the padding after it cannot overflow.
+    static let maximumMemberSize: Int64 = 1 << 62
 
     private let consumer: any TarMemberConsumer
     private var state = State.header
@@ -144,10 +150,10 @@ final class TarStreamReader {
             throw BackupStreamError.corruptArchive(
                 offset: headerOffset, reason: "a header follows a lone zero block (damaged archive)")
         }
-        guard header.size >= 0 else {
-            throw BackupStreamError.corruptArchive(offset: headerOffset, reason: "negative member size")
+        guard (0...Self.maximumMemberSize).contains(header.size) else {
+            throw BackupStreamError.corruptArchive(
+                offset: headerOffset, reason: "member size \(header.size) is out of range (0 to 2^62 bytes)")
         }
-        let padding = TarMemberHeader.padding(for: header.size)
         switch header.kind {
         case .other(let flag) where [UInt8(ascii: "x"), UInt8(ascii: "g"), UInt8(ascii: "L"), UInt8(ascii: "K")].contains(flag):
             guard header.size <= Self.maximumMetadataLength else {
@@ -158,7 +164,8 @@ final class TarStreamReader {
             if header.size == 0 {
                 try processMetadata(flag: flag)
             } else {
-                state = .metadata(flag: flag, remaining: Int(header.size), padding: padding)
+                state = .metadata(
+                    flag: flag, remaining: Int(header.size), padding: TarMemberHeader.padding(for: header.size))
             }
             return
         default:
@@ -170,6 +177,12 @@ final class TarStreamReader {
         } catch {
             throw BackupStreamError.corruptArchive(offset: headerOffset, reason: error.reason)
         }
+        guard header.size <= Self.maximumMemberSize else {
+            throw BackupStreamError.corruptArchive(
+                offset: headerOffset, reason: "member size \(header.size) is out of range (at most 2^62 bytes)")
+        }
+        // After the pax records: a pax `size` replaces the ustar field, and the padding follows the real size.
+        let padding = TarMemberHeader.padding(for: header.size)
         if let longName { header.name = longName }
         if let longLink { header.linkName = longLink }
         localPax = PaxRecords()
@@ -204,10 +217,14 @@ final class TarStreamReader {
             } catch {
                 throw BackupStreamError.corruptArchive(offset: headerOffset, reason: error.reason)
             }
-            if flag == UInt8(ascii: "g") {
-                for (key, value) in records.records { globalPax.append(key, value) }
-            } else {
-                for (key, value) in records.records { localPax.append(key, value) }
+            let global = flag == UInt8(ascii: "g")
+            if global { globalPax.merge(records) } else { localPax.merge(records) }
+            let kept = global ? globalPax.byteCount : localPax.byteCount
+            guard kept <= Self.maximumKeptPaxBytes else {
+                throw BackupStreamError.corruptArchive(
+                    offset: headerOffset,
+                    reason: "\(global ? "global pax headers" : "the extended headers of one member") would keep "
+                        + "\(kept) bytes of records, more than the limit of 1 MiB")
             }
         }
         metadata = []

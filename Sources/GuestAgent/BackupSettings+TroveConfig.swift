@@ -18,7 +18,10 @@ extension BackupSettings {
         var pack = BackupPackOptions(
             compress: backup.useCompression, compressionLevel: backup.compressionLevel, encryptionKey: key)
         if let digest = try? StandardStreams.digest(named: backup.encryptionDigest.rawValue) { pack.digest = digest }
-        let unpack = BackupUnpackOptions(compressed: backup.useCompression, decryptionKey: key, digest: .automatic)
+        // Restored files belong to the restore directory's owner, which the restore gives the mount point's owner
+        // (the DB2 instance owner, who restores them): never to the owners the backup names.
+        let unpack = BackupUnpackOptions(
+            compressed: backup.useCompression, decryptionKey: key, digest: .automatic, owner: .targetDirectory)
         let storage = config.storage
         let configuration = StorageConfiguration(
             container: storage.container, segmentSize: Int64(storage.segmentMaxSize), chunkSize: storage.chunkSize,

@@ -36,11 +36,11 @@ struct LocalManifest: Codable, Equatable {
         return Array(try encoder.encode(self))
     }
 
-    /// Reads and checks the manifest at `path`.
+    /// Reads and checks the manifest open as `file`.
     ///
     /// - Throws: ``ObjectStorageError/invalidManifest(object:reason:)`` when it is not one of ours.
-    static func read(at path: String) throws -> LocalManifest {
-        let file = try OpenFile.openForReading(at: path)
+    static func read(from file: OpenFile) throws -> LocalManifest {
+        let path = file.path
         let size = try file.size()
         guard size <= 16 * 1024 * 1024 else {
             throw ObjectStorageError.invalidManifest(object: path, reason: "\(size) bytes is too large for a manifest")

@@ -1,8 +1,11 @@
 import HTTPTransport
 
-/// Reads segments from files under a ``LocalStorage`` root: `<root>/<container>/<object>`.
+/// Reads segments from files under a ``LocalStorage`` root: `<root>/<container>/<object>`, never outside it
+/// (``LocalStoreFiles``).
 struct LocalSegmentReader: SegmentReader {
-    let root: String
+    let files: LocalStoreFiles
+    /// The manifest the segments come from, for errors.
+    let manifest: String
     let chunkSize: Int
 
     func fetch(
@@ -11,7 +14,9 @@ struct LocalSegmentReader: SegmentReader {
         abort: TransferAbortSignal,
         into consumer: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        let file = try OpenFile.openForReading(at: root + "/" + segment.container + "/" + segment.object)
+        let file = try files.openForReading(container: segment.container, name: segment.object) { [manifest] in
+            ObjectStorageError.invalidManifest(object: manifest, reason: "segment " + $0)
+        }
         var buffer = [UInt8](repeating: 0, count: chunkSize)
         var position = offset
         while true {

@@ -14,6 +14,10 @@ import Logging
 /// file is written under a hidden temporary name, fsynced and renamed into place, the manifest last: a backup
 /// is either complete or absent, and a crash leaves only `.…partial-…` files that
 /// ``deletePartialUpload(objectName:)`` removes. Locations are `file://` URLs of the manifest.
+///
+/// Nothing outside the directory is ever read or removed, whatever a location or a manifest says: a location must
+/// be `file://<directory>/<container>/<object>`, a manifest's segments `/<container>/<object>` of this store, each
+/// name one component (not `.` or `..`), and no symbolic link is followed below the directory (``LocalStoreFiles``).
 public final class LocalStorage: BackupStorage {
     /// The root directory.
     public let directory: String
@@ -37,6 +41,7 @@ public final class LocalStorage: BackupStorage {
     }
 
     private var containerDirectory: String { directory + "/" + configuration.container }
+    private var files: LocalStoreFiles { LocalStoreFiles(root: directory) }
 
     public func save(
         objectName: String,
@@ -79,9 +84,10 @@ public final class LocalStorage: BackupStorage {
         into sink: any ByteSink,
         progress: @escaping @Sendable (StorageEvent) -> Void
     ) async throws -> Int64 {
-        let path = try Self.path(of: location)
+        let (container, name) = try manifestName(of: location)
+        let path = directory + "/" + container + "/" + name
         return try await runBlocking(name: "local-load") { [self] abort in
-            let manifest = try verifiedManifest(at: path, expected: expectedChecksum)
+            let manifest = try verifiedManifest(location, container, name, expected: expectedChecksum)
             let segments = try manifest.segments.map { entry throws(ObjectStorageError) in
                 try entry.reference(manifest: path)
             }
@@ -95,32 +101,40 @@ public final class LocalStorage: BackupStorage {
                 throw ObjectStorageError.checksumMismatch(
                     object: "\(path) (segment list)", expected: manifest.checksum, actual: listed)
             }
-            let root = Self.rootDirectory(ofManifest: path)
             let download = SegmentedDownload(
-                segments: segments, reader: LocalSegmentReader(root: root, chunkSize: configuration.chunkSize),
+                segments: segments,
+                reader: LocalSegmentReader(files: files, manifest: path, chunkSize: configuration.chunkSize),
                 configuration: configuration, abort: abort, progress: progress, logger: logger)
             return try download.run(into: sink)
         }
     }
 
     public func info(location: String, expectedChecksum: String?) async throws -> StoredObjectInfo {
-        let path = try Self.path(of: location)
+        let (container, name) = try manifestName(of: location)
         return try await runBlocking(name: "local-info") { [self] abort in
-            let manifest = try verifiedManifest(at: path, expected: expectedChecksum)
+            let manifest = try verifiedManifest(location, container, name, expected: expectedChecksum)
             return StoredObjectInfo(checksum: manifest.checksum, size: manifest.sizeBytes, metadata: manifest.metadata)
         }
     }
 
     public func delete(location: String) async throws {
-        let path = try Self.path(of: location)
-        try await runBlocking(name: "local-delete") { _ in
-            let manifest = try LocalManifest.read(at: path)
-            let root = Self.rootDirectory(ofManifest: path)
-            // The manifest first, so that a half-deleted backup is never readable as a whole one.
-            try Self.removeFile(path)
-            for entry in manifest.segments {
+        let (container, name) = try manifestName(of: location)
+        let path = directory + "/" + container + "/" + name
+        try await runBlocking(name: "local-delete") { [files] _ in
+            let refuse = { (reason: String) in ObjectStorageError.invalidManifest(object: path, reason: reason) }
+            let manifest = try LocalManifest.read(
+                from: files.openForReading(container: container, name: name) { .invalidLocation(location, reason: $0) })
+            // Every segment checked before anything is removed: a manifest naming anything but the store's own
+            // files deletes nothing.
+            let segments = try manifest.segments.map { entry throws(ObjectStorageError) in
                 let segment = try entry.reference(manifest: path)
-                try Self.removeFile(root + "/" + segment.container + "/" + segment.object)
+                try files.checkRemovable(container: segment.container, name: segment.object, refusing: refuse)
+                return segment
+            }
+            // The manifest first, so that a half-deleted backup is never readable as a whole one.
+            try files.remove(container: container, name: name, refusing: refuse)
+            for segment in segments {
+                try files.remove(container: segment.container, name: segment.object, refusing: refuse)
             }
         }
     }
@@ -146,8 +160,14 @@ public final class LocalStorage: BackupStorage {
 
     // MARK: - Files
 
-    private func verifiedManifest(at path: String, expected: String?) throws -> LocalManifest {
-        let manifest = try LocalManifest.read(at: path)
+    /// The manifest `<directory>/<container>/<name>` of `location`, its checksum compared with `expected` when
+    /// verification is on.
+    private func verifiedManifest(
+        _ location: String, _ container: String, _ name: String, expected: String?
+    ) throws -> LocalManifest {
+        let path = directory + "/" + container + "/" + name
+        let manifest = try LocalManifest.read(
+            from: files.openForReading(container: container, name: name) { .invalidLocation(location, reason: $0) })
         if configuration.verifyChecksumOnLoad, let expected,
             ObjectNaming.normalizedETag(expected) != manifest.checksum
         {
@@ -218,20 +238,24 @@ public final class LocalStorage: BackupStorage {
         guard fsync(descriptor) == 0 else { throw .localFile(path: directory, operation: "fsync", errno: errno) }
     }
 
-    /// The manifest path of a `file://` location.
-    static func path(of location: String) throws(ObjectStorageError) -> String {
+    /// The container and name of the manifest a `file://` location names: it must be
+    /// `file://<directory>/<container>/<object>`, in this store, each name one component.
+    func manifestName(of location: String) throws(ObjectStorageError) -> (container: String, name: String) {
         guard let url = URL(string: location), url.isFileURL else {
             throw .invalidLocation(location, reason: "expected a file:// URL")
         }
-        let path = url.path
-        guard path.hasPrefix("/"), path.split(separator: "/").count >= 2 else {
-            throw .invalidLocation(location, reason: "expected file://<directory>/<container>/<object>")
+        let parts = url.path.split(separator: "/").map(String.init)
+        let root = directory.split(separator: "/").map(String.init)
+        guard parts.count == root.count + 2, Array(parts.prefix(root.count)) == root else {
+            throw .invalidLocation(
+                location,
+                reason: "expected file://\(directory)/<container>/<object>: a backup of this store, not a file outside it")
         }
-        return path
-    }
-
-    /// `<root>` of `<root>/<container>/<object>`.
-    static func rootDirectory(ofManifest path: String) -> String {
-        PathText.parent(PathText.parent(path))
+        for part in parts.suffix(2) {
+            if let problem = ObjectNaming.componentProblem(part) {
+                throw .invalidLocation(location, reason: "a name in it is \(problem), which could lead out of the store")
+            }
+        }
+        return (parts[root.count], parts[root.count + 1])
     }
 }

@@ -57,13 +57,29 @@ struct ManifestEntry: Codable, Sendable, Equatable {
         self.init(path: "/\(container)/\(segment.name)", etag: segment.md5, sizeBytes: segment.size)
     }
 
-    /// The segment this entry points at, checked: a path of the form `/<container>/<object>`, a 32-digit MD5.
+    /// The segment this entry points at, checked: a path of the form `/<container>/<object>` in the backup's store
+    /// (no component of it empty, `.` or `..`, even percent-encoded: see ``ObjectNaming/componentProblem(_:)``),
+    /// a 32-digit MD5.
+    ///
+    /// Any container is allowed, in the same store (Swift: the same account, which the request URL fixes): Trove
+    /// writes segments next to their manifest, but `swift upload --segment-size` puts them in `<container>_segments`,
+    /// and a container of the tenant's own account gives the tenant's token nothing it does not already have.
     func reference(manifest: String) throws(ObjectStorageError) -> SegmentReference {
         let trimmed = path.hasPrefix("/") ? path.dropFirst() : path[...]
         guard let slash = trimmed.firstIndex(of: "/"), slash != trimmed.startIndex,
             trimmed.index(after: slash) != trimmed.endIndex
         else {
             throw .invalidManifest(object: manifest, reason: "segment path \(path.debugDescription) is not /container/object")
+        }
+        let components = [trimmed[..<slash]] + trimmed[trimmed.index(after: slash)...].split(
+            separator: "/", omittingEmptySubsequences: false)
+        for component in components {
+            if let problem = ObjectNaming.componentProblem(component) {
+                throw .invalidManifest(
+                    object: manifest,
+                    reason: "segment path \(path.debugDescription) has a component that is \(problem): "
+                        + "segments must stay in the backup's store (its Swift account or local directory)")
+            }
         }
         let md5 = etag.map(ObjectNaming.normalizedETag)
         if let md5, !ObjectNaming.isMD5(md5) {

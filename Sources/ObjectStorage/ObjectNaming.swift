@@ -102,6 +102,23 @@ enum ObjectNaming {
 }
 
 extension ObjectNaming {
+    /// Why `component` cannot be one component of a container or object name that a location or a manifest
+    /// gives: it is empty, `.` or `..`, also once percent-decoded (`%2e%2e`); `nil` when it is fine. A client
+    /// that removes dot segments from URLs, as curl does, would send such a request, and the caller's token,
+    /// outside the backup's container or account; a local store would reach outside its directory.
+    static func componentProblem(_ component: some StringProtocol) -> String? {
+        let raw = String(component)
+        for (form, suffix) in [(raw, ""), (PercentEncoding.decode(raw), " once percent-decoded")] {
+            switch form {
+            case "": return "empty" + suffix
+            case ".": return "'.'" + suffix
+            case "..": return "'..'" + suffix
+            default: continue
+            }
+        }
+        return nil
+    }
+
     /// Whether `text` is 32 lower-case hex digits.
     static func isMD5(_ text: String) -> Bool {
         text.utf8.count == 32 && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }

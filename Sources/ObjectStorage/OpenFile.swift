@@ -11,7 +11,8 @@ final class OpenFile: Sendable {
     /// The path it was opened at (for error messages; it may have been renamed or unlinked since).
     let path: String
 
-    private init(descriptor: Int32, path: String) {
+    /// Takes ownership of an open `descriptor` (``LocalStoreFiles`` opens files relative to a directory).
+    init(descriptor: Int32, path: String) {
         self.descriptor = descriptor
         self.path = path
     }

@@ -240,13 +240,18 @@ public final class SwiftStorage: BackupStorage {
             }
             let segmentContainer = String(value[..<slash])
             let prefix = String(value[value.index(after: slash)...])
+            if let problem = ObjectNaming.componentProblem(segmentContainer) {
+                throw ObjectStorageError.invalidManifest(
+                    object: display,
+                    reason: "X-Object-Manifest \(dlo) names a container that is \(problem): segments must stay in "
+                        + "the backup's account")
+            }
             let listed = try retry.run(object: object) { _ in
                 try connection.listObjects(container: segmentContainer, prefix: prefix, abort: abort)
             }
-            segments = listed.map {
-                SegmentReference(
-                    container: segmentContainer, object: $0.name, md5: $0.hash.map(ObjectNaming.normalizedETag),
-                    size: $0.bytes)
+            segments = try listed.map { entry throws(ObjectStorageError) in
+                try ManifestEntry(path: "/\(segmentContainer)/\(entry.name)", etag: entry.hash, sizeBytes: entry.bytes)
+                    .reference(manifest: display)
             }
         } else {
             let size = stored.headers["Content-Length"].flatMap { Int64($0) }
@@ -372,13 +377,23 @@ public final class SwiftStorage: BackupStorage {
         }
     }
 
-    /// Trove's reading of a location: the container and object are its last two path components.
+    /// Trove's reading of a location: the container and object are its last two path components, in this
+    /// storage's account. Neither may be empty, `.` or `..`, even percent-encoded: with dot segments removed (as
+    /// curl removes them) `<account>/../AUTH_other` is another account, reached with the caller's token.
     static func parse(location: String) throws(ObjectStorageError) -> (container: String, object: String) {
         let path = location.split(separator: "?", maxSplits: 1).first.map(String.init) ?? location
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count >= 3, let object = parts.last, !object.isEmpty, !parts[parts.count - 2].isEmpty else {
+        guard parts.count >= 3 else {
             throw .invalidLocation(location, reason: "expected <storage URL>/<container>/<object>")
         }
-        return (String(parts[parts.count - 2]), String(object))
+        let (container, object) = (String(parts[parts.count - 2]), String(parts[parts.count - 1]))
+        for (what, part) in [("container", container), ("object", object)] {
+            if let problem = ObjectNaming.componentProblem(part) {
+                throw .invalidLocation(
+                    location,
+                    reason: "its \(what) is \(problem): a location names an object in a container of this account")
+            }
+        }
+        return (container, object)
     }
 }

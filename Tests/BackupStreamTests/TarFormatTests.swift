@@ -54,6 +54,32 @@ import Testing
         }
     }
 
+    /// A pax `size` replaces the ustar size field (which writers leave at 0 when it does not fit), and so decides
+    /// the padding after the member's data too: the next header is found where it is.
+    @Test func thePaxSizeAlsoDecidesThePadding() throws {
+        var pax = PaxRecords()
+        pax.append("size", "1000")
+        let paxData = pax.encoded()
+        var archive = TarMemberHeader(
+            name: Array("PaxHeaders/a".utf8), kind: .other(UInt8(ascii: "x")), mode: 0o644, uid: 0, gid: 0,
+            size: Int64(paxData.count), mtime: .init(seconds: 0)
+        ).encoded()
+        archive += paxData + [UInt8](repeating: 0, count: TarMemberHeader.padding(for: Int64(paxData.count)))
+        for name in ["/r/a", "/r/b"] {
+            archive += TarMemberHeader(
+                name: Array(name.utf8), kind: .regular, mode: 0o644, uid: 0, gid: 0, size: 0, mtime: .init(seconds: 0)
+            ).encoded()
+            if name == "/r/a" { archive += [UInt8](repeating: 7, count: 1000) + [UInt8](repeating: 0, count: 24) }
+        }
+        archive += [UInt8](repeating: 0, count: 1024)
+        let collector = MemberCollector()
+        let reader = TarStreamReader(consumer: collector)
+        try archive.withUnsafeBytes { try reader.consume($0) }
+        try reader.finish()
+        #expect(collector.headers.map(\.displayName) == ["/r/a", "/r/b"])
+        #expect(collector.headers.map(\.size) == [1000, 0])
+    }
+
     @Test func longNamesAndLinksRoundTrip() throws {
         let name = Array(("/" + String(repeating: "n", count: 150) + "/" + String(repeating: "m", count: 120)).utf8)
         let link = Array(String(repeating: "../", count: 40).utf8)

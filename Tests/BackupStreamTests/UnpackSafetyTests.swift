@@ -85,6 +85,22 @@ import Testing
         }
     }
 
+    /// The target itself is not followed if it is a symbolic link: whoever controls its parent directory could
+    /// otherwise point the restore (run as root) at any directory.
+    @Test func aTargetThatIsASymbolicLinkIsRefused() async throws {
+        try await withTemporaryDirectory { base in
+            let target = base.appendingPathComponent("target")
+            let elsewhere = base.appendingPathComponent("elsewhere")
+            try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: target.path, withDestinationPath: elsewhere.path)
+            let error = await #expect(throws: BackupStreamError.self) {
+                try await unpack([dir("/r/"), file("/r/file")], into: target)
+            }
+            #expect(error.map { "\($0)".contains("symbolic link") } == true, "\(String(describing: error))")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere.path).isEmpty)
+        }
+    }
+
     /// Links inside the tree are fine, including `..` that stays inside.
     @Test func linksInsideTheTreeAreRestored() async throws {
         try await withTemporaryDirectory { base in
@@ -101,38 +117,131 @@ import Testing
         }
     }
 
-    /// Owners are restored by name when the name exists here (as tar does as root), else by number; without
-    /// the privilege to change owners, files belong to whoever restores.
-    @Test func ownersAreRestoredByNameWhenRunningAsRoot() async throws {
+    /// A backup cannot plant a setuid-root program (or a group-writable setgid directory) in the restore
+    /// directory: everything restored belongs to the owner the caller gives, the archive's owners are ignored,
+    /// and setuid, setgid and sticky bits are dropped; the permission bits are kept.
+    @Test func restoredEntriesBelongToTheGivenOwnerWithoutSetIDBits() async throws {
         try await withTemporaryDirectory { base in
             let target = base.appendingPathComponent("target")
-            var archive = TarMemberHeader(
-                name: Array("/r/".utf8), kind: .directory, mode: 0o750, uid: 0, gid: 0, size: 0, mtime: .init(seconds: 5)
-            ).encoded()
-            archive += TarMemberHeader(
-                name: Array("/r/by-name".utf8), kind: .regular, mode: 0o640, uid: 4321, gid: 4321, size: 0,
-                mtime: .init(seconds: 5), userName: Array("nobody".utf8), groupName: Array("nogroup".utf8)
-            ).encoded()
-            archive += TarMemberHeader(
-                name: Array("/r/by-number".utf8), kind: .regular, mode: 0o600, uid: 4321, gid: 4322, size: 0,
-                mtime: .init(seconds: 5), userName: Array("no-such-user-here".utf8)
-            ).encoded()
+            // Only root may give files away; anyone else gets them as their own.
+            let uid: uid_t = geteuid() == 0 ? 4321 : geteuid()
+            let gid: gid_t = geteuid() == 0 ? 4322 : getegid()
+            let root = Array("root".utf8)
+            var archive = header("/r/", .directory, mode: 0o3775)
+            archive += header("/r/sticky/", .directory, mode: 0o1777)
+            archive += header("/r/su", .regular, mode: 0o4755, userName: root, data: Array("#!/bin/sh\n".utf8))
+            archive += header("/r/sg", .regular, mode: 0o2750, userName: root)
+            archive += header("/r/implicit/f", .regular, mode: 0o640, userName: root)
+            archive += header("/r/link", .symlink, mode: 0o777, link: "su")
             archive += [UInt8](repeating: 0, count: 1024)
-            let root = geteuid() == 0
             try await BackupUnpacker(
-                options: BackupUnpackOptions(compressed: false, preserveOwnership: root), logger: StreamTesting.logger
+                options: BackupUnpackOptions(compressed: false, owner: .ids(uid: uid, gid: gid)),
+                logger: StreamTesting.logger
             ).unpack(from: ArraySource(archive), into: target)
-            var byName = stat()
-            var byNumber = stat()
-            #expect(lstat(target.appendingPathComponent("by-name").path, &byName) == 0)
-            #expect(lstat(target.appendingPathComponent("by-number").path, &byNumber) == 0)
-            #expect(byName.st_mode & 0o7777 == 0o640 && byNumber.st_mode & 0o7777 == 0o600)
-            if root {
-                #expect(byName.st_uid == getpwnam("nobody").pointee.pw_uid)
-                #expect(byNumber.st_uid == 4321 && byNumber.st_gid == 4322)
-            } else {
-                #expect(byName.st_uid == geteuid() && byNumber.st_uid == geteuid())
+            // `implicit` has no member of its own: it is made with the umask, so only its owner is checked.
+            let expectedModes: [String: mode_t?] = [
+                ".": 0o775, "sticky": 0o777, "su": 0o755, "sg": 0o750, "implicit": nil, "implicit/f": 0o640,
+                "link": 0o777,
+            ]
+            for (relative, mode) in expectedModes {
+                var info = stat()
+                #expect(lstat(target.appendingPathComponent(relative).path, &info) == 0)
+                #expect(info.st_uid == uid && info.st_gid == gid, "\(relative) is owned by \(info.st_uid):\(info.st_gid)")
+                #expect(info.st_mode & 0o7000 == 0, "\(relative) has mode \(String(info.st_mode & 0o7777, radix: 8))")
+                if let mode { #expect(info.st_mode & 0o7777 == mode, "\(relative): \(String(info.st_mode & 0o7777, radix: 8))") }
             }
+        }
+    }
+
+    /// With the default options, the archive's owners (by name or by number) are not restored, even as root:
+    /// the files belong to the process that restores them.
+    @Test func archiveOwnersAreNeverRestored() async throws {
+        try await withTemporaryDirectory { base in
+            let target = base.appendingPathComponent("target")
+            var archive = header("/r/", .directory, mode: 0o750, uid: 4321)
+            archive += header("/r/by-name", .regular, mode: 0o640, uid: 4321, userName: Array("nobody".utf8))
+            archive += header("/r/by-number", .regular, mode: 0o600, uid: 4321)
+            archive += [UInt8](repeating: 0, count: 1024)
+            try await BackupUnpacker(options: BackupUnpackOptions(compressed: false), logger: StreamTesting.logger)
+                .unpack(from: ArraySource(archive), into: target)
+            for relative in [".", "by-name", "by-number"] {
+                var info = stat()
+                #expect(lstat(target.appendingPathComponent(relative).path, &info) == 0)
+                #expect(info.st_uid == geteuid() && info.st_gid == getegid(), "\(relative): \(info.st_uid):\(info.st_gid)")
+            }
+        }
+    }
+
+    /// `.targetDirectory`: what is restored belongs to whoever owns the target (the agent's restore directory is
+    /// given to the DB2 instance owner before the restore).
+    @Test func restoredEntriesCanBelongToTheTargetsOwner() async throws {
+        try await withTemporaryDirectory { base in
+            let target = base.appendingPathComponent("target")
+            try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+            let uid: uid_t = geteuid() == 0 ? 4321 : geteuid()
+            let gid: gid_t = geteuid() == 0 ? 4322 : getegid()
+            #expect(chown(target.path, uid, gid) == 0)
+            var archive = header("/r/", .directory, mode: 0o750)
+            archive += header("/r/d/f", .regular, mode: 0o640, userName: Array("root".utf8))
+            archive += [UInt8](repeating: 0, count: 1024)
+            try await BackupUnpacker(
+                options: BackupUnpackOptions(compressed: false, owner: .targetDirectory), logger: StreamTesting.logger
+            ).unpack(from: ArraySource(archive), into: target)
+            for relative in [".", "d", "d/f"] {
+                var info = stat()
+                #expect(lstat(target.appendingPathComponent(relative).path, &info) == 0)
+                #expect(info.st_uid == uid && info.st_gid == gid, "\(relative): \(info.st_uid):\(info.st_gid)")
+            }
+        }
+    }
+
+    struct OutOfRange: CustomTestStringConvertible, Sendable {
+        var label: String
+        var expected: String
+        var testDescription: String { label }
+    }
+
+    static let outOfRange = [
+        OutOfRange(label: "pax uid 2^32", expected: "uid"),
+        OutOfRange(label: "pax gid 2^40", expected: "gid"),
+        OutOfRange(label: "ustar base-256 uid 2^32", expected: "uid"),
+        OutOfRange(label: "ustar base-256 negative gid", expected: "gid"),
+        OutOfRange(label: "pax size Int64.max on a directory", expected: "size"),
+        OutOfRange(label: "ustar base-256 size Int64.max on a directory", expected: "size"),
+        OutOfRange(label: "pax record length Int.max", expected: "malformed pax record"),
+    ]
+
+    /// A number no system can hold is refused, naming the field; none wraps (a uid of 2^32 is not root) and none
+    /// overflows into a crash.
+    @Test(arguments: outOfRange)
+    func outOfRangeNumbersAreRefused(_ testCase: OutOfRange) async throws {
+        try await withTemporaryDirectory { base in
+            let target = base.appendingPathComponent("target")
+            var archive = header("/r/", .directory, mode: 0o755)
+            switch testCase.label {
+            case "pax uid 2^32": archive += header("/r/victim", .regular, mode: 0o644, uid: 4_294_967_296)
+            case "pax gid 2^40": archive += header("/r/victim", .regular, mode: 0o644, gid: 1 << 40)
+            case "ustar base-256 uid 2^32":
+                archive += patched(header("/r/victim", .regular, mode: 0o644), at: 108, base256(1 << 32, width: 8))
+            case "ustar base-256 negative gid":
+                archive += patched(header("/r/victim", .regular, mode: 0o644), at: 116, [UInt8](repeating: 0xff, count: 8))
+            case "pax size Int64.max on a directory":
+                archive += paxHeader(flag: "x", ["size": String(Int64.max)]) + header("/r/victim/", .directory, mode: 0o755)
+            case "ustar base-256 size Int64.max on a directory":
+                archive += patched(header("/r/victim/", .directory, mode: 0o755), at: 124, base256(Int64.max, width: 12))
+            default:
+                // A first record, then one whose length overflows when added to the first's.
+                let data = Array("6 a=b\n9223372036854775807 c=d\n".utf8)
+                archive += header("/r/PaxHeaders/victim", .other(UInt8(ascii: "x")), mode: 0o644, data: data)
+                archive += header("/r/victim", .regular, mode: 0o644)
+            }
+            archive += [UInt8](repeating: 0, count: 1024)
+            let error = await #expect(throws: BackupStreamError.self) {
+                try await BackupUnpacker(options: BackupUnpackOptions(compressed: false), logger: StreamTesting.logger)
+                    .unpack(from: ArraySource(archive), into: target)
+            }
+            #expect(error.map { "\($0)".contains(testCase.expected) } == true, "\(String(describing: error))")
+            #expect(!FileManager.default.fileExists(atPath: target.appendingPathComponent("victim").path))
         }
     }
 
@@ -151,6 +260,47 @@ import Testing
     }
 
     private func dir(_ name: String) -> Member { Member(name: name, kind: .directory) }
+
+    /// One member's header blocks (pax header first when needed), its data and padding.
+    private func header(
+        _ name: String, _ kind: TarMemberHeader.Kind, mode: UInt32, uid: Int = 0, gid: Int = 0,
+        userName: [UInt8] = [], link: String = "", data: [UInt8] = []
+    ) -> [UInt8] {
+        TarMemberHeader(
+            name: Array(name.utf8), kind: kind, mode: mode, uid: uid, gid: gid, size: Int64(data.count),
+            mtime: .init(seconds: 1_700_000_000), linkName: Array(link.utf8), userName: userName
+        ).encoded() + data + [UInt8](repeating: 0, count: TarMemberHeader.padding(for: Int64(data.count)))
+    }
+
+    /// A pax extended header (`x`) or global header (`g`) with these records.
+    private func paxHeader(flag: Character, _ records: [String: String]) -> [UInt8] {
+        var pax = PaxRecords()
+        for (key, value) in records.sorted(by: { $0.key < $1.key }) { pax.append(key, value) }
+        return header("PaxHeaders/x", .other(UInt8(ascii: flag.unicodeScalars.first!)), mode: 0o644, data: pax.encoded())
+    }
+
+    /// `value` in GNU's base-256 form (first byte 0x80), `width` bytes.
+    private func base256(_ value: Int64, width: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: width)
+        var rest = value
+        for index in stride(from: width - 1, through: 1, by: -1) {
+            bytes[index] = UInt8(truncatingIfNeeded: rest)
+            rest >>= 8
+        }
+        bytes[0] = 0x80
+        return bytes
+    }
+
+    /// A single ustar header block with `bytes` written at `offset` and its checksum recomputed.
+    private func patched(_ block: [UInt8], at offset: Int, _ bytes: [UInt8]) -> [UInt8] {
+        precondition(block.count == TarMemberHeader.blockSize, "patch a lone ustar header")
+        var block = block
+        block.replaceSubrange(offset..<offset + bytes.count, with: bytes)
+        block.replaceSubrange(148..<156, with: Array("        ".utf8))
+        let digits = Array(String(block.reduce(0) { $0 + Int($1) }, radix: 8).utf8)
+        block.replaceSubrange(148..<155, with: [UInt8](repeating: 0x30, count: 6 - digits.count) + digits + [0])
+        return block
+    }
     private func file(_ name: String, _ text: String = "x") -> Member {
         Member(name: name, kind: .regular, data: Array(text.utf8))
     }

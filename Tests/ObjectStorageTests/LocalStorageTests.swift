@@ -210,4 +210,81 @@ import Testing
             }
         }
     }
+    struct Escape: CustomTestStringConvertible, Sendable {
+        var label: String
+        var testDescription: String { label }
+    }
+
+    static let escapes = [
+        "segment object with '..'", "segment container '..'", "segment container '.'", "symbolic link as segment",
+        "symbolic link as container", "location outside the store", "location with '..'",
+        "location with percent-encoded '..'",
+    ].map(Escape.init)
+
+    /// A manifest (or a location) naming a file outside the store is refused, whatever the path trick: nothing
+    /// of the outside file is read, and deleting the backup does not delete it.
+    @Test(arguments: escapes)
+    func aManifestOrLocationLeavingTheStoreIsRefused(_ escape: Escape) async throws {
+        try await withTemporaryDirectory { base in
+            let store = base.appendingPathComponent("store")
+            let storage = try storage(in: store)
+            let real = try await storage.save(objectName: "real.gz.enc", from: MemorySource([1, 2, 3]), metadata: [:]) { _ in }
+            let folder = store.appendingPathComponent("database_backups")
+            // The file the manifest tries to reach, laid out like a store so that a manifest there would work.
+            let outside = base.appendingPathComponent("outside/database_backups")
+            try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+            let secret = Array("root:x:0:0:root:/root:/bin/bash\n".utf8)
+            try Data(secret).write(to: outside.appendingPathComponent("secret"))
+            var manifestDirectory = folder
+            var location = "file://\(folder.path)/evil.gz.enc"
+            let segmentPath: String
+            switch escape.label {
+            case "segment object with '..'": segmentPath = "/database_backups/../../outside/database_backups/secret"
+            case "segment container '..'": segmentPath = "/../outside/database_backups/secret"
+            case "segment container '.'": segmentPath = "/./../outside/database_backups/secret"
+            case "symbolic link as segment":
+                try FileManager.default.createSymbolicLink(
+                    at: folder.appendingPathComponent("evil_00000000"), withDestinationURL: outside.appendingPathComponent("secret"))
+                segmentPath = "/database_backups/evil_00000000"
+            case "symbolic link as container":
+                try FileManager.default.createSymbolicLink(at: store.appendingPathComponent("linked"), withDestinationURL: outside)
+                segmentPath = "/linked/secret"
+            case "location outside the store":
+                manifestDirectory = outside
+                location = "file://\(outside.path)/evil.gz.enc"
+                segmentPath = "/database_backups/secret"
+            case "location with '..'":
+                manifestDirectory = outside
+                location = "file://\(store.path)/../outside/database_backups/evil.gz.enc"
+                segmentPath = "/database_backups/secret"
+            default:
+                manifestDirectory = outside
+                location = "file://\(store.path)/%2e%2e/outside/database_backups/evil.gz.enc"
+                segmentPath = "/database_backups/secret"
+            }
+            let md5 = try MD5Hasher.hexDigest(of: secret)
+            var manifest = try JSONSerialization.jsonObject(
+                with: Data(contentsOf: folder.appendingPathComponent("real.gz.enc"))) as? [String: Any] ?? [:]
+            manifest["object"] = "evil.gz.enc"
+            manifest["checksum"] = md5
+            manifest["size_bytes"] = secret.count
+            manifest["segments"] = [["path": segmentPath, "etag": md5, "size_bytes": secret.count]]
+            try JSONSerialization.data(withJSONObject: manifest).write(to: manifestDirectory.appendingPathComponent("evil.gz.enc"))
+
+            let sink = CollectingSink()
+            await #expect {
+                _ = try await storage.load(location: location, expectedChecksum: md5, into: sink) { _ in }
+            } throws: { error in
+                switch error as? ObjectStorageError {
+                case .invalidManifest(_, let reason)?: reason.contains("store")
+                case .invalidLocation(_, let reason)?: reason.contains("store")
+                default: false
+                }
+            }
+            #expect(sink.bytes.isEmpty)
+            await #expect(throws: ObjectStorageError.self) { try await storage.delete(location: location) }
+            #expect(FileManager.default.fileExists(atPath: outside.appendingPathComponent("secret").path))
+            try await expectLoadsBack(real, from: storage, equalTo: [1, 2, 3], container: "database_backups")
+        }
+    }
 }
