@@ -140,7 +140,7 @@ public actor BackupCoordinator {
         }
         try await RestoreJob(
             request: request, settings: settings, database: database, storageFactory: storageFactory,
-            journal: journal, logger: logger, activity: activity
+            journal: journal, logger: logger, activity: activity, space: space
         ).run()
     }
 

@@ -26,6 +26,7 @@ struct RestoreJob: Sendable {
     let journal: OperationJournal
     let logger: Logger
     let activity: AgentActivity?
+    let space: @Sendable (String) -> BackupSpace?
 
     /// Runs the restore.
     ///
@@ -73,7 +74,15 @@ struct RestoreJob: Sendable {
         await record.update(step: "download and unpack")
         progress.begin("download", label: "download and unpack", totalBytes: stored.size)
         let pipe = BoundedChunkPipe(capacity: 32)
-        let unpacker = BackupUnpacker(options: settings.unpack, logger: logger)
+        var options = settings.unpack
+        if let available = space(directory)?.availableBytes {
+            // A backup is not trusted to be what it says: it may write only what the file system can hold, and
+            // never fill it (DB2's RESTORE and the databases need room too).
+            let limits = Self.unpackLimits(availableBytes: available)
+            options.maximumUnpackedBytes = limits.maximum
+            options.minimumFreeBytes = limits.keepFree
+        }
+        let unpacker = BackupUnpacker(options: options, logger: logger)
         let location = request.location
         let checksum = request.checksum
         // Both sides run to their end: when the stream breaks, the download still says whether a segment in the
@@ -145,6 +154,15 @@ struct RestoreJob: Sendable {
             }
             for repair in repairs { logger.info("after the restore: \(repair)") }
         }
+    }
+
+    /// What a restore may write where the images land, given the free space there: everything but a margin (5 %,
+    /// at least 64 MiB, at most half of it), which must also stay free while it writes (other writers share the
+    /// file system).
+    static func unpackLimits(availableBytes: Int64) -> (maximum: Int64, keepFree: Int64) {
+        let available = max(0, availableBytes)
+        let margin = min(max(64 << 20, available / 20), available / 2)
+        return (available - margin, margin)
     }
 
     /// The error that says what went wrong: a store's integrity finding (a segment that does not match its

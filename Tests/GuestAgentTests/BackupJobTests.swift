@@ -276,6 +276,32 @@ import Testing
         }
     }
 
+    @Test func aRestoreWritesNoMoreThanTheFileSystemCanHoldAndNamesTheLimit() async throws {
+        try await withTemporaryDirectory { base in
+            let first = try BackupHarness(
+                root: base.appendingPathComponent("first"), databases: ["SAMPLE": BackupHarness.rows(40_000)],
+                store: base.appendingPathComponent("store"))
+            try await first.coordinator.createBackup(backupInfo: first.backupInfo("b-big"), context: BackupHarness.context)
+            let done = try #require(first.finalUpdate("b-big"))
+            // 1 MiB free where the images land: half of it must stay free, and the image is larger than the rest.
+            let second = try BackupHarness(
+                root: base.appendingPathComponent("second"), store: base.appendingPathComponent("store"),
+                availableBytes: 1 << 20)
+            do {
+                try await second.coordinator.restore(
+                    backupInfo: ["id": "b-big", "location": done["location"]!, "type": "DB2OnlineBackup",
+                                 "checksum": done["checksum"]!],
+                    context: BackupHarness.context)
+                Issue.record("a restore larger than the free space went through")
+            } catch {
+                #expect("\(error)".contains("download and unpack"), "\(error)")
+                #expect("\(error)".contains("limit") || "\(error)".contains("free"), "\(error)")
+            }
+            #expect(second.db2.restored.isEmpty)
+            #expect(!second.backupDirectoryExists)
+        }
+    }
+
     @Test func aWrongKeyOnRestoreFailsClearly() async throws {
         try await withTemporaryDirectory { base in
             let (first, done) = try await BackupHarness.completedBackup("b-key", in: base)
