@@ -27,6 +27,7 @@ public actor BackupCoordinator {
     private let storageFactory: StorageFactory
     private let reports: BackupReportOutbox
     private let cleaner: PartialUploadCleaner
+    private let accepted: AcceptedBackups
     private let logger: Logger
     private let activity: AgentActivity?
     private let space: @Sendable (String) -> BackupSpace?
@@ -61,6 +62,7 @@ public actor BackupCoordinator {
         self.activity = activity
         self.space = space
         journal = OperationJournal(directory: settings.journalDirectory)
+        accepted = AcceptedBackups(directory: settings.stateDirectory)
         storageFactory = StorageFactory(settings: settings.storage, logger: logger)
         reports = BackupReportOutbox(conductor: conductor, logger: logger, timeout: settings.reportTimeout)
         cleaner = PartialUploadCleaner(
@@ -78,8 +80,8 @@ public actor BackupCoordinator {
     public var runningBackupID: String? { running?.backupID }
 
     /// `create_backup(backup_info)`: runs the backup to its end (the conductor hears `BUILDING`, then `COMPLETED`
-    /// or `FAILED`) and returns how it ended; `nil` when the same backup is already running (a redelivered
-    /// request: ignored).
+    /// or `FAILED`) and returns how it ended; `nil` when this backup was taken on before (a redelivered request:
+    /// ignored).
     ///
     /// - Throws: ``BackupOperationError/invalidBackupInfo(_:)`` when `backup_info` has no id (nothing can be
     ///   reported without one).
@@ -95,6 +97,16 @@ public actor BackupCoordinator {
         }
         if let busy = running?.backupID ?? restoring {
             return await refuse(request, because: .anotherBackupRunning(runningBackupID: busy))
+        }
+        do {
+            guard try await accepted.accept(request.backupID) else {
+                logger.warning(
+                    "create_backup for a backup this agent has already taken on (the broker delivered the request again): ignored",
+                    metadata: ["backup_id": "\(request.backupID)"])
+                return nil
+            }
+        } catch {
+            return await refuse(request, because: .notJournaled(cause: error))
         }
         let job = BackupJob(
             request: request, settings: settings, database: database, storageFactory: storageFactory, journal: journal,

@@ -20,6 +20,8 @@ public enum BackupOperationError: Error, CustomStringConvertible {
     case noImages(directory: String)
     /// The operation was stopped from outside (the agent is shutting down).
     case aborted(reason: String)
+    /// The operation could not be recorded in `state_dir`, so it was not started (a crash would go unnoticed).
+    case notJournaled(cause: any Error)
 
     public var description: String {
         switch self {
@@ -34,6 +36,7 @@ public enum BackupOperationError: Error, CustomStringConvertible {
         case .stepFailed(let step, let cause): "\(step) failed: \(cause)"
         case .noImages(let directory): "the backup holds no DB2 backup image (no *.001 file in \(directory))"
         case .aborted(let reason): reason
+        case .notJournaled(let cause): "the backup could not be recorded in the agent's state directory, so it was not started: \(cause)"
         }
     }
 }

@@ -82,3 +82,36 @@ import Testing
         #expect(try directory.entryNames().sorted() == ["fifo", "precious"])
     }
 }
+
+extension DirectoryHandleTests {
+    /// A hostile archive's tree: thousands of levels (paths far beyond PATH_MAX, more levels than open files
+    /// allowed), with a link to a directory outside planted inside. Emptying it removes all of it and nothing outside.
+    @Test func aTreeThousandsOfLevelsDeepIsRemovedAndLinksInsideAreNotFollowed() throws {
+        let base = URL(fileURLWithPath: try scratch())
+        defer { try? FileManager.default.removeItem(at: base) }
+        let outside = base.appendingPathComponent("outside")
+        try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+        try Data("keep".utf8).write(to: outside.appendingPathComponent("keep"))
+        let root = base.appendingPathComponent("target")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+
+        // Built with *at calls, one level at a time: no path of the tree is ever named whole.
+        var fd = open(root.path, O_RDONLY | O_DIRECTORY)
+        #expect(fd >= 0)
+        for level in 0..<3000 {
+            #expect(mkdirat(fd, "level-directory-name", 0o755) == 0)
+            let file = openat(fd, "file-\(level)", O_WRONLY | O_CREAT, 0o644)
+            close(file)
+            if level == 1500 { #expect(symlinkat(outside.path, fd, "link-outside") == 0) }
+            let next = openat(fd, "level-directory-name", O_RDONLY | O_DIRECTORY)
+            close(fd)
+            fd = next
+        }
+        close(fd)
+
+        let directory = try DirectoryHandle.open(root.path)
+        try directory.removeContents()
+        #expect(try directory.entryNames().isEmpty)
+        #expect(FileManager.default.fileExists(atPath: outside.appendingPathComponent("keep").path), "outside is untouched")
+    }
+}

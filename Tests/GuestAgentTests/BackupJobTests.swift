@@ -308,6 +308,7 @@ import Testing
             var settings = first.settings
             settings.unpack.decryptionKey = Secret("not-the-key")
             settings.mountPoint = base.appendingPathComponent("second").path
+            try FileManager.default.createDirectory(atPath: settings.mountPoint, withIntermediateDirectories: true)
             let db2 = FakeDB2()
             let coordinator = BackupCoordinator(
                 settings: BackupSettings(

@@ -78,12 +78,12 @@ extension BackupIntegration {
         @Test func aKillWhileAFailedBackupIsCleanedUpReportsItFailedOnceAndLeavesNothing() async throws {
             try await BackupTestSession.run { session in
                 let (source, second) = try await session.instanceWithTwoDatabases()
-                // The second database's backup fails once the first image is streaming: a partial upload to delete.
-                try await source.fault([
-                    "add", "--match", "BACKUP DATABASE \(second)", "--at", "after-data", "--fail", "SQL2419N", "--token",
-                    source.backupDirectory,
-                ])
                 for point in ["backup:failed", "backup:store-cleaned"] {
+                    // The second database's backup fails once the first image is streaming: a partial upload to delete.
+                    try await source.fault([
+                        "add", "--match", "BACKUP DATABASE \(second)", "--at", "after-data", "--fail", "SQL2419N",
+                        "--token", source.backupDirectory,
+                    ])
                     let (id, end) = try await backupKilled(at: point, source, session)
                     #expect(end["state"] == "FAILED", "killed at \(point): \(end)")
                     #expect(end["note"]?.stringValue?.contains("SQL2419N") == true, "the recorded cause is kept: \(end)")

@@ -305,9 +305,9 @@ extension BackupIntegration {
 
         @Test func aRestoreFromSwappedOrRewrittenSegmentsNamesTheBadObject() async throws {
             try await BackupTestSession.run { session in
-                // Segments of 4 MiB, far more than a download buffers ahead (16 chunks of 64 KiB): the decoder reads a
-                // segment's first bytes long before its last byte, and so its MD5, has arrived.
-                let large = ["DEFAULT": ["backup_segment_max_size": "4194304", "backup_chunk_size": "65536"]]
+                // Segments of 2 MiB, more than a download buffers ahead (16 chunks of 64 KiB): the decoder reads a
+                // segment's first bytes before its last byte, and so its MD5, has arrived.
+                let large = ["DEFAULT": ["backup_segment_max_size": "2097152", "backup_chunk_size": "65536"]]
                 let source = try await session.preparedInstance(config: large)
                 try await session.insertIncompressibleRows(512, into: "SAMPLE", of: source)
                 let context = try await session.context()
