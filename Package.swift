@@ -22,7 +22,6 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "trove-db2-agent", targets: ["trove-db2-agent"]),
-        .executable(name: "db2sim", targets: ["db2sim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -78,9 +77,10 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // MARK: Test support: the DB2 stand-in. Never part of the installed agent.
-        .target(name: "DB2Simulator", dependencies: ["AgentSupport"], exclude: ["README.md"], swiftSettings: strictSettings),
-        .executableTarget(name: "db2sim", dependencies: ["DB2Simulator"], swiftSettings: strictSettings),
+        // MARK: Test support, under Tests/: the DB2 stand-in (a library and its `db2sim` command). No product: never
+        // part of the installed agent.
+        .target(name: "DB2Simulator", path: "Tests/DB2Simulator", exclude: ["README.md"], swiftSettings: strictSettings),
+        .executableTarget(name: "db2sim", dependencies: ["DB2Simulator"], path: "Tests/db2sim", swiftSettings: strictSettings),
 
         // MARK: Tests.
         .target(name: "TestSupport", dependencies: ["AgentSupport"], path: "Tests/TestSupport", swiftSettings: strictSettings),

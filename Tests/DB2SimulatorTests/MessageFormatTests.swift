@@ -3,7 +3,7 @@ import Testing
 @testable import DB2Simulator
 
 /// Messages are printed as DB2's CLP prints them: checked against output captured from real DB2 servers (the
-/// sources are listed in Sources/DB2Simulator/README.md).
+/// sources are listed in Tests/DB2Simulator/README.md).
 @Suite struct MessageFormatTests {
     @Test(arguments: [
         (

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The texts of the messages the stand-in prints, as DB2 11.5 prints them (`{n}` marks a token). The source of each
-/// text is listed in `Sources/DB2Simulator/README.md`.
+/// text is listed in `Tests/DB2Simulator/README.md`.
 enum MessageCatalogue {
     struct Template: Sendable {
         let text: String
