@@ -48,10 +48,9 @@ extension DirectoryHandle {
 
     /// The directory's parent, by `..`.
     func openParent() throws(PathFailure) -> DirectoryHandle {
-        var opened: Int32
-        repeat {
-            opened = openat(descriptor, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        } while opened < 0 && errno == EINTR
+        let opened = SystemCalls.retryingInterrupted {
+            openat(descriptor, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        }
         guard opened >= 0 else { throw PathFailure("open the parent of", path, code: errno) }
         return DirectoryHandle(descriptor: opened, path: PathText.parent(path))
     }

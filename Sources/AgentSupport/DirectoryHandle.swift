@@ -50,7 +50,7 @@ public final class DirectoryHandle: Sendable {
     ///   directory, `ENOENT` for a missing one (when nothing is created), `EINVAL` for a relative path.
     public static func open(_ path: String, creatingMissing mode: mode_t? = nil) throws(PathFailure) -> DirectoryHandle {
         guard path.hasPrefix("/") else { throw PathFailure("open", path, code: EINVAL, reason: "not an absolute path") }
-        let root = retryingInterrupted { Glibc.open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        let root = SystemCalls.retryingInterrupted { Glibc.open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard root >= 0 else { throw PathFailure("open", "/", code: errno) }
         var stack = [DirectoryHandle(descriptor: root, path: "/")]
         var pending = Array(components(of: path).reversed())
@@ -126,6 +126,11 @@ public final class DirectoryHandle: Sendable {
         guard fchmod(descriptor, mode) == 0 else { throw PathFailure("change the mode of", path, code: errno) }
     }
 
+    /// `fsync` of the directory: the entries created, renamed or removed in it survive a power cut.
+    public func sync() throws(PathFailure) {
+        guard SystemCalls.retryingInterrupted({ fsync(descriptor) }) == 0 else { throw PathFailure("sync", path, code: errno) }
+    }
+
     /// `fstat` of the directory.
     public func status() throws(PathFailure) -> stat {
         var info = stat()
@@ -136,7 +141,7 @@ public final class DirectoryHandle: Sendable {
     /// Takes `flock`'s exclusive lock on the directory without waiting; false when another open descriptor (in
     /// this process or another) holds it. The lock goes with the descriptor.
     public func tryLock() -> Bool {
-        retryingInterrupted { flock(descriptor, LOCK_EX | LOCK_NB) } == 0
+        SystemCalls.retryingInterrupted { flock(descriptor, LOCK_EX | LOCK_NB) } == 0
     }
 
     // MARK: - Entries
@@ -178,7 +183,7 @@ public final class DirectoryHandle: Sendable {
     ///   would otherwise block the reader for ever), `EFBIG` past `limit` bytes.
     public func readFile(_ name: String, limit: Int) throws(PathFailure) -> [UInt8]? {
         try Self.checkName(name, "read", in: self)
-        let file = retryingInterrupted {
+        let file = SystemCalls.retryingInterrupted {
             openat(descriptor, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
         }
         guard file >= 0 else {
@@ -195,7 +200,7 @@ public final class DirectoryHandle: Sendable {
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
             let count = buffer.withUnsafeMutableBytes { bytes in
-                retryingInterrupted { read(file, bytes.baseAddress, bytes.count) }
+                SystemCalls.retryingInterrupted { read(file, bytes.baseAddress, bytes.count) }
             }
             guard count >= 0 else { throw PathFailure("read", child(name), code: errno) }
             if count == 0 { return contents }
@@ -233,7 +238,7 @@ public final class DirectoryHandle: Sendable {
             unlinkat(descriptor, temporary, 0)
             throw PathFailure("write", child(name), code: code)
         }
-        guard retryingInterrupted({ fsync(descriptor) }) == 0 else { throw PathFailure("sync", path, code: errno) }
+        guard SystemCalls.retryingInterrupted({ fsync(descriptor) }) == 0 else { throw PathFailure("sync", path, code: errno) }
     }
 
     /// Removes the entry `name` (a file or a link, never what a link points to); none is fine.
@@ -264,7 +269,7 @@ public final class DirectoryHandle: Sendable {
     private func openChild(_ name: String, creating mode: mode_t?) throws(PathFailure) -> DirectoryHandle? {
         var created = false
         while true {
-            let opened = retryingInterrupted {
+            let opened = SystemCalls.retryingInterrupted {
                 openat(descriptor, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             }
             if opened >= 0 { return DirectoryHandle(descriptor: opened, path: child(name)) }
@@ -300,7 +305,7 @@ public final class DirectoryHandle: Sendable {
     private func writeNew(
         _ name: String, displayName: String, contents: [UInt8], mode: mode_t, uid: uid_t?, gid: gid_t?, sync: Bool
     ) throws(PathFailure) {
-        let file = retryingInterrupted {
+        let file = SystemCalls.retryingInterrupted {
             openat(descriptor, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         }
         guard file >= 0 else { throw PathFailure("create", child(displayName), code: errno) }
@@ -313,12 +318,12 @@ public final class DirectoryHandle: Sendable {
             var written = 0
             while written < contents.count {
                 let count = contents.withUnsafeBytes { bytes in
-                    retryingInterrupted { write(file, bytes.baseAddress! + written, bytes.count - written) }
+                    SystemCalls.retryingInterrupted { write(file, bytes.baseAddress! + written, bytes.count - written) }
                 }
                 guard count > 0 else { throw PathFailure("write", child(displayName), code: count == 0 ? EIO : errno) }
                 written += count
             }
-            if sync, retryingInterrupted({ fsync(file) }) != 0 { throw PathFailure("sync", child(displayName), code: errno) }
+            if sync, SystemCalls.retryingInterrupted({ fsync(file) }) != 0 { throw PathFailure("sync", child(displayName), code: errno) }
         } catch {
             unlinkat(descriptor, name, 0)
             throw error
@@ -336,14 +341,5 @@ public final class DirectoryHandle: Sendable {
 
     private static func components(of path: String) -> [Substring] {
         path.split(separator: "/", omittingEmptySubsequences: true)
-    }
-}
-
-/// Runs a system call again while it fails with `EINTR`.
-private func retryingInterrupted<T: BinaryInteger>(_ call: () -> T) -> T {
-    while true {
-        let result = call()
-        if result == -1 && errno == EINTR { continue }
-        return result
     }
 }

@@ -8,16 +8,6 @@ public enum TextOutput {
     /// Writes all of `text` to `descriptor`, retrying short writes and interruptions; other errors drop the text
     /// (there is nowhere left to report them).
     public static func write(_ text: String, to descriptor: Int32 = STDERR_FILENO) {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            if written > 0 {
-                bytes = bytes.dropFirst(written)
-            } else if written < 0, errno == EINTR {
-                continue
-            } else {
-                return
-            }
-        }
+        _ = Array(text.utf8).withUnsafeBytes { SystemCalls.writeAll(descriptor, $0) }
     }
 }

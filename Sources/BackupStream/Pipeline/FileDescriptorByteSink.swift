@@ -21,16 +21,8 @@ public final class FileDescriptorByteSink: ByteSink {
 
     /// - Throws: ``BackupStreamError/fileSystem(path:operation:errno:)`` (EPIPE when the reader went away).
     public func write(_ chunk: [UInt8]) throws {
-        try chunk.withUnsafeBytes { bytes in
-            var position = 0
-            while position < bytes.count {
-                let written = Glibc.write(fileDescriptor, bytes.baseAddress! + position, bytes.count - position)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw BackupStreamError.errno(name, "write to")
-                }
-                position += written
-            }
+        if let code = chunk.withUnsafeBytes({ SystemCalls.writeAll(fileDescriptor, $0) }) {
+            throw BackupStreamError.errno(name, "write to", code)
         }
     }
 

@@ -26,13 +26,9 @@ public final class FileDescriptorByteSource: ByteSource {
     public func nextChunk() throws -> [UInt8]? {
         var failure: Int32 = 0
         let chunk = [UInt8](unsafeUninitializedCapacity: chunkSize) { buffer, count in
-            while true {
-                let got = read(fileDescriptor, buffer.baseAddress!, buffer.count)
-                if got < 0 && errno == EINTR { continue }
-                if got < 0 { failure = errno }
-                count = max(got, 0)
-                return
-            }
+            let got = SystemCalls.read(fileDescriptor, into: buffer.baseAddress!, count: buffer.count)
+            if got < 0 { failure = errno }
+            count = max(got, 0)
         }
         if failure != 0 { throw BackupStreamError.errno(name, "read from", failure) }
         return chunk.isEmpty ? nil : chunk

@@ -1,3 +1,4 @@
+import AgentSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -62,11 +63,10 @@ final class TarBlockAssembler {
         var remaining = count
         while remaining > 0 {
             let want = Int(min(remaining, Int64(blockSize - filled)))
-            let got = block.withUnsafeMutableBufferPointer { out in read(fd, out.baseAddress! + filled, want) }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw BackupStreamError.errno(path, "read")
+            let got = block.withUnsafeMutableBufferPointer { out in
+                SystemCalls.read(fd, into: out.baseAddress! + filled, count: want)
             }
+            if got < 0 { throw BackupStreamError.errno(path, "read") }
             if got == 0 { break }
             filled += got
             remaining -= Int64(got)

@@ -134,15 +134,7 @@ final class DirectoryExtractor: TarMemberConsumer {
     func memberData(_ bytes: UnsafeRawBufferPointer) throws {
         guard var file = openFile else { return }
         try checkRoom(for: Int64(bytes.count))
-        var position = 0
-        while position < bytes.count {
-            let written = write(file.fd, bytes.baseAddress! + position, bytes.count - position)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw BackupStreamError.errno(file.path, "write")
-            }
-            position += written
-        }
+        if let code = SystemCalls.writeAll(file.fd, bytes) { throw BackupStreamError.errno(file.path, "write", code) }
         file.written += Int64(bytes.count)
         counts.fileBytes += Int64(bytes.count)
         openFile = file

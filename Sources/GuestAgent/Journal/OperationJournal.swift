@@ -8,9 +8,10 @@ import OsloRPC
 /// The agent's record of backups and restores in progress, on local disk (`<state_dir>/operations`), so that a
 /// crash is never silent: at the next start every record left is an operation that did not end cleanly.
 ///
-/// One file per operation (`backup-<id>.json`), each write atomic: a temporary file in the same directory is
-/// written, fsynced and renamed over the old one, then the directory is fsynced. A reader sees the old record or
-/// the new one, never a mix, even after a power cut. Files are mode 0600 (records hold the request's token).
+/// One file per operation (`backup-<id>.json`), each write atomic and durable (``DirectoryHandle/replaceFile(_:contents:mode:uid:gid:)``:
+/// a temporary file in the same directory written, fsynced and renamed over the old one, then the directory
+/// fsynced). A reader sees the old record or the new one, never a mix, even after a power cut. Files are mode 0600
+/// (records hold the request's token).
 ///
 /// Blocking file I/O: the `async` methods run it on ``BlockingThreadPool``.
 public final class OperationJournal: Sendable {
@@ -58,61 +59,55 @@ public final class OperationJournal: Sendable {
     // MARK: - Blocking implementation
 
     func writeBlocking(_ record: OperationRecord) throws(OperationJournalError) {
-        try makeDirectory()
-        let target = path(kind: record.kind, id: record.id)
-        let temporary = "\(directory)/.tmp-\(getpid())-\(UUID().uuidString.prefix(8))"
         let bytes = JSONWriter.bytes(record.json) + [0x0a]
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .io(path: temporary, operation: "create", errno: errno) }
-        let failure: (operation: String, errno: Int32)? =
-            if let code = Self.writeAll(fd, bytes) { ("write", code) }
-            else if fsync(fd) != 0 { ("fsync", errno) }
-            else { nil }
-        if let failure {
-            close(fd)
-            unlink(temporary)
-            throw .io(path: temporary, operation: failure.operation, errno: failure.errno)
+        let name = PathText.lastComponent(path(kind: record.kind, id: record.id))
+        do throws(PathFailure) {
+            try openDirectory().replaceFile(name, contents: bytes, mode: 0o600, uid: nil, gid: nil)
+        } catch {
+            throw Self.failure(error)
         }
-        close(fd)
-        guard rename(temporary, target) == 0 else {
-            let code = errno
-            unlink(temporary)
-            throw .io(path: target, operation: "rename", errno: code)
-        }
-        try syncDirectory()
     }
 
     func removeBlocking(kind: OperationRecord.Kind, id: String) throws(OperationJournalError) {
-        let target = path(kind: kind, id: id)
-        if unlink(target) != 0 {
-            if errno == ENOENT { return }
-            throw .io(path: target, operation: "unlink", errno: errno)
+        let name = PathText.lastComponent(path(kind: kind, id: id))
+        do throws(PathFailure) {
+            let directory = try openDirectory()
+            guard try directory.status(of: name) != nil else { return }
+            try directory.removeFile(name)
+            try directory.sync()
+        } catch {
+            throw Self.failure(error)
         }
-        try syncDirectory()
     }
 
     func recordsBlocking() throws(OperationJournalError) -> (records: [OperationRecord], unreadable: [OperationJournalError]) {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
-            if FileManager.default.fileExists(atPath: directory) {
-                throw .io(path: directory, operation: "list", errno: EACCES)
-            }
+        let directory: DirectoryHandle
+        do throws(PathFailure) {
+            directory = try DirectoryHandle.open(self.directory)
+        } catch where error.code == ENOENT {
             return ([], [])
+        } catch {
+            throw Self.failure(error)
         }
+        let names: [String]
+        do throws(PathFailure) { names = try directory.entryNames() } catch { throw Self.failure(error) }
         var records: [OperationRecord] = []
         var unreadable: [OperationJournalError] = []
         for name in names.sorted() {
-            let file = "\(directory)/\(name)"
-            if name.hasPrefix(".tmp-") {
-                unlink(file)  // a write that did not reach its rename: the previous record (if any) stands
+            let file = "\(self.directory)/\(name)"
+            if name.hasPrefix(".") && name.hasSuffix(".tmp") {
+                try? directory.removeFile(name)  // a write that did not reach its rename: the previous record stands
                 continue
             }
             guard name.hasSuffix(".json") else { continue }
             do {
-                guard let data = FileManager.default.contents(atPath: file) else {
-                    throw OperationJournalError.io(path: file, operation: "read", errno: EIO)
+                let data: [UInt8]?
+                do throws(PathFailure) { data = try directory.readFile(name, limit: 16 << 20) } catch {
+                    throw Self.failure(error)
                 }
+                guard let data else { continue }
                 let json: JSONValue
-                do { json = try JSONParser.parse(Array(data)) } catch {
+                do { json = try JSONParser.parse(data) } catch {
                     throw OperationJournalError.corrupt(path: file, reason: "\(error)")
                 }
                 records.append(try OperationRecord(json: json, path: file))
@@ -125,36 +120,12 @@ public final class OperationJournal: Sendable {
         return (records.sorted { $0.startedAt < $1.startedAt }, unreadable)
     }
 
-    /// Writes every byte; returns `errno` on failure.
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32? {
-        bytes.withUnsafeBytes { buffer -> Int32? in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += written
-            }
-            return nil
-        }
+    /// The journal's directory, created (mode 0700) when missing.
+    private func openDirectory() throws(PathFailure) -> DirectoryHandle {
+        try DirectoryHandle.open(directory, creatingMissing: 0o700)
     }
 
-    private func makeDirectory() throws(OperationJournalError) {
-        var path = ""
-        for component in directory.split(separator: "/") {
-            path += "/" + component
-            if mkdir(path, 0o700) != 0, errno != EEXIST {
-                throw .io(path: path, operation: "create directory", errno: errno)
-            }
-        }
-    }
-
-    private func syncDirectory() throws(OperationJournalError) {
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw .io(path: directory, operation: "open directory", errno: errno) }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw .io(path: directory, operation: "fsync directory", errno: errno) }
+    private static func failure(_ failure: PathFailure) -> OperationJournalError {
+        .io(path: failure.path, operation: failure.operation, errno: failure.code)
     }
 }

@@ -63,8 +63,7 @@ public final class LocalStorage: BackupStorage {
                 let manifest = LocalManifest(
                     object: objectName, checksum: checksum, sizeBytes: result.size, metadata: allMetadata,
                     segments: result.segments.map { ManifestEntry(container: configuration.container, segment: $0) })
-                try Self.writeAtomically(try manifest.encoded(), to: manifestPath)
-                try Self.syncDirectory(folder)
+                try Self.writeDurably(try manifest.encoded(), named: objectName, in: folder)
             } catch {
                 throw upload.abandon(cause: error, extraObjects: [objectName])
             }
@@ -187,24 +186,19 @@ public final class LocalStorage: BackupStorage {
         return String(temporaryName[temporaryName.index(after: temporaryName.startIndex)..<range.lowerBound])
     }
 
-    /// Writes `bytes` to a temporary file next to `path`, fsyncs it and renames it to `path`.
-    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        let directory = PathText.parent(path)
-        let name = PathText.lastComponent(path)
-        let spool = try SegmentSpool.temporary(at: temporaryPath(in: directory, for: name), segmentName: name)
-        try bytes.withUnsafeBytes { buffer in try spool.append(buffer) }
-        spool.seal(md5: "")
-        try spool.commit(to: path)
+    /// Replaces `name` in `directory` atomically and durably (the agent's one crash-safe write).
+    static func writeDurably(_ bytes: [UInt8], named name: String, in directory: String) throws(ObjectStorageError) {
+        do throws(PathFailure) {
+            try DirectoryHandle.open(directory).replaceFile(name, contents: bytes, mode: 0o640, uid: nil, gid: nil)
+        } catch {
+            throw .localFile(path: error.path, operation: error.operation, errno: error.code)
+        }
     }
 
     /// `mkdir -p`, mode 0750.
     static func makeDirectories(_ path: String) throws(ObjectStorageError) {
-        var current = ""
-        for component in path.split(separator: "/") {
-            current += "/" + component
-            guard mkdir(current, 0o750) == 0 || errno == EEXIST else {
-                throw .localFile(path: current, operation: "mkdir", errno: errno)
-            }
+        do throws(PathFailure) { _ = try DirectoryHandle.open(path, creatingMissing: 0o750) } catch {
+            throw .localFile(path: error.path, operation: error.operation, errno: error.code)
         }
     }
 
@@ -232,10 +226,9 @@ public final class LocalStorage: BackupStorage {
 
     /// Makes renames in `directory` durable.
     static func syncDirectory(_ directory: String) throws(ObjectStorageError) {
-        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .localFile(path: directory, operation: "open", errno: errno) }
-        defer { close(descriptor) }
-        guard fsync(descriptor) == 0 else { throw .localFile(path: directory, operation: "fsync", errno: errno) }
+        do throws(PathFailure) { try DirectoryHandle.open(directory).sync() } catch {
+            throw .localFile(path: error.path, operation: error.operation, errno: error.code)
+        }
     }
 
     /// The container and name of the manifest a `file://` location names: it must be

@@ -1,3 +1,4 @@
+import AgentSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,7 +21,7 @@ struct LocalStoreFiles: Sendable {
         let directory = try openContainer(container, name: name, refusing: refuse)
         defer { close(directory) }
         let path = self.path(container, name)
-        let descriptor = retryingEINTR { openat(directory, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
+        let descriptor = SystemCalls.retryingInterrupted { openat(directory, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
         guard descriptor >= 0 else {
             if errno == ELOOP { throw refuse("\(path) is a symbolic link, which could lead out of the store") }
             throw .localFile(path: path, operation: "open", errno: errno)
@@ -78,10 +79,10 @@ struct LocalStoreFiles: Sendable {
                 throw refuse("its \(what) \(part.debugDescription) is not one component of the store")
             }
         }
-        let rootDescriptor = retryingEINTR { open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        let rootDescriptor = SystemCalls.retryingInterrupted { open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard rootDescriptor >= 0 else { throw .localFile(path: root, operation: "open", errno: errno) }
         defer { close(rootDescriptor) }
-        let descriptor = retryingEINTR {
+        let descriptor = SystemCalls.retryingInterrupted {
             openat(rootDescriptor, container, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         }
         guard descriptor >= 0 else {

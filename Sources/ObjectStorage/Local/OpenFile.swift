@@ -1,3 +1,4 @@
+import AgentSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,14 +22,14 @@ final class OpenFile: Sendable {
 
     /// Creates a new file (it must not exist), read-write, mode 0600.
     static func createNew(at path: String) throws(ObjectStorageError) -> OpenFile {
-        let descriptor = retryingEINTR { open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600) }
+        let descriptor = SystemCalls.retryingInterrupted { open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600) }
         guard descriptor >= 0 else { throw .localFile(path: path, operation: "create", errno: errno) }
         return OpenFile(descriptor: descriptor, path: path)
     }
 
     /// Opens an existing file for reading.
     static func openForReading(at path: String) throws(ObjectStorageError) -> OpenFile {
-        let descriptor = retryingEINTR { open(path, O_RDONLY | O_CLOEXEC) }
+        let descriptor = SystemCalls.retryingInterrupted { open(path, O_RDONLY | O_CLOEXEC) }
         guard descriptor >= 0 else { throw .localFile(path: path, operation: "open", errno: errno) }
         return OpenFile(descriptor: descriptor, path: path)
     }
@@ -37,7 +38,7 @@ final class OpenFile: Sendable {
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(ObjectStorageError) {
         var done = 0
         while done < bytes.count {
-            let written = retryingEINTR {
+            let written = SystemCalls.retryingInterrupted {
                 pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
             }
             guard written > 0 else { throw .localFile(path: path, operation: "write", errno: written == 0 ? EIO : errno) }
@@ -48,14 +49,14 @@ final class OpenFile: Sendable {
     /// Reads up to `buffer.count` bytes at `offset`; 0 at the end of the file.
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(ObjectStorageError) -> Int {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
-        let count = retryingEINTR { pread(descriptor, base, buffer.count, off_t(offset)) }
+        let count = SystemCalls.retryingInterrupted { pread(descriptor, base, buffer.count, off_t(offset)) }
         guard count >= 0 else { throw .localFile(path: path, operation: "read", errno: errno) }
         return count
     }
 
     /// Flushes the file's data to stable storage.
     func sync() throws(ObjectStorageError) {
-        guard retryingEINTR({ fsync(descriptor) }) == 0 else {
+        guard SystemCalls.retryingInterrupted({ fsync(descriptor) }) == 0 else {
             throw .localFile(path: path, operation: "fsync", errno: errno)
         }
     }
@@ -65,14 +66,5 @@ final class OpenFile: Sendable {
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw .localFile(path: path, operation: "stat", errno: errno) }
         return Int64(info.st_size)
-    }
-}
-
-/// Runs a system call again while it fails with `EINTR`.
-func retryingEINTR<T: BinaryInteger>(_ call: () -> T) -> T {
-    while true {
-        let result = call()
-        if result == -1 && errno == EINTR { continue }
-        return result
     }
 }
