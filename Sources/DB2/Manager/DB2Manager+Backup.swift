@@ -129,12 +129,13 @@ extension DB2Manager {
             throw DB2Error(.commandFailed, step: step, database: name.value, detail: "no backup timestamp in: \(transcript.output.excerpt)")
         }
         let images = try await listImages(in: directory)
-        guard let image = images.first(where: { $0.database == name && $0.timestamp == timestamp }) else {
+        guard var image = images.first(where: { $0.database == name && $0.timestamp == timestamp }) else {
             throw DB2Error(
                 .imageNotFound, step: step, database: name.value,
                 detail: "DB2 reported image \(timestamp) but \(directory) has no such file")
         }
         logger.info("backup done", metadata: ["db2.database": "\(name)", "db2.image": "\(image.path)"])
+        image.completedAt = Date()
         return image
     }
 

@@ -30,6 +30,8 @@ public struct RecoverabilityReport: Sendable, Equatable, CustomStringConvertible
 
     public let entries: [Entry]
 
+    public init(entries: [Entry]) { self.entries = entries }
+
     /// The databases something was done to.
     public var repaired: [Entry] { entries.filter { $0.action != .alreadyRecoverable } }
 

@@ -16,6 +16,9 @@ public struct BackupImage: Sendable, Hashable, CustomStringConvertible {
     public let timestamp: String
     /// The sequence number (`001` for a single-file image).
     public let sequence: Int
+    /// When the backup that wrote it ended (logs archived before then are in an online image); `nil` for an image
+    /// found on disk.
+    public var completedAt: Date?
 
     /// The image named by `path`'s last component, or nil when it is not a backup image name.
     public init?(path: String) {
@@ -43,6 +46,9 @@ public struct BackupImage: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { path }
+
+    /// The file's name (`SAMPLE.0.db2inst1.DBPART000.20260101120000.001`).
+    public var fileName: String { PathText.lastComponent(path) }
 
     /// The images in `directory` (not recursive), oldest first per database.
     ///

@@ -29,7 +29,7 @@ public actor BackupCoordinator {
     private let cleaner: PartialUploadCleaner
     private let accepted: AcceptedBackups
     private let logger: Logger
-    private let activity: AgentActivity?
+    private let activity: (any ActivityReporting)?
     private let space: @Sendable (String) -> BackupSpace?
 
     private struct Running {
@@ -53,7 +53,7 @@ public actor BackupCoordinator {
     ///   - space: the free-space probe (statvfs; tests give their own).
     public init(
         settings: BackupSettings, database: any DB2BackupOperations, conductor: ConductorClient, logger: Logger,
-        activity: AgentActivity? = nil, space: @escaping @Sendable (String) -> BackupSpace? = { BackupSpace.of(path: $0) }
+        activity: (any ActivityReporting)? = nil, space: @escaping @Sendable (String) -> BackupSpace? = { BackupSpace.of(path: $0) }
     ) {
         self.settings = settings
         self.database = database

@@ -1,10 +1,10 @@
 import AgentSupport
 import BackupStream
+import DB2
 import FoundationEssentials
 import Logging
 import ObjectStorage
 import OsloRPC
-import TroveConfig
 
 /// How a backup ends, in an order a crash cannot turn into a loss: the verified result is journaled
 /// (``BackupState/stored``) before anything irreversible happens; the archived logs the backup carries are deleted
@@ -14,7 +14,7 @@ extension BackupJob {
     /// The store verified the backup: journal it as `stored` with its `COMPLETED` report, then remove the archived
     /// logs it carries and the local images, then deliver the report.
     func completed(
-        _ stored: StoredBackup, images: [DB2BackupImage], record: JournalEntry, logger: Logger
+        _ stored: StoredBackup, images: [BackupImage], record: JournalEntry, logger: Logger
     ) async -> BackupOutcome {
         let fields: [String: JSONValue] = [
             "state": "COMPLETED", "size": .double(FilesystemStats.toGB(stored.size)),
@@ -33,7 +33,8 @@ extension BackupJob {
         let sent = await reports.reserveSent()
         let carried = images.map {
             OperationRecord.CarriedImage(
-                database: $0.database, timestamp: $0.timestamp, completedAt: $0.completedAt?.timeIntervalSince1970)
+                database: $0.database.value, timestamp: $0.timestamp,
+                completedAt: $0.completedAt?.timeIntervalSince1970)
         }
         let journaled = await record.enter(.stored, step: "removing what the stored backup carries") {
             $0.report = fields
@@ -42,7 +43,9 @@ extension BackupJob {
         }
         if strategy == .online {
             if journaled {
-                await Self.removeCarriedLogs(of: images, database: database, logger: logger)
+                await Self.removeCarriedLogs(
+                    of: images.compactMap { image in image.completedAt.map { (image.database, $0) } },
+                    database: database, logger: logger)
             } else {
                 logger.warning(
                     "the stored backup could not be journaled: the archived logs it carries are kept on disk")
@@ -120,7 +123,7 @@ extension BackupJob {
     static func unquiesce(_ database: any DB2BackupOperations, record: JournalEntry, logger: Logger) async {
         let outcome: (any Error)? = await Task {
             do {
-                try await database.unquiesce()
+                try await database.unquiesceInstance()
                 return nil
             } catch { return error }
         }.value
@@ -144,20 +147,20 @@ extension BackupJob {
     /// the backup that carries them is stored, verified and journaled. Best effort: the backup is stored whatever
     /// happens here.
     static func removeCarriedLogs(
-        of images: [DB2BackupImage], database: any DB2BackupOperations, logger: Logger
+        of images: [(database: DatabaseName, completedAt: Date)], database: any DB2BackupOperations, logger: Logger
     ) async {
-        for image in images {
+        for (name, completedAt) in images {
             do {
-                let removed = try await database.removeArchivedLogs(carriedBy: image)
-                if removed > 0 {
+                let removed = try await database.removeArchivedLogs(of: name, archivedBefore: completedAt)
+                if !removed.isEmpty {
                     logger.info(
                         "archived logs carried by the backup removed",
-                        metadata: ["database": "\(image.database)", "files": "\(removed)"])
+                        metadata: ["database": "\(name)", "files": "\(removed.count)"])
                 }
             } catch {
                 logger.warning(
                     "could not remove the archived logs the backup carries",
-                    metadata: ["database": "\(image.database)", "error": "\(error)"])
+                    metadata: ["database": "\(name)", "error": "\(error)"])
             }
         }
     }

@@ -1,5 +1,6 @@
 import AgentSupport
 import BackupStream
+import DB2
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,7 +9,6 @@ import Logging
 import ObjectStorage
 import OsloRPC
 import Synchronization
-import TroveConfig
 
 /// One `create_backup`, from `BUILDING` to `COMPLETED` or `FAILED`, with the configured strategy.
 ///
@@ -34,11 +34,11 @@ struct BackupJob: Sendable {
     let reports: BackupReportOutbox
     let cleaner: PartialUploadCleaner
     let logger: Logger
-    let activity: AgentActivity?
+    let activity: (any ActivityReporting)?
     let space: @Sendable (String) -> BackupSpace?
 
     var backupID: String { request.backupID }
-    var strategy: DB2Options.BackupStrategy { settings.strategy }
+    var strategy: BackupStrategy { settings.strategy }
     var directory: String { settings.backupDirectory }
 
     /// Runs the backup to its end and reports it; never throws. When the task is cancelled, the backup stops (the
@@ -63,7 +63,7 @@ struct BackupJob: Sendable {
             "backup requested",
             metadata: ["backup.strategy": "\(strategy.rawValue)", "backup.object": "\(objectName)"])
         var storage: (any BackupStorage)?
-        let result: Result<(StoredBackup, [DB2BackupImage]), any Error>
+        let result: Result<(StoredBackup, [BackupImage]), any Error>
         do {
             try await record.save()
             await reports.send(
@@ -96,7 +96,7 @@ struct BackupJob: Sendable {
 
     /// A part of the concurrent backup: the images made, the stream packed, the object stored.
     private enum Part: Sendable {
-        case produced([DB2BackupImage])
+        case produced([BackupImage])
         case packed(PackSummary)
         case stored(StoredBackup)
     }
@@ -104,14 +104,14 @@ struct BackupJob: Sendable {
     private func perform(
         storage: any BackupStorage, objectName: String, record: JournalEntry, progress: OperationProgress,
         logger: Logger
-    ) async throws -> (StoredBackup, [DB2BackupImage]) {
+    ) async throws -> (StoredBackup, [BackupImage]) {
         await record.enter(.checking, step: "listing the databases")
-        let databases = try await step("listing the databases") { try await database.databaseNames() }
+        let databases = try await step("listing the databases") { try await database.databases() }
         if databases.isEmpty { logger.warning("the instance has no database: the backup holds an empty directory") }
         if strategy == .online {
             await record.update(step: "recoverability check")
             let repairs: [String]
-            do { repairs = try await database.ensureRecoverable() } catch {
+            do { repairs = try await database.ensureRecoverable().repaired.map(\.description) } catch {
                 throw error is CancellationError ? error : BackupOperationError.notRecoverable(cause: error)
             }
             for repair in repairs { logger.notice("recoverability repaired before the backup: \(repair)") }
@@ -119,7 +119,7 @@ struct BackupJob: Sendable {
         var estimates: [Int64] = []
         for name in databases {
             let estimate = try await step("estimating the size of \(name)") {
-                try await database.backupSizeEstimate(of: name)
+                try await database.estimateBackupSize(of: name)
             }
             estimates.append(strategy == .online ? estimate.totalBytes : estimate.databaseBytes)
         }
@@ -132,7 +132,7 @@ struct BackupJob: Sendable {
         logger.info(
             "space checked",
             metadata: [
-                "backup.databases": "\(databases.joined(separator: ","))", "backup.estimate_bytes": "\(estimates.reduce(0, +))",
+                "backup.databases": "\(databases.map(\.value).joined(separator: ","))", "backup.estimate_bytes": "\(estimates.reduce(0, +))",
                 "backup.needed_bytes": "\(needed)", "backup.available_bytes": "\(available)",
             ])
         try await step("preparing \(directory)") {
@@ -152,95 +152,72 @@ struct BackupJob: Sendable {
             logger.warning("could not delete an archived image", metadata: ["path": "\(path)", "errno": "\(code)"])
         }
         let files = ArrivingFiles { handOff.archived($0) }
-        let firstFailure = Mutex<(any Error)?>(nil)
-        @Sendable func failed(_ error: any Error) -> any Error {
-            firstFailure.withLock { if $0 == nil { $0 = error } }
-            pipe.fail(error)
-            files.fail(error)
-            return error
-        }
+        let parts = StreamParts<Part>()
         let packer = BackupPacker(options: settings.pack, logger: logger)
-        let packing: @Sendable () async throws -> Part = {
-            do {
-                return .packed(
-                    try await packer.pack(
-                        directory: URL(fileURLWithPath: directory), arriving: files, into: pipe,
-                        progress: { progress.update("upload", doneBytes: $0.archiveBytes) }))
-            } catch { throw failed(error) }
+        let packing: StreamParts<Part>.Part = {
+            .packed(
+                try await packer.pack(
+                    directory: URL(fileURLWithPath: directory), arriving: files, into: pipe,
+                    progress: { progress.update("upload", doneBytes: $0.archiveBytes) }))
         }
-        let saving: @Sendable () async throws -> Part = {
-            do {
-                return .stored(
-                    try await storage.save(objectName: objectName, from: pipe, metadata: request.metadata) { event in
-                        if case .retrying(let object, let attempt, let delay, let reason) = event {
-                            logger.warning(
-                                "store request failed; retrying",
-                                metadata: [
-                                    "object": "\(object)", "attempt": "\(attempt)", "delay": "\(delay)",
-                                    "reason": "\(reason)",
-                                ])
-                        }
-                    })
-            } catch { throw failed(error) }
+        let saving: StreamParts<Part>.Part = {
+            .stored(
+                try await storage.save(objectName: objectName, from: pipe, metadata: request.metadata) { event in
+                    if case .retrying(let object, let attempt, let delay, let reason) = event {
+                        logger.warning(
+                            "store request failed; retrying",
+                            metadata: [
+                                "object": "\(object)", "attempt": "\(attempt)", "delay": "\(delay)",
+                                "reason": "\(reason)",
+                            ])
+                    }
+                })
         }
-        let producing: @Sendable () async throws -> Part = {
-            do {
-                let images = try await produceImages(
-                    databases, estimates: estimated, handOff: handOff, files: files, record: record,
-                    progress: progress)
-                files.finish()
-                await record.update(step: "storing the last segments and the manifest of \(objectName)")
-                return .produced(images)
-            } catch { throw failed(error) }
+        let producing: StreamParts<Part>.Part = {
+            let images = try await produceImages(
+                databases, estimates: estimated, handOff: handOff, files: files, record: record, progress: progress)
+            files.finish()
+            await record.update(step: "storing the last segments and the manifest of \(objectName)")
+            return .produced(images)
         }
 
-        let outcome: (StoredBackup, [DB2BackupImage])
-        do {
-            outcome = try await withThrowingTaskGroup(of: Part.self) { group in
-                group.addTask(operation: packing)
-                group.addTask(operation: saving)
-                group.addTask(operation: producing)
-                var stored: StoredBackup?
-                var packed: PackSummary?
-                var images: [DB2BackupImage] = []
-                do {
-                    while let part = try await group.next() {
-                        switch part {
-                        case .stored(let value): stored = value
-                        case .packed(let value): packed = value
-                        case .produced(let value): images = value
-                        }
-                    }
-                } catch {
-                    group.cancelAll()
-                    while (try? await group.next()) != nil {}
-                    throw error
-                }
-                guard let stored, let packed else { throw CancellationError() }
-                logger.info(
-                    "backup streamed",
-                    metadata: [
-                        "backup.archive_bytes": "\(packed.archiveBytes)", "backup.stored_bytes": "\(stored.size)",
-                        "backup.seconds": "\(Int(packed.elapsed.seconds))",
-                    ])
-                return (stored, images)
-            }
-        } catch {
-            throw Self.rootCause(firstFailure.withLock { $0 } ?? error, step: "streaming the backup to storage")
+        let outcomes = await parts.run([packing, saving, producing], cancellingOthers: true) { error in
+            pipe.fail(error)
+            files.fail(error)
         }
+        var stored: StoredBackup?
+        var packed: PackSummary?
+        var images: [BackupImage] = []
+        for outcome in outcomes {
+            switch outcome {
+            case .success(.stored(let value)): stored = value
+            case .success(.packed(let value)): packed = value
+            case .success(.produced(let value)): images = value
+            case .failure(let error):
+                throw Self.rootCause(parts.firstFailure ?? error, step: "streaming the backup to storage")
+            }
+        }
+        guard let stored, let packed else { throw CancellationError() }
+        logger.info(
+            "backup streamed",
+            metadata: [
+                "backup.archive_bytes": "\(packed.archiveBytes)", "backup.stored_bytes": "\(stored.size)",
+                "backup.seconds": "\(Int(packed.elapsed.seconds))",
+            ])
+        let outcome = (stored, images)
         progress.end("upload")
         return outcome
     }
 
     /// The database backups, handing each image to the stream as soon as it is written.
     private func produceImages(
-        _ databases: [String], estimates: [Int64], handOff: BackupImageHandOff, files: ArrivingFiles,
+        _ databases: [DatabaseName], estimates: [Int64], handOff: BackupImageHandOff, files: ArrivingFiles,
         record: JournalEntry, progress: OperationProgress
-    ) async throws -> [DB2BackupImage] {
-        var images: [DB2BackupImage] = []
+    ) async throws -> [BackupImage] {
+        var images: [BackupImage] = []
         let checking = settings.verifyImages
         let uploadLabel = "upload to \(settings.storage.strategy.rawValue)"
-        @Sendable func announce(_ image: DB2BackupImage) {
+        @Sendable func announce(_ image: BackupImage) {
             var info = stat()
             let size = stat(image.path, &info) == 0 ? Int64(info.st_size) : 0
             // The upload's clock starts with its first image (its rate and ETA are the stream's own).
@@ -251,7 +228,7 @@ struct BackupJob: Sendable {
         }
         switch strategy {
         case .online:
-            await record.enter(.streaming, step: "BACKUP DATABASE \(databases.first ?? "") ONLINE")
+            await record.enter(.streaming, step: "BACKUP DATABASE \(databases.first?.value ?? "") ONLINE")
             for (index, name) in databases.enumerated() {
                 try Task.checkCancellation()
                 let needed = Int64(Double(estimates[index]) * (1 + settings.spaceMargin))
@@ -263,13 +240,13 @@ struct BackupJob: Sendable {
                 progress.begin(
                     "database", label: "\(command) (\(index + 1)/\(databases.count))", totalBytes: estimates[index],
                     measure: { handOff.bytesBeingWritten() })
-                let image = try await step(command) { try await database.backupOnline(name, to: directory) }
+                let image = try await step(command) { try await database.onlineBackup(of: name, to: directory) }
                 announce(image)
                 try await verify(image, record: record, progress: progress, handOff: handOff)
                 images.append(image)
             }
         case .offline:
-            let command = "offline backup (QUIESCE, BACKUP DATABASE \(databases.joined(separator: ", ")), UNQUIESCE)"
+            let command = "offline backup (QUIESCE, BACKUP DATABASE \(databases.map(\.value).joined(separator: ", ")), UNQUIESCE)"
             // Journaled before QUIESCE: from here until UNQUIESCE, a crash leaves the instance closed to applications,
             // and the next start opens it again.
             guard await record.enter(.quiescing, step: command, { $0.quiesced = true }) else {
@@ -279,7 +256,7 @@ struct BackupJob: Sendable {
             }
             progress.begin(
                 "database", label: command, totalBytes: estimates.reduce(0, +), measure: { handOff.bytesBeingWritten() })
-            images = try await step(command) { try await database.backupOffline(databases, to: directory) }
+            images = try await step(command) { try await database.offlineBackup(of: databases, to: directory) }
             await record.enter(.streaming, step: "streaming the offline images") { $0.quiesced = false }
             for image in images { announce(image) }
             for image in images { try await verify(image, record: record, progress: progress, handOff: handOff) }
@@ -290,13 +267,13 @@ struct BackupJob: Sendable {
 
     /// `db2ckbkp` while the image streams; the image may go once it is also archived.
     private func verify(
-        _ image: DB2BackupImage, record: JournalEntry, progress: OperationProgress, handOff: BackupImageHandOff
+        _ image: BackupImage, record: JournalEntry, progress: OperationProgress, handOff: BackupImageHandOff
     ) async throws {
         guard settings.verifyImages else { return }
         let label = "db2ckbkp of the \(image.database) image"
         await record.update(step: label)
         progress.begin("database", label: label)
-        try await step(label) { try await database.verify(image) }
+        try await step(label) { try await database.verifyImage(image) }
         handOff.checked(image.fileName)
     }
 

@@ -28,13 +28,21 @@ extension BackupSettings {
             retry: RetryPolicy(budget: storage.retryTimeout), verifyChecksumOnLoad: storage.verifyChecksumOnRestore,
             spoolDirectory: Self.join(config.stateDirectory, "spool"))
         self.init(
-            strategy: config.db2.backupStrategy, mountPoint: config.db2.mountPoint,
+            strategy: BackupStrategy(rawValue: config.db2.backupStrategy.rawValue) ?? .online,
+            mountPoint: config.db2.mountPoint,
             verifyImages: config.db2.verifyBackupImages, pack: pack, unpack: unpack,
             storage: BackupStorageSettings(
-                strategy: storage.strategy, localPath: storage.localPath, swiftURL: storage.swiftURL,
+                strategy: BackupStore(rawValue: storage.strategy.rawValue) ?? .swift, localPath: storage.localPath,
+                swiftURL: storage.swiftURL,
                 serviceType: storage.swiftServiceType, endpointType: storage.swiftEndpointType,
                 region: storage.regionName.isEmpty ? nil : storage.regionName, configuration: configuration,
-                cleanupSettleTime: storage.cleanupSettleTime, serviceCredentials: storage.serviceCredentials),
+                cleanupSettleTime: storage.cleanupSettleTime,
+                serviceCredentials: storage.serviceCredentials.map { credentials in
+                    SwiftCredentials(
+                        authURL: credentials.authURL, username: credentials.username,
+                        password: credentials.password, projectName: credentials.projectName,
+                        userDomainName: credentials.userDomainName, projectDomainName: credentials.projectDomainName)
+                }),
             stateDirectory: config.stateDirectory, reportTimeout: storage.reportTimeout)
     }
 }

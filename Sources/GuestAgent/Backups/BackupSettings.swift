@@ -4,13 +4,12 @@ import Glibc
 #endif
 import FoundationEssentials
 import ObjectStorage
-import TroveConfig
 
 /// How the agent backs up and restores: strategy, directories, stream format, store, journal and reporting.
 /// Mapped from Trove's options by ``init(_:)`` (`BackupSettings+TroveConfig.swift`); tests build it directly.
 public struct BackupSettings: Sendable {
     /// `[db2] backup_strategy`: the runner for `create_backup`, and the `backup_type` reported.
-    public var strategy: DB2Options.BackupStrategy
+    public var strategy: BackupStrategy
     /// `[db2] mount_point`: DB2's local database directory on the data volume.
     public var mountPoint: String
     /// Where images are written and restored from (`<mount_point>/backup`, Trove's `DB2_BACKUP_DIR`).
@@ -40,7 +39,7 @@ public struct BackupSettings: Sendable {
     public var reportTimeout: Duration
 
     public init(
-        strategy: DB2Options.BackupStrategy, mountPoint: String, verifyImages: Bool = true,
+        strategy: BackupStrategy, mountPoint: String, verifyImages: Bool = true,
         pack: BackupPackOptions, unpack: BackupUnpackOptions, storage: BackupStorageSettings, stateDirectory: String,
         spaceMargin: Double = 0.1, progressInterval: Duration = .seconds(10), reportDeadline: Duration = .seconds(30),
         reportTimeout: Duration = .seconds(86400)
@@ -77,8 +76,8 @@ public struct BackupSettings: Sendable {
 /// Where backups are stored: Trove's `storage_strategy` with its Swift options, or the agent's local store.
 public struct BackupStorageSettings: Sendable {
     /// `storage_strategy`.
-    public var strategy: StorageOptions.Strategy
-    /// `backup_local_path` (``StorageOptions/Strategy/local``).
+    public var strategy: BackupStore
+    /// `backup_local_path` (``BackupStore/local``).
     public var localPath: String
     /// `swift_url` (ending in `AUTH_`; the context's tenant is appended), or `nil` to use the context's catalog.
     public var swiftURL: String?
@@ -94,13 +93,13 @@ public struct BackupStorageSettings: Sendable {
     /// (`storage_cleanup_settle_time`).
     public var cleanupSettleTime: Duration
     /// Trove's `[service_credentials]`, for clean-ups once the request's token expired.
-    public var serviceCredentials: ServiceCredentials?
+    public var serviceCredentials: SwiftCredentials?
 
     public init(
-        strategy: StorageOptions.Strategy, localPath: String = "", swiftURL: String? = nil,
+        strategy: BackupStore, localPath: String = "", swiftURL: String? = nil,
         serviceType: String = "object-store", endpointType: String = "publicURL", region: String? = "RegionOne",
         configuration: StorageConfiguration = StorageConfiguration(), cleanupSettleTime: Duration = .zero,
-        serviceCredentials: ServiceCredentials? = nil
+        serviceCredentials: SwiftCredentials? = nil
     ) {
         self.strategy = strategy
         self.localPath = localPath

@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import FoundationEssentials
-import TroveConfig
 
 /// Disk space for a backup: what the file system holding the images has, and what a backup needs.
 public struct BackupSpace: Sendable, Equatable {
@@ -40,7 +39,7 @@ public struct BackupSpace: Sendable, Equatable {
     ///
     /// - Throws: ``BackupOperationError/insufficientSpace(_:freeBytes:neededBytes:)`` with Trove's message.
     public static func check(
-        estimates: [Int64], strategy: DB2Options.BackupStrategy, availableBytes: Int64, margin: Double
+        estimates: [Int64], strategy: BackupStrategy, availableBytes: Int64, margin: Double
     ) throws(BackupOperationError) -> Int64 {
         let base = strategy == .online ? (estimates.max() ?? 0) : estimates.reduce(0, +)
         let needed = Int64((Double(base) * (1 + max(margin, 0))).rounded(.up))

@@ -9,7 +9,7 @@ import Synchronization
 /// Progress of a long backup or restore: one or more lanes running at once (a database being backed up while
 /// the previous image uploads), each with bytes done, an expected total when known, a rate and an ETA.
 ///
-/// ``run()`` logs every lane at least every `interval` (and keeps ``AgentActivity`` current) until cancelled;
+/// ``run()`` logs every lane at least every `interval` (and keeps the ``ActivityReporting`` status current) until cancelled;
 /// lanes are fed from any thread.
 final class OperationProgress: Sendable {
     /// One activity being measured.
@@ -24,12 +24,12 @@ final class OperationProgress: Sendable {
 
     private let operation: String
     private let logger: Logger
-    private let activity: AgentActivity?
+    private let activity: (any ActivityReporting)?
     private let interval: Duration
     private let lanes = Mutex<[(key: String, lane: Lane)]>([])
 
     /// - Parameter operation: what is running, for log lines and the status line (`online backup 3f2c1a2b`).
-    init(operation: String, logger: Logger, activity: AgentActivity?, interval: Duration) {
+    init(operation: String, logger: Logger, activity: (any ActivityReporting)?, interval: Duration) {
         self.operation = operation
         self.logger = logger
         self.activity = activity

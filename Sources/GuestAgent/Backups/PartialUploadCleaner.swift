@@ -6,7 +6,6 @@ import FoundationEssentials
 import Logging
 import ObjectStorage
 import OsloRPC
-import TroveConfig
 
 /// Deletes what failed and interrupted backups left in the store, and keeps at it in the background until it is
 /// gone, so that no segment is left behind for good, whatever the store did meanwhile.
@@ -43,7 +42,7 @@ actor PartialUploadCleaner {
     private var jobs: [String: Job] = [:]
 
     init(
-        storageFactory: StorageFactory, settleTime: Duration, serviceCredentials: ServiceCredentials?, logger: Logger,
+        storageFactory: StorageFactory, settleTime: Duration, serviceCredentials: SwiftCredentials?, logger: Logger,
         initialBackoff: Duration = .seconds(1), maxBackoff: Duration = .seconds(300)
     ) {
         self.storageFactory = storageFactory
@@ -51,12 +50,7 @@ actor PartialUploadCleaner {
         self.logger = logger
         self.initialBackoff = initialBackoff
         self.maxBackoff = maxBackoff
-        authenticator = serviceCredentials.map { credentials in
-            SwiftAuthenticator(
-                authURL: credentials.authURL, username: credentials.username, password: credentials.password,
-                projectName: credentials.projectName, userDomainName: credentials.userDomainName,
-                projectDomainName: credentials.projectDomainName, logger: logger)
-        }
+        authenticator = serviceCredentials.map { SwiftAuthenticator(credentials: $0, logger: logger) }
     }
 
     /// Backups whose clean-up is still going on.

@@ -1,5 +1,6 @@
 import AgentSupport
 import BackupStream
+import DB2
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,7 +8,6 @@ import FoundationEssentials
 import Logging
 import ObjectStorage
 import OsloRPC
-import TroveConfig
 
 /// The restore `prepare(backup_info=...)` runs: download the backup with the request's credentials (its checksum
 /// checked first, every segment verified while streaming), unpack it into an empty backup directory, then per
@@ -25,7 +25,7 @@ struct RestoreJob: Sendable {
     let storageFactory: StorageFactory
     let journal: OperationJournal
     let logger: Logger
-    let activity: AgentActivity?
+    let activity: (any ActivityReporting)?
     let space: @Sendable (String) -> BackupSpace?
 
     /// Runs the restore.
@@ -87,40 +87,24 @@ struct RestoreJob: Sendable {
         let checksum = request.checksum
         // Both sides run to their end: when the stream breaks, the download still says whether a segment in the
         // store no longer matches its manifest, which names the damage better than the decoder's error.
-        let (loaded, unpacked) = await withTaskGroup(of: (Bool, (any Error)?).self) { group in
-            group.addTask {
-                do {
-                    _ = try await storage.load(location: location, expectedChecksum: checksum, into: pipe) { _ in }
-                    return (true, nil)
-                } catch {
-                    pipe.fail(error)
-                    return (true, error)
-                }
-            }
-            group.addTask {
-                do {
+        let outcomes = await StreamParts<Void>().run(
+            [
+                { _ = try await storage.load(location: location, expectedChecksum: checksum, into: pipe) { _ in } },
+                {
                     try await unpacker.unpack(
                         from: pipe, into: URL(fileURLWithPath: directory),
                         progress: { progress.update("download", doneBytes: $0.inputBytes) })
-                    return (false, nil)
-                } catch {
-                    pipe.fail(error)
-                    return (false, error)
-                }
-            }
-            var loaded: (any Error)?
-            var unpacked: (any Error)?
-            for await (isLoad, error) in group {
-                if isLoad { loaded = error } else { unpacked = error }
-            }
-            return (loaded, unpacked)
-        }
+                },
+            ], cancellingOthers: false
+        ) { pipe.fail($0) }
+        let loaded = outcomes[0].failure
+        let unpacked = outcomes[1].failure
         if let failure = Self.cause(loaded: loaded, unpacked: unpacked) {
             throw BackupJob.rootCause(failure, step: "download and unpack of \(request.location)")
         }
         progress.end("download")
 
-        let images = try await step("listing the images in \(directory)") { try await database.backupImages(in: directory) }
+        let images = try await step("listing the images in \(directory)") { try await database.listImages(in: directory) }
         guard !images.isEmpty else {
             throw BackupOperationError.noImages(directory: directory)
         }
@@ -133,11 +117,11 @@ struct RestoreJob: Sendable {
                 let label = "RESTORE and ROLLFORWARD DATABASE \(image.database)"
                 await record.update(step: label)
                 progress.begin("database", label: "\(label) (\(index + 1)/\(images.count))")
-                let logTarget = settings.restoreLogDirectory + "/" + image.database
+                let logTarget = settings.restoreLogDirectory + "/" + image.database.value
                 try await step("preparing \(logTarget)") {
                     try await BackupDirectories.makeEmpty(logTarget, ownedLike: settings.mountPoint)
                 }
-                try await step(label) { try await database.restoreOnline(image, logTarget: logTarget) }
+                try await step(label) { try await database.restoreOnline(image, logDirectory: logTarget) }
             case .offline:
                 let label = "RESTORE DATABASE \(image.database)"
                 await record.update(step: label)
@@ -152,7 +136,7 @@ struct RestoreJob: Sendable {
             let repairs = try await step("setting up archive logging after the restore") {
                 try await database.ensureRecoverable()
             }
-            for repair in repairs { logger.info("after the restore: \(repair)") }
+            for repair in repairs.repaired { logger.info("after the restore: \(repair)") }
         }
     }
 

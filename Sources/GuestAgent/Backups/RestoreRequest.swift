@@ -1,6 +1,5 @@
 import AgentSupport
 import OsloRPC
-import TroveConfig
 
 /// The `backup_info` of `prepare` that asks for a restore (built by Trove's taskmanager: `id`, `instance_id`,
 /// `location`, `type`, `checksum`), with the request's context.
@@ -15,12 +14,12 @@ public struct RestoreRequest: Sendable {
     /// The checksum recorded for it, checked before anything is downloaded (when verification is on).
     public var checksum: String?
     /// Its `backup_type`: which restore runs.
-    public var type: DB2Options.BackupStrategy
+    public var type: BackupStrategy
     /// The request's context.
     public var context: RequestContext
 
     public init(
-        backupID: String, location: String, checksum: String?, type: DB2Options.BackupStrategy,
+        backupID: String, location: String, checksum: String?, type: BackupStrategy,
         context: RequestContext
     ) {
         self.backupID = backupID
@@ -37,7 +36,7 @@ public struct RestoreRequest: Sendable {
     ///   ``BackupOperationError/invalidBackupInfo(_:)`` when `location` is missing.
     public init(backupInfo: [String: JSONValue], context: RequestContext) throws {
         let typeName = backupInfo["type"]?.stringValue ?? (backupInfo["type"].map(JSONWriter.string) ?? "None")
-        guard let type = DB2Options.BackupStrategy(rawValue: typeName) else {
+        guard let type = BackupStrategy(rawValue: typeName) else {
             throw TroveError.unknownBackupType(type: typeName, namespace: Self.restoreNamespace)
         }
         guard let location = backupInfo["location"]?.stringValue, !location.isEmpty else {

@@ -6,7 +6,6 @@ import FoundationEssentials
 import Logging
 import ObjectStorage
 import OsloRPC
-import TroveConfig
 
 /// Builds the store one backup or restore talks to, as Trove does it: Swift reached with the *request's*
 /// credentials (the end user's token from the context, the storage URL from `swift_url` + the context's tenant

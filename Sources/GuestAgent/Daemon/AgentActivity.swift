@@ -2,7 +2,7 @@ import Synchronization
 
 /// What the agent is doing right now, in a few words (`idle`, `online backup 3f2c…: 41% 180 MB/s`): shown by
 /// systemd as the unit's status line and logged at shutdown.
-public final class AgentActivity: Sendable {
+public final class AgentActivity: ActivityReporting {
     private let current = Mutex("starting")
     private let onChange: @Sendable (String) -> Void
 

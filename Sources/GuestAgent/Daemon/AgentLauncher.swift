@@ -66,7 +66,7 @@ public enum AgentLauncher {
                 makeMethods: { conductor in
                     guard let manager else { return [] }
                     let coordinator = BackupCoordinator(
-                        settings: BackupSettings(config), database: BackupDB2Adapter(manager), conductor: conductor,
+                        settings: BackupSettings(config), database: manager, conductor: conductor,
                         logger: logger, activity: activity)
                     backups = coordinator
                     return DB2Methods(

@@ -95,7 +95,8 @@ public final class OperationJournal: Sendable {
         var unreadable: [OperationJournalError] = []
         for name in names.sorted() {
             let file = "\(self.directory)/\(name)"
-            if name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            // `.<record>.<random>.tmp` (DirectoryHandle.replaceFile), or `.tmp-<pid>-<random>` (agents before it).
+            if name.hasPrefix(".") && (name.hasSuffix(".tmp") || name.hasPrefix(".tmp-")) {
                 try? directory.removeFile(name)  // a write that did not reach its rename: the previous record stands
                 continue
             }

@@ -3,10 +3,10 @@ import AgentSupport
 import Glibc
 #endif
 import FoundationEssentials
+import DB2
 import Logging
 import ObjectStorage
 import OsloRPC
-import TroveConfig
 
 /// At start, finishes the operations the journal says did not end (the agent was killed, the machine lost power),
 /// each by the state its record was in (``BackupState``):
@@ -75,10 +75,11 @@ struct OperationRecovery: Sendable {
         case .stored:
             logger.warning("finishing a backup that was stored and verified before the agent stopped")
             if settings.strategy == .online {
-                let images = original.images.map {
-                    DB2BackupImage(
-                        database: $0.database, timestamp: $0.timestamp, path: "",
-                        completedAt: $0.completedAt.map(Date.init(timeIntervalSince1970:)))
+                let images = original.images.compactMap { carried -> (DatabaseName, Date)? in
+                    guard let name = try? DatabaseName(carried.database), let completedAt = carried.completedAt else {
+                        return nil
+                    }
+                    return (name, Date(timeIntervalSince1970: completedAt))
                 }
                 await BackupJob.removeCarriedLogs(of: images, database: database, logger: logger)
             }

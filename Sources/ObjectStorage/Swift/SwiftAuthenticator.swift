@@ -10,18 +10,19 @@ import Logging
 /// `X-Auth-Key`, the token in `X-Auth-Token`) and Keystone v3 password authentication (`POST <auth_url>/auth/tokens`
 /// scoped to the project, the token in `X-Subject-Token`). Only the token is used: the account stays the one the
 /// backup was written to. Neither the password nor the token is ever logged.
-public struct SwiftAuthenticator: Sendable {
-    public let authURL: String
-    public let username: String
-    public let password: Secret<String>
-    public let projectName: String?
-    public let userDomainName: String
-    public let projectDomainName: String
-    private let client: HTTPClient
+/// An identity of the agent's own, for ``SwiftAuthenticator``: Keystone v3 (`.../v3`) or TempAuth/SwAuth
+/// (`.../auth/v1.0`, the user as `account:user`).
+public struct SwiftCredentials: Sendable, Equatable {
+    public var authURL: String
+    public var username: String
+    public var password: Secret<String>
+    public var projectName: String?
+    public var userDomainName: String
+    public var projectDomainName: String
 
     public init(
         authURL: String, username: String, password: Secret<String>, projectName: String? = nil,
-        userDomainName: String = "Default", projectDomainName: String = "Default", logger: Logger
+        userDomainName: String = "Default", projectDomainName: String = "Default"
     ) {
         var url = authURL
         while url.hasSuffix("/") { url.removeLast() }
@@ -31,8 +32,19 @@ public struct SwiftAuthenticator: Sendable {
         self.projectName = projectName
         self.userDomainName = userDomainName
         self.projectDomainName = projectDomainName
+    }
+}
+
+public struct SwiftAuthenticator: Sendable {
+    public let credentials: SwiftCredentials
+    private let client: HTTPClient
+
+    public init(credentials: SwiftCredentials, logger: Logger) {
+        self.credentials = credentials
         client = HTTPClient(logger: logger, maxIdleHandles: 1, maxBufferedBody: 4 * 1024 * 1024)
     }
+
+    private var authURL: String { credentials.authURL }
 
     /// Whether the URL is a TempAuth/SwAuth one (`v1.0`), rather than Keystone v3.
     public var isTempAuth: Bool { authURL.hasSuffix("/v1.0") || authURL.hasSuffix("/auth/v1") }
@@ -46,7 +58,8 @@ public struct SwiftAuthenticator: Sendable {
         let tokenHeader: String
         if isTempAuth {
             request = HTTPRequest(
-                .get, url: authURL, headers: ["X-Auth-User": username, "X-Auth-Key": password.revealed])
+                .get, url: authURL,
+                headers: ["X-Auth-User": credentials.username, "X-Auth-Key": credentials.password.revealed])
             tokenHeader = "X-Auth-Token"
         } else {
             let base = authURL.hasSuffix("/v3") ? authURL : authURL + "/v3"
@@ -54,14 +67,17 @@ public struct SwiftAuthenticator: Sendable {
                 "methods": ["password"],
                 "password": [
                     "user": [
-                        "name": .string(username), "domain": ["name": .string(userDomainName)],
-                        "password": .string(password.revealed),
+                        "name": .string(credentials.username),
+                        "domain": ["name": .string(credentials.userDomainName)],
+                        "password": .string(credentials.password.revealed),
                     ]
                 ],
             ]
             var auth: [String: JSONValue] = ["identity": .object(identity)]
-            if let projectName, !projectName.isEmpty {
-                auth["scope"] = ["project": ["name": .string(projectName), "domain": ["name": .string(projectDomainName)]]]
+            if let projectName = credentials.projectName, !projectName.isEmpty {
+                auth["scope"] = [
+                    "project": ["name": .string(projectName), "domain": ["name": .string(credentials.projectDomainName)]]
+                ]
             }
             request = HTTPRequest(
                 .post, url: base + "/auth/tokens", headers: ["Content-Type": "application/json"],

@@ -35,7 +35,7 @@ final class BackupHarness: Sendable {
     /// - Parameters:
     ///   - store: the local store's directory (shared by two harnesses to restore one's backup into the other).
     init(
-        root: URL, strategy: DB2Options.BackupStrategy = .online, databases: [String: [UInt8]] = [:],
+        root: URL, strategy: BackupStrategy = .online, databases: [String: [UInt8]] = [:],
         store: URL? = nil, segmentSize: Int64 = 64 * 1024, verifyImages: Bool = true,
         availableBytes: Int64 = 1 << 40
     ) throws {

@@ -1,4 +1,5 @@
 import Foundation
+import DB2
 import GuestAgent
 import Synchronization
 
@@ -16,7 +17,6 @@ final class FakeDB2: DB2BackupOperations {
         var backupFailures: [String: String] = [:]
         var gates: [String: Gate] = [:]
         var recoverabilityFailure: String?
-        var repairs: [String] = []
         var verifyFailure: String?
         var calls: [String] = []
         var logRemovals: [String] = []
@@ -38,7 +38,6 @@ final class FakeDB2: DB2BackupOperations {
     func setDatabase(_ name: String, _ bytes: [UInt8]) { state.withLock { $0.databases[name] = bytes } }
     func failBackup(of name: String, with message: String) { state.withLock { $0.backupFailures[name] = message } }
     func failRecoverability(with message: String) { state.withLock { $0.recoverabilityFailure = message } }
-    func reportRepairs(_ repairs: [String]) { state.withLock { $0.repairs = repairs } }
     func failVerification(with message: String) { state.withLock { $0.verifyFailure = message } }
 
     /// The next backup of `name` waits at the returned gate (after `gate.reached` fires) until it is opened.
@@ -64,38 +63,40 @@ final class FakeDB2: DB2BackupOperations {
 
     // MARK: - DB2BackupOperations
 
-    func databaseNames() async throws -> [String] {
-        state.withLock { $0.databases.keys.sorted() }
+    func databases() async throws -> [DatabaseName] {
+        try state.withLock { $0.databases.keys.sorted() }.map { try DatabaseName($0) }
     }
 
-    func backupSizeEstimate(of database: String) async throws -> DB2BackupSizeEstimate {
+    func estimateBackupSize(of database: DatabaseName) async throws -> BackupSizeEstimate {
         try state.withLock { state in
-            guard let bytes = state.databases[database] else { throw Failure(description: "SQL1013N \(database) not found") }
-            return DB2BackupSizeEstimate(databaseBytes: Int64(bytes.count), logBytes: state.logBytes)
+            guard let bytes = state.databases[database.value] else {
+                throw Failure(description: "SQL1013N \(database) not found")
+            }
+            return BackupSizeEstimate(database: database, databaseBytes: Int64(bytes.count), logBytes: state.logBytes)
         }
     }
 
-    func ensureRecoverable() async throws -> [String] {
+    func ensureRecoverable() async throws -> RecoverabilityReport {
         try state.withLock { state in
             state.calls.append("ensureRecoverable")
             if let message = state.recoverabilityFailure { throw Failure(description: message) }
-            return state.repairs
+            return RecoverabilityReport(entries: [])
         }
     }
 
-    func backupOnline(_ database: String, to directory: String) async throws -> DB2BackupImage {
-        try await backup(database, to: directory, online: true)
+    func onlineBackup(of database: DatabaseName, to directory: String) async throws -> BackupImage {
+        try await backup(database.value, to: directory, online: true)
     }
 
-    func backupOffline(_ databases: [String], to directory: String) async throws -> [DB2BackupImage] {
+    func offlineBackup(of databases: [DatabaseName], to directory: String) async throws -> [BackupImage] {
         state.withLock { $0.calls.append("QUIESCE") }
         defer { state.withLock { $0.calls.append("UNQUIESCE") } }
-        var images: [DB2BackupImage] = []
-        for name in databases { images.append(try await backup(name, to: directory, online: false)) }
+        var images: [BackupImage] = []
+        for name in databases { images.append(try await backup(name.value, to: directory, online: false)) }
         return images
     }
 
-    private func backup(_ database: String, to directory: String, online: Bool) async throws -> DB2BackupImage {
+    private func backup(_ database: String, to directory: String, online: Bool) async throws -> BackupImage {
         let present = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
         state.withLock { $0.filesAtBackupStart[database] = present }
         let (gate, failure, bytes, timestamp) = state.withLock { state in
@@ -117,14 +118,16 @@ final class FakeDB2: DB2BackupOperations {
         if let failure { throw Failure(description: failure) }
         guard let bytes else { throw Failure(description: "SQL1013N The database alias name \(database) could not be found.") }
         try Data(Self.header(database, timestamp) + bytes).write(to: URL(fileURLWithPath: path))
-        return DB2BackupImage(database: database, timestamp: timestamp, path: path, completedAt: Date())
+        guard var image = BackupImage(path: path) else { throw Failure(description: "\(path) is no image name") }
+        image.completedAt = Date()
+        return image
     }
 
-    func unquiesce() async throws {
+    func unquiesceInstance() async throws {
         state.withLock { $0.calls.append("UNQUIESCE") }
     }
 
-    func verify(_ image: DB2BackupImage) async throws {
+    func verifyImage(_ image: BackupImage) async throws {
         let gate = state.withLock { state in
             state.calls.append("db2ckbkp \(image.database)")
             defer { state.verifyGate = nil }
@@ -140,38 +143,34 @@ final class FakeDB2: DB2BackupOperations {
         guard FileManager.default.fileExists(atPath: image.path) else { throw Failure(description: "no image \(image.path)") }
     }
 
-    func removeArchivedLogs(carriedBy image: DB2BackupImage) async throws -> Int {
-        state.withLock { $0.logRemovals.append(image.database) }
-        return 2
+    func removeArchivedLogs(of database: DatabaseName, archivedBefore cutoff: Date) async throws -> [String] {
+        state.withLock { $0.logRemovals.append(database.value) }
+        return ["S0000001.LOG", "S0000002.LOG"]
     }
 
-    func backupImages(in directory: String) async throws -> [DB2BackupImage] {
+    func listImages(in directory: String) async throws -> [BackupImage] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.sorted().compactMap { name in
-            let parts = name.split(separator: ".").map(String.init)
-            guard parts.count == 6, parts[5] == "001" else { return nil }
-            return DB2BackupImage(database: parts[0], timestamp: parts[4], path: "\(directory)/\(name)")
-        }
+        return names.sorted().compactMap { BackupImage(path: "\(directory)/\($0)") }
     }
 
-    func restoreOnline(_ image: DB2BackupImage, logTarget: String) async throws {
-        let entries = try FileManager.default.contentsOfDirectory(atPath: logTarget)
-        guard entries.isEmpty else { throw Failure(description: "SQL2581N log target \(logTarget) is not empty") }
-        state.withLock { $0.restoreLogTargets.append(logTarget) }
+    func restoreOnline(_ image: BackupImage, logDirectory: String) async throws {
+        let entries = try FileManager.default.contentsOfDirectory(atPath: logDirectory)
+        guard entries.isEmpty else { throw Failure(description: "SQL2581N log target \(logDirectory) is not empty") }
+        state.withLock { $0.restoreLogTargets.append(logDirectory) }
         try restore(image, online: true)
     }
 
-    func restoreOffline(_ image: DB2BackupImage) async throws {
+    func restoreOffline(_ image: BackupImage) async throws {
         try restore(image, online: false)
     }
 
-    private func restore(_ image: DB2BackupImage, online: Bool) throws {
+    private func restore(_ image: BackupImage, online: Bool) throws {
         let data = Array(try Data(contentsOf: URL(fileURLWithPath: image.path)))
-        let header = Self.header(image.database, image.timestamp)
+        let header = Self.header(image.database.value, image.timestamp)
         guard data.starts(with: header) else { throw Failure(description: "SQL2530N The backup image is corrupted.") }
         state.withLock { state in
             state.calls.append("RESTORE \(image.database)\(online ? " + ROLLFORWARD" : "")")
-            state.restored[image.database] = Array(data.dropFirst(header.count))
+            state.restored[image.database.value] = Array(data.dropFirst(header.count))
         }
     }
 

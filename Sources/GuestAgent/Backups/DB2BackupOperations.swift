@@ -1,0 +1,50 @@
+import DB2
+import FoundationEssentials
+
+/// What the backup and restore jobs need from DB2, in DB2's own words: ``DB2Manager`` is it (tests give a fake).
+///
+/// Every operation may take long (a backup of a large database, a rollforward); each must honour task
+/// cancellation by stopping the DB2 tool it runs (its process group), so that an aborted backup leaves nothing
+/// running. Errors name the database and DB2's message (`SQLnnnnN ...`): they become the note the conductor records
+/// and the log line an operator reads.
+public protocol DB2BackupOperations: Sendable {
+    /// The databases of the instance, in a stable order.
+    func databases() async throws -> [DatabaseName]
+
+    /// What a backup of `database` will need on disk (`GET_DBSIZE_INFO` and the log it will carry).
+    func estimateBackupSize(of database: DatabaseName) async throws -> BackupSizeEstimate
+
+    /// Makes every database recoverable (archive logging on, no BACKUP PENDING), repairing what it can.
+    func ensureRecoverable() async throws -> RecoverabilityReport
+
+    /// `BACKUP DATABASE <database> ONLINE TO <directory> INCLUDE LOGS`: applications stay connected. The image's
+    /// `completedAt` is when DB2 finished.
+    func onlineBackup(of database: DatabaseName, to directory: String) async throws -> BackupImage
+
+    /// Offline backup of `databases`: quiesce the instance, back up each database to `directory`, unquiesce (also
+    /// when a backup fails, and outside the caller's cancellation).
+    func offlineBackup(of databases: [DatabaseName], to directory: String) async throws -> [BackupImage]
+
+    /// `UNQUIESCE INSTANCE`, outside any backup: after a crash or an abort that may have left an offline backup's
+    /// quiesce in place. Harmless when the instance is not quiesced.
+    func unquiesceInstance() async throws
+
+    /// `db2ckbkp`: reads the whole image and checks it.
+    func verifyImage(_ image: BackupImage) async throws
+
+    /// Removes the archived log files of `database` archived before `cutoff` (the end of an online backup that
+    /// carries them); returns the files removed.
+    func removeArchivedLogs(of database: DatabaseName, archivedBefore cutoff: Date) async throws -> [String]
+
+    /// The backup images in `directory`.
+    func listImages(in directory: String) async throws -> [BackupImage]
+
+    /// Restores an online image and rolls forward to the end of the backup with the logs extracted into
+    /// `logDirectory` (which exists and is empty).
+    func restoreOnline(_ image: BackupImage, logDirectory: String) async throws
+
+    /// Restores an offline image (no rollforward: the database is usable at once).
+    func restoreOffline(_ image: BackupImage) async throws
+}
+
+extension DB2Manager: DB2BackupOperations {}
