@@ -14,6 +14,8 @@ let strictSettings: [SwiftSetting] = [
 let log: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let subprocess: Target.Dependency = .product(name: "Subprocess", package: "swift-subprocess")
+let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swift-service-lifecycle")
 // swift-subprocess names programs by `FilePath`; SystemPackage (already a dependency of swift-subprocess) declares it.
 let systemPackage: Target.Dependency = .product(name: "SystemPackage", package: "swift-system")
 
@@ -28,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // MARK: C libraries. Each is imported by exactly one Swift module (named in the comment).
@@ -67,7 +70,7 @@ let package = Package(
             name: "GuestAgent",
             dependencies: [
                 "TroveConfig", "OsloRPC", "AMQP", "DB2", "BackupStream", "ObjectStorage", "CryptoPrimitives",
-                "AgentSupport", log,
+                "AgentSupport", log, serviceLifecycle, unixSignals,
             ],
             swiftSettings: strictSettings
         ),

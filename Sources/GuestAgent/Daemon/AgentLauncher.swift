@@ -1,4 +1,5 @@
 import AgentSupport
+import AMQP
 import DB2
 #if canImport(Glibc)
 import Glibc
@@ -6,8 +7,10 @@ import Glibc
 import FoundationEssentials
 import Logging
 import OsloRPC
+import ServiceLifecycle
 import Synchronization
 import TroveConfig
+import UnixSignals
 
 /// Starts the agent from its command line: logging, configuration, the service, signals. The executable calls
 /// this and nothing else, so tests and the binary share one start-up path.
@@ -38,6 +41,11 @@ public enum AgentLauncher {
     }
 
     /// Runs the daemon until SIGTERM/SIGINT; returns the process exit code.
+    ///
+    /// The parts are built first, each from what it needs (``AgentParts``: the broker's side, then the backup
+    /// coordinator with the conductor client, then Trove's RPC surface with both), and run as one
+    /// ``ServiceGroup``: SIGTERM and SIGINT shut it down gracefully, in the reverse order of its services, within
+    /// `shutdown_grace_period`, after which what still runs is cancelled.
     public static func run(configFiles: [String], configDirectories: [String]) async -> Int32 {
         bootstrapLogging()
         let logger = Logger(label: "trove-db2-agent")
@@ -46,60 +54,28 @@ public enum AgentLauncher {
         AgentLogHandler.level.withLock { $0 = config.logging.effectiveLevel }
         if let path = config.logging.logFilePath { AgentLogHandler.addLogFile(path) }
         signal(SIGPIPE, SIG_IGN)
-        let shutdown = ShutdownSignal()
-        shutdown.installSignalHandlers()
-        let reloader = LogLevelReloader(
-            configFiles: configFiles, configDirectories: configDirectories, logger: logger)
-        reloader.install()
-        let agentConfiguration = GuestAgentConfiguration(config)
-        let manager = makeDB2Manager(config, logger: logger)
-        let notifier = SystemdNotifier()
-        let activity = AgentActivity { text in notifier?.send("STATUS=\(text)") }
-        var backups: BackupCoordinator?
-        let service: GuestAgentService
+        let parts: AgentParts
         do {
-            service = try GuestAgentService(
-                configuration: agentConfiguration, statusProvider: manager.map(DB2StatusProvider.init),
-                logger: logger, notifier: notifier,
-                healthProbes: manager.map { manager in [{ await manager.isResponsive() }] } ?? [],
-                activity: activity,
-                makeMethods: { conductor in
-                    guard let manager else { return [] }
-                    let coordinator = BackupCoordinator(
-                        settings: BackupSettings(config), database: manager, conductor: conductor,
-                        logger: logger, activity: activity)
-                    backups = coordinator
-                    return DB2Methods(
-                        manager: manager, conductor: conductor, markers: agentConfiguration.prepareMarkers,
-                        guestID: agentConfiguration.guestID, logger: logger,
-                        restore: { request, backupInfo in
-                            try await coordinator.restore(backupInfo: backupInfo, context: request.context)
-                        }
-                    ).groups + [BackupMethods.methods(coordinator: coordinator)]
-                })
+            parts = try AgentParts(
+                config: config, configFiles: configFiles, configDirectories: configDirectories, logger: logger)
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
             return ExitCode.configuration.rawValue
         }
-        installTestHooks(service: service, logger: logger)
-        let startUp = Task { await manager?.startUp() }
-        // At start, what a crash interrupted: a backup reported FAILED and cleaned up, a restore reported.
-        let coordinator = backups
-        let recovery = Task { await coordinator?.recoverInterruptedOperations() }
-        await service.run(until: shutdown) { reason in await coordinator?.abortRunningBackup(reason: reason) }
-        startUp.cancel()
-        recovery.cancel()
-        await manager?.shutDown()
+        logger.info(
+            "trove-db2-agent starting",
+            metadata: [
+                "guest_id": "\(parts.configuration.guestID)", "rpc.exchange": "\(parts.configuration.controlExchange)",
+                "amqp.brokers": "\(parts.configuration.messaging.endpoints.map(\.description).joined(separator: ","))",
+            ])
+        var group = ServiceGroupConfiguration(
+            services: parts.services(), gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = parts.configuration.shutdownGrace
+        do { try await ServiceGroup(configuration: group).run() } catch {
+            logger.error("the agent's services ended with an error", metadata: ["error": "\(error)"])
+        }
+        await parts.manager?.shutDown()
         return ExitCode.success.rawValue
-    }
-
-    /// Test hooks, off unless `TROVE_DB2_AGENT_TEST_HOOKS=1` is in the environment (never set by the unit or Trove):
-    /// SIGUSR2 stalls the AMQP consumer thread for 8 s, as a hung thread would, so a test can watch the watchdog
-    /// pings stop.
-    static func installTestHooks(service: GuestAgentService, logger: Logger) {
-        guard ProcessInfo.processInfo.environment["TROVE_DB2_AGENT_TEST_HOOKS"] == "1" else { return }
-        logger.warning("test hooks enabled (TROVE_DB2_AGENT_TEST_HOOKS=1)")
-        SignalHandlers.onSignal(SIGUSR2) { service.stallConsumerForTesting(seconds: 8) }
     }
 
     /// The DB2 manager, or nil (logged) when the instance owner cannot be used: the agent then serves only the

@@ -5,6 +5,7 @@ import FoundationEssentials
 import Logging
 import Synchronization
 import TroveConfig
+import UnixSignals
 
 /// SIGHUP re-reads the configuration files and applies their log level (`debug` / `log_level`); nothing else
 /// changes at run time. A file that no longer parses leaves the level as it was, and says why.
@@ -19,9 +20,9 @@ public struct LogLevelReloader: Sendable {
         self.logger = logger
     }
 
-    public func install() {
-        let reloader = self
-        SignalHandlers.onSignal(SIGHUP) { Task { await reloader.reload() } }
+    /// Reloads at every SIGHUP until cancelled.
+    func run() async {
+        for await _ in await UnixSignalsSequence(trapping: .sighup) { await reload() }
     }
 
     func reload() async {
