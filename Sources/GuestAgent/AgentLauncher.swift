@@ -72,6 +72,9 @@ public enum AgentLauncher {
                     return DB2Methods(
                         manager: manager, conductor: conductor, markers: agentConfiguration.prepareMarkers,
                         guestID: agentConfiguration.guestID, logger: logger,
+                        guestLogs: GuestLogMethods(
+                            guestID: agentConfiguration.guestID, logFile: config.logging.logFilePath,
+                            exposedLogs: config.db2.guestLogExposedLogs),
                         restore: { request, backupInfo in
                             try await coordinator.restore(backupInfo: backupInfo, context: request.context)
                         }

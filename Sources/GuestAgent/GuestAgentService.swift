@@ -81,7 +81,9 @@ public final class GuestAgentService: Sendable {
         endpoint = TroveGuestEndpoint(
             groups: [
                 BasicMethods.methods(mountPoint: configuration.mountPoint),
-                UnsupportedMethods.methods(datastore: configuration.datastore),
+                UnsupportedMethods.methods(
+                    datastore: configuration.datastore,
+                    notifier: EndNotifier(conductor: conductor, guestID: configuration.guestID, logger: logger)),
                 ModuleMethods.methods(),
             ] + makeMethods(conductor))
     }
