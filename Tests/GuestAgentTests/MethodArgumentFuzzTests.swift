@@ -63,12 +63,15 @@ import TestSupport
             configuration: DB2ManagerConfiguration(
                 instanceOwner: NSUserName(), instanceHome: root.path + "/home", mountPoint: root.path + "/mount"),
             logger: logger)
+        let conductor = harness.publisher.makeConductor()
         let db2 = DB2Methods(
-            manager: manager, conductor: harness.publisher.makeConductor(), markers: PrepareMarkers(directory: root),
-            guestID: "guest-1", logger: logger)
+            manager: manager, conductor: conductor, markers: PrepareMarkers(directory: root), guestID: "guest-1",
+            logger: logger)
         let endpoint = TroveGuestEndpoint(
             groups: [
-                BasicMethods.methods(mountPoint: root.path), UnsupportedMethods.methods(datastore: "db2"),
+                BasicMethods.methods(mountPoint: root.path),
+                UnsupportedMethods.methods(
+                    datastore: "db2", notifier: EndNotifier(conductor: conductor, guestID: "guest-1", logger: logger)),
                 ModuleMethods.methods(), BackupMethods.methods(coordinator: harness.coordinator),
             ] + db2.groups)
         #expect(Set(Self.argumentNames.keys).isSubset(of: Set(endpoint.methodNames)))

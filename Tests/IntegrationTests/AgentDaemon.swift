@@ -12,8 +12,11 @@ final class AgentDaemon: @unchecked Sendable {
     private var child: ChildProcess?
     private(set) var logs: LineReader!
 
-    /// - Parameter config: extra `[section] key = value` lines, which override the defaults written here.
-    init(amqpPort: Int, guestID: String? = nil, config: [String: [String: String]] = [:]) throws {
+    /// - Parameters:
+    ///   - config: extra `[section] key = value` lines, which override the defaults written here.
+    ///   - guestInfo: the whole `guest_info.conf`, as Trove's taskmanager injects it (default: `guest_id`,
+    ///     `datastore_manager` and `tenant_id` lines).
+    init(amqpPort: Int, guestID: String? = nil, config: [String: [String: String]] = [:], guestInfo: String? = nil) throws {
         self.guestID = guestID ?? "g\(UUID().uuidString.prefix(8).lowercased())"
         directory = try makeTemporaryDirectory(prefix: "agent-\(self.guestID)")
         let mount = directory.appendingPathComponent("mount")
@@ -38,10 +41,10 @@ final class AgentDaemon: @unchecked Sendable {
         for (section, values) in config { sections[section, default: [:]].merge(values) { $1 } }
         let main = directory.appendingPathComponent("trove-guestagent.conf")
         try Self.ini(sections).write(to: main, atomically: true, encoding: .utf8)
-        let guestInfo = directory.appendingPathComponent("guest_info.conf")
-        try "[DEFAULT]\nguest_id=\(self.guestID)\ndatastore_manager=db2\ntenant_id=test-tenant\n"
-            .write(to: guestInfo, atomically: true, encoding: .utf8)
-        configFiles = [main, guestInfo]
+        let guestInfoFile = directory.appendingPathComponent("guest_info.conf")
+        try (guestInfo ?? "[DEFAULT]\nguest_id=\(self.guestID)\ndatastore_manager=db2\ntenant_id=test-tenant\n")
+            .write(to: guestInfoFile, atomically: true, encoding: .utf8)
+        configFiles = [main, guestInfoFile]
     }
 
     static func ini(_ sections: [String: [String: String]]) -> String {

@@ -41,4 +41,7 @@ public enum TestEnvironment {
 
     /// The venv's Python, with oslo.messaging, swift and python-swiftclient.
     public static func python() throws -> String { try require("TEST_PYTHON") }
+
+    /// The Trove 13.0.0 venv's Python (`.venv-trove13`: Trove's own code with the Ussuri-era oslo libraries).
+    public static func trove13Python() throws -> String { try require("TEST_TROVE13_PYTHON") }
 }

@@ -11,10 +11,15 @@ extension DB2Manager {
         try await exclusive { () throws(DB2Error) in try await mount(device: device, at: mountPoint) }
     }
 
-    /// `unmount_volume`: `umount <mount_point>`.
+    /// `unmount_volume`: `umount <mount_point>`, when something is mounted there (Trove's `VolumeDevice.unmount`
+    /// checks first and does nothing otherwise).
     public func unmountVolume(device: String, at mountPoint: String) async throws(DB2Error) {
         try Self.checkPaths(device: device, mountPoint: mountPoint, step: "unmount_volume")
         try await exclusive { () throws(DB2Error) in
+            guard await Self.isMountPoint(mountPoint) else {
+                logger.info("nothing mounted: not unmounted", metadata: ["volume.mount_point": "\(mountPoint)"])
+                return
+            }
             try await runVolumeTool("umount", [mountPoint], step: "umount", timeout: configuration.commandTimeout)
         }
     }
@@ -79,6 +84,18 @@ extension DB2Manager {
             if attempt < configuration.volume.deviceCheckTries { try? await Task.sleep(for: .seconds(1)) }
         }
         throw DB2Error(.volumeFailed, step: "find the volume", detail: "device \(device) does not exist")
+    }
+
+    /// Whether a file system is mounted at `path`, from `/proc/mounts`.
+    static func isMountPoint(_ path: String) async -> Bool {
+        let wanted = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+        return await BlockingThreadPool.shared.run {
+            guard let text = try? String(contentsOfFile: "/proc/mounts", encoding: .utf8) else { return false }
+            return text.split(separator: "\n").contains { line in
+                let fields = line.split(separator: " ")
+                return fields.count > 1 && String(fields[1]).replacing("\\040", with: " ") == wanted
+            }
+        }
     }
 
     /// Where `device` is mounted, from `/proc/mounts`.

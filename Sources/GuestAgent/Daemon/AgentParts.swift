@@ -42,7 +42,9 @@ struct AgentParts: Sendable {
             ?? EngineStatusProvider(instanceOwner: configuration.instanceOwner)
         var groups: [[GuestMethod]] = [
             BasicMethods.methods(mountPoint: configuration.mountPoint),
-            UnsupportedMethods.methods(datastore: configuration.datastore),
+            UnsupportedMethods.methods(
+                datastore: configuration.datastore,
+                notifier: EndNotifier(conductor: messaging.conductor, guestID: configuration.guestID, logger: logger)),
             ModuleMethods.methods(),
         ]
         if let manager {
@@ -53,6 +55,9 @@ struct AgentParts: Sendable {
             groups += DB2Methods(
                 manager: manager, conductor: messaging.conductor, markers: configuration.prepareMarkers,
                 guestID: configuration.guestID, logger: logger,
+                guestLogs: GuestLogMethods(
+                    guestID: configuration.guestID, logFile: config.logging.logFilePath,
+                    exposedLogs: config.db2.guestLogExposedLogs),
                 restore: { request, backupInfo in
                     try await coordinator.restore(backupInfo: backupInfo, context: request.context)
                 }

@@ -8,8 +8,8 @@ import Logging
 import OsloRPC
 
 /// Trove's DB2 guest methods answered by the ``DB2Manager``: prepare, databases, users and access, lifecycle,
-/// configuration, volumes, upgrades and guest logs. Names, arguments and reply shapes are Trove's
-/// (`trove/guestagent/datastore/experimental/db2/manager.py`); see the README for what deliberately differs.
+/// configuration, volumes, upgrades, and guest logs (``GuestLogMethods``). Names, arguments and reply shapes are
+/// Trove's (`trove/guestagent/datastore/experimental/db2/manager.py`); see the README for what deliberately differs.
 public struct DB2Methods: Sendable {
     public let manager: DB2Manager
     public let conductor: ConductorClient
@@ -19,9 +19,12 @@ public struct DB2Methods: Sendable {
     /// Restores `backup_info` during prepare (the backup pipeline provides it); without one, a prepare with
     /// `backup_info` fails.
     public let restore: (@Sendable (RPCRequest, [String: JSONValue]) async throws -> Void)?
+    /// Trove's `guest` log (the agent's own log file).
+    public let guestLogs: GuestLogMethods
 
     public init(
         manager: DB2Manager, conductor: ConductorClient, markers: PrepareMarkers, guestID: String, logger: Logger,
+        guestLogs: GuestLogMethods? = nil,
         restore: (@Sendable (RPCRequest, [String: JSONValue]) async throws -> Void)? = nil
     ) {
         self.manager = manager
@@ -29,14 +32,15 @@ public struct DB2Methods: Sendable {
         self.markers = markers
         self.guestID = guestID
         self.logger = logger
+        self.guestLogs = guestLogs ?? GuestLogMethods(guestID: guestID, logFile: nil, exposedLogs: [])
         self.restore = restore
     }
 
-    var notifier: EndNotifier { EndNotifier(conductor: conductor, logger: logger) }
+    var notifier: EndNotifier { EndNotifier(conductor: conductor, guestID: guestID, logger: logger) }
 
     /// Every method, in groups for ``TroveGuestEndpoint``.
     public var groups: [[GuestMethod]] {
-        [prepareMethods, databaseMethods, userMethods, lifecycleMethods, configurationMethods, volumeMethods, logMethods]
+        [prepareMethods, databaseMethods, userMethods, lifecycleMethods, configurationMethods, volumeMethods, guestLogs.methods]
     }
 
     /// Runs DB2 work, turning its errors into Trove's exceptions.
@@ -98,10 +102,7 @@ public struct DB2Methods: Sendable {
                 // databases and users are created after the instance, failures only logged).
                 let parsed = PrepareContents(
                     overrides: Result { () throws(DB2Error) in try DB2TroveModels.overrides(overrides) },
-                    databases: Result { () throws(DB2Error) in
-                        try DB2TroveModels.databaseNames(databases, argument: "databases")
-                    },
-                    users: Result { () throws(DB2Error) in try DB2TroveModels.newUsers(users) })
+                    databases: databases, users: users)
                 return {
                     if !modules.isEmpty {
                         // Trove applies them with its Python module drivers and only logs failures; this agent has none.
@@ -142,10 +143,10 @@ public struct DB2Methods: Sendable {
                 }
                 try await restore(request, backupInfo)
             }
-            // Trove creates these after reporting `running` and only logs failures; we create them before the
-            // final heartbeat, so an ACTIVE instance has its databases and users (failures are still only logged).
-            await createDatabasesLogged(contents.databases)
-            await createUsersLogged(contents.users)
+            // Trove creates these after reporting `running`; we create them before the final heartbeat, so an
+            // ACTIVE instance has its databases and users. As in Trove, a failure does not fail prepare.
+            await createDatabasesLogged(contents.databases, request: request)
+            await createUsersLogged(contents.users, request: request)
             if rootPassword != nil {
                 logger.warning("root_password ignored: enable_root is not supported for db2 (as in Trove)")
             }
@@ -159,24 +160,46 @@ public struct DB2Methods: Sendable {
         }
     }
 
-    func createDatabasesLogged(_ names: Result<[DatabaseName], DB2Error>) async {
-        do {
-            let names = try names.get()
-            guard !names.isEmpty else { return }
-            try await manager.createDatabases(names)
-        } catch {
-            logger.error("prepare: databases not created", metadata: ["error": "\(error)"])
+    /// prepare's databases: every valid one is created (Trove's `create_database` goes on past a database that
+    /// fails); a name DB2 refuses, or a database DB2 could not create, is logged and reported to the conductor as
+    /// Trove's end-notification wrapper reports a failed step (`notify_exc_info`), and prepare goes on.
+    func createDatabasesLogged(_ values: [JSONValue], request: RPCRequest) async {
+        guard !values.isEmpty else { return }
+        var names: [DatabaseName] = []
+        var failures: [DB2Error] = []
+        for value in values {
+            do throws(DB2Error) { names.append(try DB2TroveModels.databaseName(value, argument: "databases")) } catch {
+                failures.append(error)
+            }
         }
+        if !names.isEmpty {
+            do throws(DB2Error) { try await manager.createDatabases(names) } catch { failures.append(error) }
+        }
+        await reportPrepareFailures(failures, of: "databases", request: request)
     }
 
-    func createUsersLogged(_ users: Result<[NewDatabaseUser], DB2Error>) async {
-        do {
-            let users = try users.get()
-            guard !users.isEmpty else { return }
-            try await manager.createUsers(users)
-        } catch {
-            logger.error("prepare: users not created", metadata: ["error": "\(error)"])
+    /// prepare's users, as ``createDatabasesLogged(_:request:)``: every valid user is created, the others reported.
+    func createUsersLogged(_ values: [JSONValue], request: RPCRequest) async {
+        guard !values.isEmpty else { return }
+        var users: [NewDatabaseUser] = []
+        var failures: [DB2Error] = []
+        for value in values {
+            do throws(DB2Error) { users.append(try DB2TroveModels.newUser(value)) } catch { failures.append(error) }
         }
+        if !users.isEmpty {
+            do throws(DB2Error) { try await manager.createUsers(users) } catch { failures.append(error) }
+        }
+        await reportPrepareFailures(failures, of: "users", request: request)
+    }
+
+    /// Logs what prepare could not create and tells the conductor (`notify_exc_info`, when the request carries a
+    /// notification): one failure as its Trove exception, several as a GuestError naming each.
+    func reportPrepareFailures(_ failures: [DB2Error], of what: String, request: RPCRequest) async {
+        guard let first = failures.first else { return }
+        let detail = failures.map(\.description).joined(separator: "; ")
+        logger.error("prepare: \(what) not created", metadata: ["error": "\(detail)"])
+        let error = failures.count == 1 ? first.troveError : TroveError.guestError("\(what) not created: \(detail)")
+        await notifier.notifyError(error, request: request)
     }
 
     // MARK: - Databases
@@ -258,7 +281,7 @@ public struct DB2Methods: Sendable {
             GuestMethod("list_users", lane: .reads) { _, args in
                 try args.allowOnly(["limit", "marker", "include_marker"])
                 let limit = try Self.limit(args)
-                let marker = try args.optionalString("marker")
+                let marker = try args.optionalString("marker").map(Self.userName(fromMarker:))
                 let includeMarker = try args.bool("include_marker", default: false)
                 return {
                     let page = try await Self.db2 { () throws(DB2Error) in
@@ -301,6 +324,13 @@ public struct DB2Methods: Sendable {
                 }
             },
         ]
+    }
+
+    /// The user name of a `list_users` marker. Trove's API pages users by `<name>@<host>` (`User.create`'s
+    /// duplicate check asks for `marker="<name>@%"`, `include_marker=True`); DB2 users all have host `%` and a user
+    /// name holds no `@`, so the name is what comes before it.
+    static func userName(fromMarker marker: String) -> String {
+        marker.firstIndex(of: "@").map { String(marker[..<$0]) } ?? marker
     }
 
     // MARK: - Lifecycle
@@ -436,47 +466,15 @@ public struct DB2Methods: Sendable {
             },
         ]
     }
-
-    // MARK: - Guest logs
-
-    /// DB2 exposes no datastore logs (`guest_log_exposed_logs` is empty); only Trove's `guest` SYS log exists,
-    /// and publishing it is not offered by this agent.
-    var logMethods: [GuestMethod] {
-        [
-            GuestMethod("guest_log_list", lane: .prompt) { _, args in
-                try args.allowOnly([])
-                return { [] }
-            },
-            GuestMethod("guest_log_action", lane: .prompt) { _, args in
-                try args.allowOnly(["log_name", "enable", "disable", "publish", "discard"])
-                let name = try args.string("log_name")
-                let enable = try args.bool("enable", default: false)
-                let disable = try args.bool("disable", default: false)
-                let publish = try args.bool("publish", default: false)
-                let discard = try args.bool("discard", default: false)
-                guard name == "guest" else { throw TroveError.notFound("Log '\(name)' is not defined.") }
-                if enable || disable {
-                    throw TroveError.badRequest("Log 'guest' is of type SYS and cannot be enabled or disabled.")
-                }
-                if publish || discard {
-                    throw TroveError.datastoreOperationNotSupported(operation: "guest_log_action", datastore: "db2")
-                }
-                return {
-                    [
-                        "name": "guest", "type": "SYS", "status": "Ready", "published": 0, "pending": 0,
-                        "container": nil, "prefix": nil, "metafile": nil,
-                    ]
-                }
-            },
-        ]
-    }
 }
 
 extension DB2Methods {
-    /// What `prepare` creates, read with its arguments: each part refused (or used) when prepare reaches it.
+    /// What `prepare` creates, read with its arguments: the overrides refused (or used) when prepare reaches them;
+    /// each database and user checked on its own when prepare creates them (a bad one is reported, the others
+    /// created, as Trove does).
     struct PrepareContents: Sendable {
         var overrides: Result<[ConfigurationOverride], DB2Error>
-        var databases: Result<[DatabaseName], DB2Error>
-        var users: Result<[NewDatabaseUser], DB2Error>
+        var databases: [JSONValue]
+        var users: [JSONValue]
     }
 }

@@ -22,6 +22,8 @@ public enum TroveError: Error, Equatable, RemoteErrorConvertible, CustomStringCo
     case badRequest(String)
     /// `ModuleTypeNotFound`: no guest module driver for a module's type.
     case moduleTypeNotFound(String)
+    /// "You must be admin to <action> log '<log>'." (a guest log not exposed to this context).
+    case logAccessForbidden(action: String, log: String)
 
     public var className: String {
         switch self {
@@ -32,6 +34,7 @@ public enum TroveError: Error, Equatable, RemoteErrorConvertible, CustomStringCo
         case .notFound: "NotFound"
         case .badRequest: "BadRequest"
         case .moduleTypeNotFound: "ModuleTypeNotFound"
+        case .logAccessForbidden: "LogAccessForbidden"
         }
     }
 
@@ -46,6 +49,7 @@ public enum TroveError: Error, Equatable, RemoteErrorConvertible, CustomStringCo
         case .notFound(let detail): detail
         case .badRequest(let detail): detail
         case .moduleTypeNotFound(let detail): detail
+        case .logAccessForbidden(let action, let log): "You must be admin to \(action) log '\(log)'."
         }
     }
 

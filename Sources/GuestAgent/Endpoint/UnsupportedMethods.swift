@@ -1,7 +1,12 @@
+import AgentSupport
 import OsloRPC
 
 /// What Trove's DB2 manager declares unsupported: each answers `DatastoreOperationNotSupported` with Trove's
 /// operation name and message, e.g. "The 'enable_root' operation is not supported for the 'db2' datastore."
+///
+/// `change_passwords` and `update_attributes` raise it inside Trove's end-notification wrapper (the base manager's
+/// `with EndNotification(context)`), so when the request carries a notification the conductor hears
+/// `notify_exc_info` and emits the `.error` event.
 public enum UnsupportedMethods {
     /// RPC method → the operation name Trove reports.
     public static let operations: [String: String] = [
@@ -24,11 +29,19 @@ public enum UnsupportedMethods {
         "demote_replication_master": "demote_replication_master",
     ]
 
+    /// The methods Trove wraps in `EndNotification`: their failure reaches the conductor as `notify_exc_info`.
+    static let insideEndNotification: Set<String> = ["change_passwords", "update_attributes"]
+
     /// Each answers at once, whatever its arguments: the prompt lane.
-    public static func methods(datastore: String) -> [GuestMethod] {
+    public static func methods(datastore: String, notifier: EndNotifier) -> [GuestMethod] {
         operations.map { method, operation in
-            GuestMethod(method, lane: .prompt) { _, _ in
-                throw TroveError.datastoreOperationNotSupported(operation: operation, datastore: datastore)
+            GuestMethod(method, lane: .prompt) { request, _ in
+                let error = TroveError.datastoreOperationNotSupported(operation: operation, datastore: datastore)
+                guard insideEndNotification.contains(method) else { throw error }
+                return {
+                    try await notifier.around(request) { () async throws -> Void in throw error }
+                    return .null
+                }
             }
         }
     }
