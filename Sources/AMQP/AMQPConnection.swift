@@ -191,7 +191,7 @@ public final class AMQPConnection {
                 consumerTag: envelope.consumer_tag.string,
                 deliveryTag: envelope.delivery_tag,
                 redelivered: envelope.redelivered != 0,
-                properties: Self.properties(envelope.message.properties))
+                properties: AMQPMessageProperties(envelope.message.properties))
         case AMQP_RESPONSE_LIBRARY_EXCEPTION where reply.library_error == AMQP_STATUS_TIMEOUT.rawValue:
             return nil
         case AMQP_RESPONSE_LIBRARY_EXCEPTION where reply.library_error == AMQP_STATUS_UNEXPECTED_STATE.rawValue:
@@ -234,7 +234,7 @@ public final class AMQPConnection {
     @discardableResult
     public func publish(_ message: AMQPOutgoingMessage) throws -> UInt64 {
         let arena = CArena()
-        var properties = Self.cProperties(message.properties, arena: arena)
+        var properties = message.properties.cProperties(arena: arena)
         let status = message.body.withUnsafeBytes { body in
             amqp_basic_publish(
                 state, channel, arena.bytes(message.exchange), arena.bytes(message.routingKey),
@@ -382,41 +382,6 @@ public final class AMQPConnection {
         let clamped = max(0, seconds)
         let whole = clamped.rounded(.down)
         return Glibc.timeval(tv_sec: Int(whole), tv_usec: Int((clamped - whole) * 1_000_000))
-    }
-
-    // MARK: Properties
-
-    private static func properties(_ c: amqp_basic_properties_t) -> AMQPMessageProperties {
-        func has(_ flag: Int32) -> Bool { c._flags & amqp_flags_t(flag) != 0 }
-        return AMQPMessageProperties(
-            contentType: has(AMQP_BASIC_CONTENT_TYPE_FLAG) ? c.content_type.string : nil,
-            contentEncoding: has(AMQP_BASIC_CONTENT_ENCODING_FLAG) ? c.content_encoding.string : nil,
-            deliveryMode: has(AMQP_BASIC_DELIVERY_MODE_FLAG) ? c.delivery_mode : nil,
-            priority: has(AMQP_BASIC_PRIORITY_FLAG) ? c.priority : nil,
-            expiration: has(AMQP_BASIC_EXPIRATION_FLAG) ? c.expiration.string : nil,
-            correlationID: has(AMQP_BASIC_CORRELATION_ID_FLAG) ? c.correlation_id.string : nil,
-            replyTo: has(AMQP_BASIC_REPLY_TO_FLAG) ? c.reply_to.string : nil)
-    }
-
-    private static func cProperties(_ p: AMQPMessageProperties, arena: CArena) -> amqp_basic_properties_t {
-        var c = amqp_basic_properties_t()
-        var flags: Int32 = AMQP_BASIC_HEADERS_FLAG
-        c.headers = amqp_empty_table
-        if let value = p.contentType { flags |= AMQP_BASIC_CONTENT_TYPE_FLAG; c.content_type = arena.bytes(value) }
-        if let value = p.contentEncoding {
-            flags |= AMQP_BASIC_CONTENT_ENCODING_FLAG
-            c.content_encoding = arena.bytes(value)
-        }
-        if let value = p.deliveryMode { flags |= AMQP_BASIC_DELIVERY_MODE_FLAG; c.delivery_mode = value }
-        if let value = p.priority { flags |= AMQP_BASIC_PRIORITY_FLAG; c.priority = value }
-        if let value = p.expiration { flags |= AMQP_BASIC_EXPIRATION_FLAG; c.expiration = arena.bytes(value) }
-        if let value = p.correlationID {
-            flags |= AMQP_BASIC_CORRELATION_ID_FLAG
-            c.correlation_id = arena.bytes(value)
-        }
-        if let value = p.replyTo { flags |= AMQP_BASIC_REPLY_TO_FLAG; c.reply_to = arena.bytes(value) }
-        c._flags = amqp_flags_t(flags)
-        return c
     }
 }
 

@@ -47,6 +47,12 @@ public struct BackupImage: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { path }
 
+    /// Two values are the same image when they name the same file: everything else is read from its name, and
+    /// ``completedAt`` is what one caller knows of it, not part of its identity.
+    public static func == (lhs: BackupImage, rhs: BackupImage) -> Bool { lhs.path == rhs.path }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(path) }
+
     /// The file's name (`SAMPLE.0.db2inst1.DBPART000.20260101120000.001`).
     public var fileName: String { PathText.lastComponent(path) }
 

@@ -38,6 +38,14 @@ public actor ConductorClient {
             context: .empty(requestID: Self.requestID()), deadline: deadline)
     }
 
+    /// A heartbeat reporting `status` at once (prepare, restart...), logged rather than thrown when the broker does
+    /// not take it within a minute: the periodic heartbeat says it again anyway.
+    public func reportStatus(_ status: ServiceStatus) async {
+        do { try await heartbeat(status, deadline: Date().addingTimeInterval(60)) } catch {
+            logger.warning("heartbeat not sent", metadata: ["error": "\(error)", "service_status": "\(status.rawValue)"])
+        }
+    }
+
     /// `update_backup(instance_id, backup_id, sent, **fields)` in the context of the `create_backup` request.
     ///
     /// - Parameters:

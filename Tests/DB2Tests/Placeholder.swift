@@ -1,1 +1,0 @@
-// DB2Tests: placeholder until its issue lands.
