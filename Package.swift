@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "TroveConfig", dependencies: ["AgentSupport", log], swiftSettings: strictSettings),
         .target(
             name: "OsloRPC",
-            dependencies: ["AMQP", "AgentSupport", "CryptoPrimitives", log],
+            dependencies: ["AMQP", "AgentSupport", log],
             swiftSettings: strictSettings
         ),
         .target(
@@ -86,8 +86,12 @@ let package = Package(
         .executableTarget(name: "db2sim", dependencies: ["DB2Simulator"], path: "Tests/db2sim", swiftSettings: strictSettings),
 
         // MARK: Tests.
-        .target(name: "TestSupport", dependencies: ["AgentSupport"], path: "Tests/TestSupport", swiftSettings: strictSettings),
+        .target(name: "TestSupport", dependencies: ["AgentSupport", log], path: "Tests/TestSupport", swiftSettings: strictSettings),
         .testTarget(name: "AgentSupportTests", dependencies: ["AgentSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "CryptoPrimitivesTests", dependencies: ["CryptoPrimitives", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "CompressionTests", dependencies: ["Compression", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "HTTPTransportTests", dependencies: ["HTTPTransport"], swiftSettings: strictSettings),
         .testTarget(name: "TroveConfigTests", dependencies: ["TroveConfig", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "OsloRPCTests", dependencies: ["OsloRPC", "AMQP", "AgentSupport", "TestSupport", log], swiftSettings: strictSettings),
         .testTarget(name: "AMQPTests", dependencies: ["AMQP", "AgentSupport", "TestSupport", log], swiftSettings: strictSettings),

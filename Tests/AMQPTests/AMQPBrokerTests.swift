@@ -22,7 +22,7 @@ func brokerParameters(port: Int? = nil, user: String = "guest", password: String
 
 func uniqueName(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.prefix(8))" }
 
-@Suite struct AMQPBrokerTests {
+@Suite(.needsServices) struct AMQPBrokerTests {
     let logger = Logger(label: "amqp-tests")
 
     @Test func publishedMessagesArriveWithTheirPropertiesAndConfirm() async throws {
@@ -124,7 +124,7 @@ func uniqueName(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.pre
     }
 }
 
-@Suite struct AMQPTLSTests {
+@Suite(.needsServices) struct AMQPTLSTests {
     func tlsPort() throws -> Int { Int(try TestEnvironment.require("AMQPS_PORT"))! }
 
     @Test func connectsWithPeerAndHostnameVerification() async throws {
@@ -154,7 +154,7 @@ func uniqueName(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.pre
     }
 }
 
-@Suite struct ReconnectBackoffTests {
+@Suite(.needsServices) struct ReconnectBackoffTests {
     @Test func growsThenCaps() {
         let backoff = ReconnectBackoff(initial: 1, factor: 2, maximum: 30)
         #expect((0..<7).map(backoff.ceiling(attempt:)) == [1, 2, 4, 8, 16, 30, 30])

@@ -8,7 +8,7 @@ import TestSupport
 
 /// The consumer's prefetch window against a real broker: the broker sends no more than the window until the
 /// receiver takes deliveries, and what was never taken goes back to the queue when the consumer stops.
-@Suite struct DeliveryWindowTests {
+@Suite(.needsServices) struct DeliveryWindowTests {
     let logger = Logger(label: "amqp-window-tests")
 
     /// `messages_ready` and `messages_unacknowledged` of `queue`, as the broker counts them.

@@ -1,5 +1,4 @@
 import AgentSupport
-import OsloRPC
 import Testing
 
 @Suite struct JSONTests {

@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// `trove-db2-agent stream pack|unpack`, run as an operator would, through pipes with the real tools.
-@Suite struct StreamCommandTests {
+@Suite(.needsServices) struct StreamCommandTests {
     /// The built agent: `TEST_BIN_DIR` (set by scripts/test) or the directory of this test binary.
     static func agent() throws -> String {
         let testBinary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")

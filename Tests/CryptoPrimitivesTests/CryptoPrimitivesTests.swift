@@ -1,13 +1,14 @@
 import CryptoPrimitives
 import Foundation
 import Testing
+import TestSupport
 
 @Suite struct CryptoPrimitivesTests {
     /// `openssl enc -P` prints the key and IV that EVP_BytesToKey derives: ours must be the same.
     @Test(arguments: KeyDerivationDigest.allCases)
-    func keyDerivationMatchesOpenSSL(digest: KeyDerivationDigest) throws {
+    func keyDerivationMatchesOpenSSL(digest: KeyDerivationDigest) async throws {
         let salt: [UInt8] = [0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef]
-        let output = try shellOutput(
+        let output = try await shellOutput(
             "openssl enc -aes-256-cbc -md \(digest) -pass pass:hunter2 -S 0123456789abcdef -P 2>/dev/null")
         let fields = Dictionary(
             uniqueKeysWithValues: output.split(separator: "\n").compactMap { line -> (String, String)? in
@@ -21,7 +22,7 @@ import Testing
     }
 
     /// Raw CBC with a given key and IV equals `openssl enc -K -iv`, and decrypts back.
-    @Test func oneShotCBCMatchesOpenSSL() throws {
+    @Test func oneShotCBCMatchesOpenSSL() async throws {
         let key = [UInt8](repeating: 0x42, count: 32)
         let iv = [UInt8](0..<16)
         let plaintext = Array("{\"method\": \"prepare\", \"args\": {}}".utf8)
@@ -29,7 +30,7 @@ import Testing
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("cbc-\(UUID().uuidString)")
         try Data(plaintext).write(to: input)
         defer { try? FileManager.default.removeItem(at: input) }
-        let expected = try shellOutput(
+        let expected = try await shellOutput(
             "openssl enc -aes-256-cbc -K \(hex(key)) -iv \(hex(iv)) < \(input.path) | od -An -tx1 | tr -d ' \\n'")
         #expect(hex(ciphertext) == expected)
         #expect(ciphertext.count == 48, "PKCS#7 always pads: 35 bytes become 3 blocks")
@@ -37,7 +38,7 @@ import Testing
     }
 
     /// Trove's secure-RPC form: IV prepended, random each time, and it opens again.
-    @Test func sealPrependsARandomIV() throws {
+    @Test func sealPrependsARandomIV() async throws {
         let key = Array("0123456789abcdef0123456789abcdef".utf8)
         let first = try AES256CBC.seal(Array("null".utf8), key: key)
         let second = try AES256CBC.seal(Array("null".utf8), key: key)
@@ -46,7 +47,7 @@ import Testing
         #expect(try AES256CBC.open(first, key: key) == Array("null".utf8))
     }
 
-    @Test func wrongKeyOrTruncationIsATypedError() throws {
+    @Test func wrongKeyOrTruncationIsATypedError() async throws {
         let key = [UInt8](repeating: 1, count: 32)
         let iv = [UInt8](repeating: 2, count: 16)
         let ciphertext = try AES256CBC.encrypt(plaintext: Array(repeating: 7, count: 100), key: key, iv: iv)
@@ -66,7 +67,7 @@ import Testing
 
     /// Our streaming `openssl enc` encryptor's output decrypts with the real tool, for any chunking.
     @Test(arguments: KeyDerivationDigest.allCases)
-    func streamingEncryptorIsOpenSSLCompatible(digest: KeyDerivationDigest) throws {
+    func streamingEncryptorIsOpenSSLCompatible(digest: KeyDerivationDigest) async throws {
         let encryptor = try OpenSSLEncEncryptor(password: Array("pw".utf8), digest: digest)
         let plaintext = [UInt8]((0..<100_003).map { UInt8(truncatingIfNeeded: $0 * 31) })
         var output: [UInt8] = []
@@ -81,16 +82,23 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("enc-\(UUID().uuidString)")
         try Data(output).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let decrypted = try shellOutput("openssl enc -d -aes-256-cbc -md \(digest) -pass pass:pw < \(file.path) 2>/dev/null | od -An -tx1 | tr -d ' \\n'")
+        let decrypted = try await shellOutput("openssl enc -d -aes-256-cbc -md \(digest) -pass pass:pw < \(file.path) 2>/dev/null | od -An -tx1 | tr -d ' \\n'")
         #expect(decrypted == hex(plaintext))
     }
 
     private func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
-    private func shellOutput(_ command: String) throws -> String {
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("out-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: output) }
-        try Shell.run(command, output: output)
-        return try String(contentsOf: output, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    /// What a shell command (openssl, the reference) printed; it must succeed.
+    private func shellOutput(_ command: String) async throws -> String {
+        let result = try await ProcessRunner.run("/bin/bash", ["-o", "pipefail", "-c", command])
+        guard result.succeeded else { throw ShellFailure(command: command, status: result.status, error: result.stderr) }
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    struct ShellFailure: Error, CustomStringConvertible {
+        let command: String
+        let status: Int32
+        let error: String
+        var description: String { "`\(command)` exited \(status): \(error)" }
     }
 }

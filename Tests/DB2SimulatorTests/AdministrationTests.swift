@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Authorities, size queries and configuration, driven by the command strings Trove's DB2 guest agent runs.
-@Suite struct AdministrationTests {
+@Suite(.needsServices) struct AdministrationTests {
     @Test func grantsAndRevokesShowInSysdbauth() async throws {
         try await InstanceHome.with { home in
             try await home.start()

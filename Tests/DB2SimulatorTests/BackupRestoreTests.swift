@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// BACKUP, RESTORE, ROLLFORWARD and db2ckbkp on offline and online images.
-@Suite struct BackupRestoreTests {
+@Suite(.needsServices) struct BackupRestoreTests {
     /// A started instance with database SAMPLE holding table T with rows 1...3; with `archive`, LOGARCHMETH1 is
     /// `DISK:<archive>` (and BACKUP PENDING cleared the way Trove clears it).
     private func prepare(_ home: InstanceHome, archive: String? = nil) async throws {

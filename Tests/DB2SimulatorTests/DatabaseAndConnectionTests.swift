@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// CREATE/DROP DATABASE, the database directory, and connections kept by the CLP back-end of the parent process.
-@Suite struct DatabaseAndConnectionTests {
+@Suite(.needsServices) struct DatabaseAndConnectionTests {
     @Test func databaseNamesFollowDB2Rules() async throws {
         try await InstanceHome.with { home in
             try await home.start()
@@ -180,7 +181,7 @@ import Testing
 }
 
 /// ACTIVATE/DEACTIVATE DATABASE and the monitor listings.
-@Suite struct ActivationTests {
+@Suite(.needsServices) struct ActivationTests {
     @Test func anActivatedDatabaseIsActiveWithoutConnections() async throws {
         try await InstanceHome.with { home in
             try await home.start()

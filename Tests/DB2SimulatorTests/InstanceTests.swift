@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import TestSupport
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// The instance home `db2sim install` lays out, DB2START/DB2STOP and `db2sysc`, and `db2set`.
-@Suite struct InstanceTests {
+@Suite(.needsServices) struct InstanceTests {
     @Test func installLaysOutTheToolsAndAProfileThatSetsTheEnvironment() async throws {
         try await InstanceHome.with(instance: "db2inst1") { home in
             for tool in ["db2", "db2start", "db2stop", "db2set", "db2ckbkp"] {

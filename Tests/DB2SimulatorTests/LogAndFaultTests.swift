@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Active log files, their archiving, and the fault control file.
-@Suite struct LogAndFaultTests {
+@Suite(.needsServices) struct LogAndFaultTests {
     private func logFiles(_ directory: String) async throws -> [String] {
         try await Files.list(directory).filter { $0.hasSuffix(".LOG") }
     }

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The online case end to end: a writer inserts while `BACKUP ... ONLINE ... INCLUDE LOGS` runs; the image is
 /// restored in another instance home and rolled forward; exactly the committed rows come back.
-@Suite struct OnlineBackupTests {
+@Suite(.needsServices) struct OnlineBackupTests {
     /// Loads `count` rows of about 200 bytes through an input file, as a setup would.
     private func load(_ home: InstanceHome, rows count: Int) async throws {
         let directory = try await home.path("load")

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// SQL through the CLP: tables, rows, DB2's column output and return codes, input files and options.
-@Suite struct SQLTests {
+@Suite(.needsServices) struct SQLTests {
     /// An instance with database SAMPLE, a table T and a script prefix that connects to it.
     private func prepared(_ home: InstanceHome) async throws -> String {
         try await home.start()

@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 /// The DB2 operations the backup pipeline (issue 6) builds on, against db2sim.
-@Suite struct BackupOperationTests {
+@Suite(.needsServices) struct BackupOperationTests {
     @Test func onlineBackupWithAWriterRestoresIntoAFreshInstance() async throws {
         try await SimulatedInstance.with { source in
             let name = try DatabaseName("ORDERS")

@@ -6,7 +6,7 @@ import TestSupport
 
 /// What a hostile tenant (through Trove's API) or a hostile instance owner can make the DB2 manager do as root, and
 /// may not (issue "Hostile input", rows 1, 2 and 10). Needs root, as CI runs the tests.
-@Suite struct HostileInputTests {
+@Suite(.needsServices) struct HostileInputTests {
     /// Row 1: `delete_user` of a login whose OS account the agent did not make (the image's `ubuntu`, DB2's fenced
     /// user) revokes it in DB2 and leaves the account; only an account the agent created is removed.
     @Test func deleteUserRemovesOnlyTheOSAccountsTheAgentCreated() async throws {

@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 /// The DB2 manager against the db2sim stand-in (needs TEST_BIN_DIR from scripts/test).
-@Suite struct ManagerTests {
+@Suite(.needsServices) struct ManagerTests {
     @Test func startStopAndStatusFollowTheInstance() async throws {
         try await SimulatedInstance.with(start: false) { instance in
             #expect(await instance.manager.status() == .shutdown)

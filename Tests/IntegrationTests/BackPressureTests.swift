@@ -8,7 +8,7 @@ import TestSupport
 /// Every request slot busy behind one hung state change (db2sim hangs `CREATE DATABASE SLOW`): the agent takes no
 /// more from the broker than it can hold, serves everything in the end, and still answers cheap calls at once.
 /// One test at a time: both measure time and memory on a small machine.
-@Suite(.serialized) struct BackPressureTests {
+@Suite(.serialized, .needsServices) struct BackPressureTests {
     /// A prepared agent on db2sim whose 64 request slots all wait on one `CREATE DATABASE` that hangs.
     struct BusyAgent {
         let setup: DB2ManagerRPCTests.Setup

@@ -8,7 +8,7 @@ extension BackupIntegration {
     /// Online and offline backup and restore end to end: Trove's taskmanager and conductor (real oslo.messaging)
     /// over RabbitMQ, the agent on the DB2 stand-in, a real Swift, and python-swiftclient and Trove's shell pipeline
     /// as independent judges of what was stored.
-    @Suite struct BackupEndToEndTests {
+    @Suite(.needsServices) struct BackupEndToEndTests {
         @Test func onlineBackupWhileAWriterInsertsRestoresEveryRowCommittedBeforeTheBackupEnded() async throws {
             try await BackupTestSession.run { try await onlineBackupWhileWriting($0) }
         }

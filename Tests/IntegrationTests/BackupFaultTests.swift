@@ -7,7 +7,7 @@ import TestSupport
 extension BackupIntegration {
     /// Backups that go wrong: each ends with a clear `FAILED`, nothing is reported as good that is not, no segment
     /// is left in Swift, and the database stays usable.
-    @Suite struct BackupFaultTests {
+    @Suite(.needsServices) struct BackupFaultTests {
         @Test func notEnoughSpaceFailsWithTrovesMessageBeforeAnythingIsWritten() async throws {
             try await BackupTestSession.run { session in
                 // A 24 MiB volume holding a database of ~14 MiB: its backup (plus the log it carries) cannot fit.

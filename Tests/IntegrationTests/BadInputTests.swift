@@ -7,7 +7,7 @@ import TestSupport
 
 /// Raw AMQP messages that no oslo client would send: each is answered with a failure when the sender can be found,
 /// dropped otherwise, and the daemon keeps serving.
-@Suite struct BadInputTests {
+@Suite(.needsServices) struct BadInputTests {
     @Test func everyKindOfBadInputIsAnsweredOrDroppedAndTheDaemonKeepsServing() async throws {
         let port = try TestEnvironment.amqpPort()
         let daemon = try AgentDaemon(amqpPort: port, config: ["DEFAULT": ["rpc_max_message_size": "65536"]])

@@ -8,7 +8,7 @@ extension BackupIntegration {
     /// The agent on a three-node RabbitMQ cluster with quorum queues (`rabbit_quorum_queue = True` on every side,
     /// every side given every node), as a production Trove runs it: a node stops in the middle of a backup, cleanly
     /// (`stop-node`: SIGTERM, clients get `connection.close`) or by a crash (`kill-node`: SIGKILL).
-    @Suite struct BrokerClusterTests {
+    @Suite(.needsServices) struct BrokerClusterTests {
         @Test(arguments: ["stop-node", "kill-node"])
         func aNodeStoppedMidBackupLosesNeitherTheCompletedNorACall(_ stop: String) async throws {
             let cluster = try await SharedBrokerCluster.shared.whole()

@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 /// Broker failures, on a broker of the test's own so that other tests are not disturbed.
-@Suite struct BrokerRestartTests {
+@Suite(.needsServices) struct BrokerRestartTests {
     @Test func theDaemonServesAgainAfterTheBrokerRestarts() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()

@@ -9,7 +9,7 @@ extension BackupIntegration {
     /// start finishes what was left, the conductor hears the truth once, and nothing the backup needed is lost.
     /// The kill comes from the agent's crash-point test hook (`TROVE_DB2_AGENT_CRASH_AT`), or from outside while DB2
     /// is held by a fault.
-    @Suite struct CrashRecoveryTests {
+    @Suite(.needsServices) struct CrashRecoveryTests {
         /// Kills the agent at `point` of a backup of `source`, starts it again, and returns the backup's id and how
         /// the conductor heard it end.
         private func backupKilled(

@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 /// The DB2 methods through real RPC (oslo.messaging client → RabbitMQ → daemon) against db2sim.
-@Suite struct DB2ManagerRPCTests {
+@Suite(.needsServices) struct DB2ManagerRPCTests {
     struct Setup {
         let daemon: AgentDaemon
         let client: PythonPeer

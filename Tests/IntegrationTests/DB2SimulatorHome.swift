@@ -7,23 +7,20 @@ import TestSupport
 /// tests; ``config`` points `[db2] instance_home`, `mount_point` (`<home>/db2inst1`, DB2's local database directory
 /// as on a Trove guest) and `instance_owner` at it. Removing the directory also ends its `db2sysc`.
 final class DB2SimulatorHome: Sendable {
-    let root: URL
-    let home: String
+    let install: DB2SimulatorInstall
 
+    var root: URL { install.root }
+    var home: String { install.home }
     var mountPoint: String { "\(home)/db2inst1" }
-    var profile: String { "\(home)/sqllib/db2profile" }
+    var profile: String { install.profile }
 
     init() async throws {
-        root = try makeTemporaryDirectory(prefix: "db2sim-daemon")
-        home = root.appendingPathComponent("home").path
-        let simulator = try TestEnvironment.binDirectory().appendingPathComponent("db2sim").path
-        let install = try await ProcessRunner.run(simulator, ["install", "--home", home, "--instance", "db2inst1"])
-        guard install.succeeded else { throw SimulatorFailure("db2sim install failed: \(install.stdout) \(install.stderr)") }
+        install = try await DB2SimulatorInstall(root: try makeTemporaryDirectory(prefix: "db2sim-daemon"))
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
     }
 
     deinit {
-        if TestEnvironment.optional("TEST_KEEP_DIRS") == nil { try? FileManager.default.removeItem(at: root) }
+        if TestEnvironment.optional("TEST_KEEP_DIRS") == nil { try? FileManager.default.removeItem(at: install.root) }
     }
 
     /// `[db2]` settings for the daemon (merged with `extra`).
@@ -37,39 +34,22 @@ final class DB2SimulatorHome: Sendable {
     }
 
     /// Runs `script` in sh with the instance's environment (its own CLP back-end); returns what it printed.
-    func shell(_ script: String) async throws -> ProcessResult {
-        try await ProcessRunner.run("/bin/sh", ["-c", ". \"$1\" && \(script)", "sh", profile])
-    }
+    func shell(_ script: String) async throws -> ProcessResult { try await install.shell(script) }
 
     @discardableResult
-    func succeed(_ script: String) async throws -> String {
-        let result = try await shell(script)
-        guard result.succeeded else { throw SimulatorFailure("\(script) failed (\(result.status)): \(result.stdout) \(result.stderr)") }
-        return result.stdout
-    }
+    func succeed(_ script: String) async throws -> String { try await install.succeed(script) }
 
     /// `db2sim fault <arguments>` for this instance.
-    func fault(_ arguments: [String]) async throws {
-        let simulator = try TestEnvironment.binDirectory().appendingPathComponent("db2sim").path
-        try await succeed(([simulator, "fault"] + arguments).map { "'\($0)'" }.joined(separator: " "))
-    }
+    func fault(_ arguments: [String]) async throws { try await install.fault(arguments) }
 
     /// `db2sim fault list`: one line per rule, with how often it `fired=`.
-    func faultList() async throws -> String {
-        let simulator = try TestEnvironment.binDirectory().appendingPathComponent("db2sim").path
-        return try await succeed("'\(simulator)' fault list")
-    }
+    func faultList() async throws -> String { try await install.faultList() }
 
     /// The value of a database configuration parameter.
     func databaseParameter(_ name: String, of database: String) async throws -> String? {
         let output = try await succeed("db2 get db cfg for \(database)")
         return output.split(separator: "\n").first { $0.contains("(\(name))") }
             .flatMap { $0.split(separator: "=", maxSplits: 1).last }.map { $0.trimmingCharacters(in: .whitespaces) }
-    }
-
-    struct SimulatorFailure: Error, CustomStringConvertible {
-        let description: String
-        init(_ description: String) { self.description = description }
     }
 }
 

@@ -8,7 +8,7 @@ extension BackupIntegration {
     /// What the conductor hears when the broker loses its queue, and what is left in Swift when Swift misbehaves:
     /// a final report is delivered exactly once, and no object of a failed backup stays in the store, whatever
     /// happened to the upload.
-    @Suite struct DeliveryAndCleanupTests {
+    @Suite(.needsServices) struct DeliveryAndCleanupTests {
         static let rabbitScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/rabbitmq").path
 

@@ -6,7 +6,7 @@ import TestSupport
 
 /// Messages built to hurt the agent, sent through the real broker to the real daemon: each is refused with a clear
 /// failure naming what was wrong, and the daemon goes on serving.
-@Suite struct HostileInputTests {
+@Suite(.needsServices) struct HostileInputTests {
     func startDaemon(_ config: [String: [String: String]] = [:]) async throws -> (AgentDaemon, RawAMQPClient) {
         let port = try TestEnvironment.amqpPort()
         var settings = config

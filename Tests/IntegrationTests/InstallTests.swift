@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// scripts/install and scripts/uninstall, and the systemd unit they install.
-@Suite struct InstallTests {
+@Suite(.needsServices) struct InstallTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 

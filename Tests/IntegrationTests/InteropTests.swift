@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 /// Trove's control plane, played by real oslo.messaging, against the real daemon over a real RabbitMQ.
-@Suite struct InteropTests {
+@Suite(.needsServices) struct InteropTests {
     func daemonAndClient(config: [String: [String: String]] = [:]) async throws -> (AgentDaemon, PythonPeer) {
         let port = try TestEnvironment.amqpPort()
         let daemon = try AgentDaemon(amqpPort: port, config: config)

@@ -7,7 +7,7 @@ import TestSupport
 extension BackupIntegration {
     /// Backup and restore on a Swift that keeps three replicas of every object, one on each of three object
     /// servers, as a production Swift does: an object server stops in the middle of each.
-    @Suite struct ReplicatedSwiftTests {
+    @Suite(.needsServices) struct ReplicatedSwiftTests {
         @Test func anObjectServerStoppedMidBackupAndAnotherMidRestoreLoseNothing() async throws {
             try await ScriptedService.run(
                 script: ScriptedService.script("swift-store"), prefix: "swift-replicas", arguments: ["--replicas", "3"]

@@ -7,7 +7,7 @@ import TestSupport
 extension BackupIntegration {
     /// Restores that must fail: prepare ends with `failed to spawn`, the log names the step (and the database), no
     /// database is restored from bad bytes, and nothing is left in the backup directories.
-    @Suite struct RestoreFaultTests {
+    @Suite(.needsServices) struct RestoreFaultTests {
         /// A completed online backup of one database holding rows 1...200, made with a small segment size.
         func makeBackup(_ session: BackupTestSession) async throws -> (id: String, end: [String: JSONValue], context: [String: JSONValue]) {
             let source = try await session.preparedInstance()

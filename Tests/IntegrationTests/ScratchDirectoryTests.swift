@@ -5,7 +5,7 @@ import TestSupport
 
 /// The agent's directory of CLP job scripts (`$TMPDIR/trove-db2-agent-XXXXXX`) goes with the agent, and what agents
 /// that were killed left behind goes at the next start (issue "Hostile input", row 19).
-@Suite struct ScratchDirectoryTests {
+@Suite(.needsServices) struct ScratchDirectoryTests {
     @Test func theCLPScriptDirectoryIsRemovedAtExitAndStaleOnesAtStart() async throws {
         try await withTemporaryDirectory(prefix: "tmpdir") { temporary in
             let tmp = temporary.path

@@ -8,7 +8,7 @@ extension BackupIntegration {
     /// A whole guest's life at debug level, over Trove's encrypted RPC, with every kind of secret the agent is
     /// given: the broker password, `instance_rpc_encr_key`, the backup AES key, the user's Swift token and OS
     /// users' passwords. None of them may appear in any line either agent logged.
-    @Suite struct SecretsInLogsTests {
+    @Suite(.needsServices) struct SecretsInLogsTests {
         static let rpcKey = "secret-rpc-key-5f1c9e2a7b"
 
         @Test func aFullRunAtDebugLevelLogsNoSecret() async throws {

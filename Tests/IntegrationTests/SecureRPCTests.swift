@@ -6,7 +6,7 @@ import TestSupport
 
 /// Trove's secure RPC (Ocata–Ussuri, `instance_rpc_encr_key`) against real oslo.messaging peers that encrypt and
 /// decrypt as Trove's serializers do (Tests/Interop/peer.py).
-@Suite struct SecureRPCTests {
+@Suite(.needsServices) struct SecureRPCTests {
     static let key = "0123456789abcdef0123456789abcdef"
 
     func encryptedDaemon(conductorTopic: String? = nil) async throws -> AgentDaemon {

@@ -8,7 +8,7 @@ extension BackupIntegration {
     /// SIGTERM (what `systemctl stop` sends) while an online backup runs: the agent lets it finish within
     /// `shutdown_grace_period`, or aborts it cleanly; either way the conductor hears how it ended, nothing is left
     /// in Swift or on disk, and the agent exits 0.
-    @Suite struct ShutdownTests {
+    @Suite(.needsServices) struct ShutdownTests {
         @Test func aBackupStillRunningAfterTheGracePeriodIsAbortedAndReportedFailed() async throws {
             try await BackupTestSession.run { session in
                 let (source, second) = try await session.instanceWithTwoDatabases(

@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 /// The agent's sd_notify protocol against a datagram socket standing in for systemd.
-@Suite struct SystemdNotifyTests {
+@Suite(.needsServices) struct SystemdNotifyTests {
     /// A bound AF_UNIX datagram socket; each received datagram is one notification.
     final class NotifySocket: @unchecked Sendable {
         // @unchecked: `fd` and `path` are immutable; received messages are only read through `LineReader`-style waits.

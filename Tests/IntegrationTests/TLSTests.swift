@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 /// The daemon against the test broker's TLS listener (a self-signed CA, a certificate for "localhost").
-@Suite struct TLSTests {
+@Suite(.needsServices) struct TLSTests {
     func tlsConfig(ca: String, host: String) throws -> [String: [String: String]] {
         let port = try TestEnvironment.require("AMQPS_PORT")
         return [

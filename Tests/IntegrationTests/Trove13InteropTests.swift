@@ -11,7 +11,7 @@ import TestSupport
 ///
 /// One guest per mode serves the whole sequence (each step leaves the instance as the next one expects), so the suite
 /// costs two prepared instances and one backup each.
-@Suite struct Trove13InteropTests {
+@Suite(.needsServices) struct Trove13InteropTests {
     @Test(arguments: [false, true])
     func everyMethodOfTrovesDB2ManagerThroughTrovesOwnCode(secure: Bool) async throws {
         let flow = try await Trove13Flow(secure: secure)

@@ -4,9 +4,10 @@ import HTTPTransport
 import ObjectStorage
 import Synchronization
 import Testing
+import TestSupport
 
 /// The libcurl wrapper on its own: typed transport errors, aborts, streaming in both directions.
-@Suite struct HTTPClientTests {
+@Suite(.needsServices) struct HTTPClientTests {
     static let client = HTTPClient(logger: SwiftTestEnvironment.logger)
 
     /// A loopback port nobody listens on (bound, then released).
@@ -51,7 +52,7 @@ import Testing
 
 extension SwiftIntegrationTests {
     /// HTTPClient against the real Swift proxy.
-    @Suite struct Transport {
+    @Suite(.needsServices) struct Transport {
         let swift: SwiftTestEnvironment
 
         init() throws { swift = try SwiftTestEnvironment.load() }

@@ -3,11 +3,12 @@ import CryptoPrimitives
 import Foundation
 import ObjectStorage
 import Testing
+import TestSupport
 
 /// A location or a manifest cannot send the caller's token outside the backup's account: `.`, `..` and empty
 /// components (and their percent-encoded forms) are refused before any request.
 extension SwiftIntegrationTests {
-    @Suite struct Confinement {
+    @Suite(.needsServices) struct Confinement {
         let swift: SwiftTestEnvironment
 
         init() throws { swift = try SwiftTestEnvironment.load() }

@@ -3,10 +3,11 @@ import Foundation
 import HTTPTransport
 import ObjectStorage
 import Testing
+import TestSupport
 
 /// Failures of a real Swift mid-transfer: a flaky server, a killed proxy.
 extension SwiftIntegrationTests {
-    @Suite struct Faults {
+    @Suite(.needsServices) struct Faults {
         let swift: SwiftTestEnvironment
 
         init() throws { swift = try SwiftTestEnvironment.load() }

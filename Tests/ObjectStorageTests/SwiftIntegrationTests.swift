@@ -4,10 +4,11 @@ import Foundation
 import HTTPTransport
 import ObjectStorage
 import Testing
+import TestSupport
 
 /// Everything that talks to the real one-node Swift started by `scripts/test`. Serialized: one test kills and
 /// restarts Swift's proxy.
-@Suite(.serialized) struct SwiftIntegrationTests {
+@Suite(.serialized, .needsServices) struct SwiftIntegrationTests {
     let swift: SwiftTestEnvironment
 
     init() throws { swift = try SwiftTestEnvironment.load() }
@@ -15,7 +16,7 @@ import Testing
 
 /// Saves and loads against real Swift; checks the layout with Swift's own API and python-swiftclient.
 extension SwiftIntegrationTests {
-    @Suite struct Layout {
+    @Suite(.needsServices) struct Layout {
         let swift: SwiftTestEnvironment
 
         init() throws { swift = try SwiftTestEnvironment.load() }

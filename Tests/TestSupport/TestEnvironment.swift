@@ -1,9 +1,11 @@
 import Foundation
+import Testing
 
 /// The services `scripts/test` starts for the integration tests, read from the environment it exports.
 ///
-/// A test that needs one calls ``TestEnvironment/require(_:)``: when the variable is missing (the tests were run
-/// with a bare `swift test`), that throws an error saying so, and the test fails instead of silently skipping.
+/// A suite that needs them carries the ``needsServices`` trait: under a bare `swift test` it is skipped with a
+/// comment naming what is missing. Inside it, ``TestEnvironment/require(_:)`` reads a variable and throws, saying
+/// so, when one is missing anyway (a test never passes silently without its service).
 public enum TestEnvironment {
     public struct Missing: Error, CustomStringConvertible {
         public let variable: String
@@ -44,4 +46,26 @@ public enum TestEnvironment {
 
     /// The Trove 13.0.0 venv's Python (`.venv-trove13`: Trove's own code with the Ussuri-era oslo libraries).
     public static func trove13Python() throws -> String { try require("TEST_TROVE13_PYTHON") }
+}
+
+extension TestEnvironment {
+    /// What `scripts/test` exports once it has started the real services: the broker, Swift, the built
+    /// executables, the Python peers.
+    static let serviceVariables = [
+        ("AMQP_PORT", "RabbitMQ"), ("SWIFT_AUTH_URL", "OpenStack Swift"), ("TEST_BIN_DIR", "the built trove-db2-agent and db2sim"),
+        ("TEST_PYTHON", "the Python peers (oslo.messaging, python-swiftclient)"),
+    ]
+
+    /// The services missing from this run (none under `scripts/test`).
+    public static let missingServices: [String] = serviceVariables.filter { optional($0.0) == nil }.map(\.1)
+}
+
+extension Trait where Self == ConditionTrait {
+    /// For a suite or test that needs the real services: under a bare `swift test` it is skipped, and the skip
+    /// names what is missing; `scripts/test` starts them all, and then nothing is skipped.
+    public static var needsServices: Self {
+        .enabled(
+            if: TestEnvironment.missingServices.isEmpty,
+            Comment(rawValue: "needs \(TestEnvironment.missingServices.joined(separator: ", ")): run scripts/test, which starts them"))
+    }
 }

@@ -11,7 +11,7 @@ import TestSupport
 ///
 /// Needs `TEST_PYTHON` (exported by `scripts/test`: the venv's python, which has oslo.config as a dependency of
 /// oslo.messaging). Without it the test fails, it does not skip.
-@Suite struct OsloConfigParityTests {
+@Suite(.needsServices) struct OsloConfigParityTests {
     /// Registers every option of the spec with oslo.config (plain types, so values compare as written), reads the
     /// files, and prints one canonical JSON text per option, or `{"__error__": ...}` when oslo.config rejects them.
     private static let script = #"""

@@ -1,6 +1,7 @@
 import AgentSupport
 import Foundation
 import Testing
+import TestSupport
 
 @testable import TroveConfig
 

@@ -36,21 +36,9 @@ final class RunningProcess: @unchecked Sendable {
     }
 }
 
-/// Where the built executables are: `TEST_BIN_DIR` (exported by scripts/test), else next to the test bundle.
+/// Where the built executables are (``DB2SimulatorInstall/simulator()``).
 enum BuiltProducts {
-    static func simulator() throws -> String {
-        var candidates: [String] = []
-        if let directory = ProcessInfo.processInfo.environment["TEST_BIN_DIR"] { candidates.append(directory) }
-        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        candidates.append(bundle.path)
-        candidates.append(bundle.deletingLastPathComponent().path)
-        for directory in candidates where FileManager.default.isExecutableFile(atPath: "\(directory)/db2sim") {
-            return "\(directory)/db2sim"
-        }
-        throw HarnessError(
-            "db2sim not found (looked in \(candidates)); run the tests through scripts/test, which builds it and exports TEST_BIN_DIR"
-        )
-    }
+    static func simulator() throws -> String { try DB2SimulatorInstall.simulator() }
 }
 
 struct HarnessError: Error, CustomStringConvertible {
@@ -97,10 +85,7 @@ final class InstanceHome: Sendable {
 
     /// Installs the instance and reads the environment its profile sets.
     private func installed() async throws -> InstanceHome {
-        let simulator = try BuiltProducts.simulator()
-        let install = try await Self.run(
-            [simulator, "install", "--home", home, "--instance", instance], environment: ProcessInfo.processInfo.environment)
-        guard install.status == 0 else { throw HarnessError("db2sim install failed: \(install)") }
+        _ = try await DB2SimulatorInstall(root: root, instance: instance)
         var base = ProcessInfo.processInfo.environment
         for key in ["DB2INSTANCE", "INSTHOME", "DB2SIM_STATE_DIR", "DB2OPTIONS"] { base[key] = nil }
         base["PATH"] = "/usr/local/bin:/usr/bin:/bin"

@@ -50,9 +50,7 @@ final class SimulatedInstance: Sendable {
     {
         root = try makeTemporaryDirectory(prefix: "db2mgr")
         home = root.appendingPathComponent("home").path
-        let install = try await ProcessRunner.run(
-            try Self.simulator(), ["install", "--home", home, "--instance", "db2inst1"])
-        guard install.succeeded else { throw Failure("db2sim install failed: \(install.stdout) \(install.stderr)") }
+        _ = try await DB2SimulatorInstall(root: root)
         try FileManager.default.createDirectory(atPath: "\(home)/db2inst1", withIntermediateDirectories: true)
         var ownerName = NSUserName()
         if owner == .temporaryAccount {
@@ -74,9 +72,7 @@ final class SimulatedInstance: Sendable {
         manager = try DB2Manager(configuration: configuration, logger: logger)
     }
 
-    static func simulator() throws -> String {
-        try TestEnvironment.binDirectory().appendingPathComponent("db2sim").path
-    }
+    static func simulator() throws -> String { try DB2SimulatorInstall.simulator() }
 
     /// Runs a shell script with the instance's DB2 environment (the test's own CLP back-end: the shell).
     func shell(_ script: String) async throws -> ProcessResult {

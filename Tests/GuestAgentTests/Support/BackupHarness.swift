@@ -19,7 +19,7 @@ final class BackupHarness: Sendable {
     let publisher = RecordingPublisher()
     let coordinator: BackupCoordinator
     let settings: BackupSettings
-    let logs: CapturingLogHandler.Store
+    let logs: LogRecorder
     /// The free space the coordinator sees (the real file system's is what the fake DB2 writes to).
     let available: AvailableSpace
 
@@ -54,7 +54,8 @@ final class BackupHarness: Sendable {
             unpack: BackupUnpackOptions(decryptionKey: Secret(Self.key), parallelism: 2), storage: storage,
             stateDirectory: root.appendingPathComponent("state").path, progressInterval: .milliseconds(20),
             reportDeadline: .seconds(5))
-        let (logger, logs) = CapturingLogHandler.logger()
+        let logs = LogRecorder()
+        let logger = logs.logger()
         self.logs = logs
         let available = AvailableSpace(availableBytes)
         self.available = available
