@@ -1,5 +1,7 @@
+import AgentSupport
 import Foundation
 import Testing
+import TestSupport
 
 /// The online case end to end: a writer inserts while `BACKUP ... ONLINE ... INCLUDE LOGS` runs; the image is
 /// restored in another instance home and rolled forward; exactly the committed rows come back.
@@ -114,6 +116,39 @@ import Testing
                 // The restored database takes writes and backups of its own.
                 try await target.succeed("db2 connect to sample && db2 \"insert into rows values (5, 'new', 'x')\" && db2 terminate && db2 backup database sample online to /dev/null")
             }
+        }
+    }
+
+    /// IBM support (https://ibm.com/support/pages/node/1074606): after restoring an online image, rollforward is
+    /// mandatory and needs the logs the image carries, also for a database nobody wrote to during the backup. Without
+    /// the extracted logs (no LOGTARGET, no OVERFLOW LOG PATH, the source's archive gone) it fails with SQL1273N.
+    @Test func anIdleOnlineImageNeedsItsLogsToRollForward() async throws {
+        let images = try await BlockingThreadPool.shared.run { try makeTemporaryDirectory(prefix: "db2sim-images") }
+        defer { try? FileManager.default.removeItem(at: images) }
+        try await InstanceHome.with { source in
+            try await source.start()
+            let archive = try await source.path("ArchiveLogs")
+            try await source.succeed(
+                "db2 create database sample && db2 update db cfg for sample using LOGARCHMETH1 DISK:\(archive) && db2 backup database sample to /dev/null && db2 backup database sample online to \(images.path)")
+        }
+        try await InstanceHome.with { target in
+            try await target.start()
+            let logs = try await target.path("RestoreLogs")
+            try await target.succeed("db2 RESTORE DATABASE sample FROM \(images.path) REPLACE EXISTING")
+            for stop in ["END OF BACKUP", "END OF LOGS"] {
+                let lost = try await target.shell("db2 ROLLFORWARD DATABASE sample TO \(stop) AND COMPLETE; echo rc=$?")
+                #expect(lost.output.hasPrefix("SQL1273N  An operation reading the logs on database \"SAMPLE\" cannot continue"), "\(lost)")
+                #expect(lost.output.hasSuffix("rc=4\n"))
+            }
+            try await target.succeed("db2 RESTORE DATABASE sample FROM \(images.path) LOGTARGET \(logs) REPLACE EXISTING")
+            #expect(try await Files.list(logs).contains { $0.hasSuffix(".LOG") })
+            let withoutOverflow = try await target.shell("db2 ROLLFORWARD DATABASE sample TO END OF BACKUP AND COMPLETE")
+            #expect(withoutOverflow.output.hasPrefix("SQL1273N"), "\(withoutOverflow)")
+            let rollforward = try await target.shell(
+                "db2 ROLLFORWARD DATABASE sample TO END OF BACKUP AND COMPLETE OVERFLOW LOG PATH '(\(logs))'")
+            #expect(rollforward.status == 0, "\(rollforward)")
+            #expect(rollforward.output.contains(" Log files processed                    = S"))
+            try await target.succeed("db2 connect to sample")
         }
     }
 

@@ -56,7 +56,10 @@ enum Installer {
         }
     }
 
-    /// The POSIX sh script that sets the instance's environment: PATH, DB2INSTANCE, INSTHOME, DB2SIM_STATE_DIR.
+    /// The POSIX sh script that sets the instance's environment: PATH, DB2INSTANCE, INSTHOME, DB2SIM_STATE_DIR, and
+    /// at its end sources `sqllib/userprofile` when it exists, the owner's own settings (IBM, *Linux and UNIX
+    /// environment variable settings*: "the corresponding user script, which is called at the end of the
+    /// db2profile", https://www.ibm.com/support/knowledgecenter/SSEPGG_10.5.0/com.ibm.db2.luw.apdv.gs.doc/doc/c0006321.html).
     static func profile(_ layout: InstanceLayout) -> String {
         let bin = shellQuoted(layout.binDirectory)
         let adm = shellQuoted(layout.admDirectory)
@@ -74,6 +77,9 @@ enum Installer {
                 *) PATH=\(bin):\(adm)${PATH:+:${PATH}} ;;
             esac
             export PATH
+            if [ -f \(shellQuoted(layout.sqllib + "/userprofile")) ]; then
+                . \(shellQuoted(layout.sqllib + "/userprofile"))
+            fi
 
             """
     }
