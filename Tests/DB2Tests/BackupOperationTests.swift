@@ -155,4 +155,39 @@ import TestSupport
             #expect(estimate.totalBytes + estimate.totalBytes / 10 >= imageBytes, "estimate \(estimate.totalBytes) for an image of \(imageBytes)")
         }
     }
+
+    /// During an offline backup's QUIESCE window the instance owner (SYSADM) may still connect, and a connection
+    /// there makes the BACKUP fail with SQL1035N (IBM, QUIESCE). The agent's own read-only jobs that connect
+    /// (`list_users` here) wait for the window to end; the backup succeeds and then the query is answered.
+    @Test func readOnlyJobsStayOutOfTheOfflineBackupsQuiesceWindow() async throws {
+        try await SimulatedInstance.with(strategy: .offline) { instance in
+            let name = try DatabaseName("INV")
+            try await instance.manager.createDatabases([name])
+            let legacy = try UserName(uniqueLogin())
+            try await instance.succeed(
+                "db2 connect to INV && db2 \"GRANT DBADM,CREATETAB,BINDADD,CONNECT,DATAACCESS ON DATABASE TO USER \(legacy.authorizationID)\"")
+            // Rule 1 holds the backup after QUIESCE; rule 2 holds a query of SYSCAT.DBAUTH while it is connected.
+            try await instance.fault(["add", "--match", "BACKUP DATABASE INV", "--at", "start", "--hang", "300"])
+            try await instance.fault(["add", "--match", "FROM SYSCAT.DBAUTH", "--at", "start", "--hang", "300"])
+            let fired = { (id: Int) async throws -> Bool in
+                let list = try await ProcessRunner.run(
+                    try SimulatedInstance.simulator(), ["fault", "list"],
+                    environment: try await instance.manager.executor.environment())
+                return list.stdout.split(separator: "\n").contains { $0.hasPrefix("id=\(id) ") && !$0.hasSuffix(" fired=0") }
+            }
+            let backup = Task { try await instance.manager.offlineBackup(of: [name], to: "\(instance.root.path)/backup") }
+            try await waitUntil("the backup is in the quiesce window") { try await fired(1) }
+            let users = Task { try await instance.manager.listUsers(limit: nil, marker: nil, includeMarker: false) }
+            try await waitUntil("the query is connected or held back") {
+                let held = await instance.manager.connectingJobsHeldByQuiesce
+                return try await fired(2) || held > 0
+            }
+            try await instance.fault(["clear", "--id", "1"])
+            let images = try await backup.value
+            #expect(images.map(\.database) == [name])
+            try await waitUntil("the query runs after the window") { try await fired(2) }
+            try await instance.fault(["clear", "--id", "2"])
+            #expect(try await users.value.items.map(\.name) == [legacy])
+        }
+    }
 }

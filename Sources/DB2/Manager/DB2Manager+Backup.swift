@@ -23,12 +23,12 @@ extension DB2Manager {
     /// - Throws: ``DB2Error`` when the database cannot be connected to or the output holds no number.
     public nonisolated func estimateBackupSize(of name: DatabaseName) async throws(DB2Error) -> BackupSizeEstimate {
         let step = "estimate the backup size"
-        let transcript = try await executor.clpChecked(
+        let transcript = try await connectingJob { () throws(DB2Error) in try await executor.clpChecked(
             [
                 "CONNECT TO \(name)", "CALL GET_DBSIZE_INFO(?, ?, ?, 0)",
                 "SELECT TOTAL_LOG_USED_KB FROM SYSIBMADM.MON_TRANSACTION_LOG_UTILIZATION",
                 "GET DATABASE CONFIGURATION FOR \(name)",
-            ], step: step, database: name.value, timeout: configuration.commandTimeout)
+            ], step: step, database: name.value, timeout: configuration.commandTimeout) }
         guard let size = Self.outputParameter("DATABASESIZE", in: transcript.statements[1].output), size >= 0 else {
             throw DB2Error(.commandFailed, step: step, database: name.value, detail: "no DATABASESIZE in: \(transcript.statements[1].output.excerpt)")
         }
@@ -80,6 +80,9 @@ extension DB2Manager {
     public func offlineBackup(of names: [DatabaseName], to directory: String) async throws(DB2Error) -> [BackupImage] {
         try await exclusive { () throws(DB2Error) -> [BackupImage] in
             let instance = try await executor.environment()["DB2INSTANCE"] ?? configuration.instanceOwner
+            // The agent's own connecting queries stay out of the window (a connection there fails the BACKUP with
+            // SQL1035N); those running now end first.
+            await closeConnectionFence()
             quiescedByBackup = true
             do throws(DB2Error) {
                 try await executor.clpChecked(
@@ -87,6 +90,7 @@ extension DB2Manager {
                     step: "QUIESCE INSTANCE", timeout: configuration.commandTimeout)
             } catch {
                 quiescedByBackup = false
+                openConnectionFence()
                 throw error
             }
             var images: [BackupImage] = []
@@ -115,6 +119,9 @@ extension DB2Manager {
             } else {
                 quiescedByBackup = false
             }
+            // Open also when UNQUIESCE failed: the instance is quiesced anyway, and a query held until an operator
+            // unquiesces would only pile up (it gets DB2's own answer instead).
+            openConnectionFence()
             if let failure { throw failure }
             return images
         }

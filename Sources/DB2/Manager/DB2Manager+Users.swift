@@ -26,9 +26,11 @@ extension DB2Manager {
     nonisolated func authorities(on database: DatabaseName) async throws(DB2Error) -> [DatabaseAuthorities] {
         let columns = DatabaseAuthorities.revocable.map(\.column)
         let query = "SELECT GRANTEE, GRANTEETYPE, \(columns.joined(separator: ", ")) FROM SYSCAT.DBAUTH"
-        let transcript = try await executor.clpChecked(
-            ["CONNECT TO \(database)", query], step: "list the authorities", database: database.value,
-            timeout: configuration.commandTimeout, tolerating: ["SQL0100W"])
+        let transcript = try await connectingJob { () throws(DB2Error) in
+            try await executor.clpChecked(
+                ["CONNECT TO \(database)", query], step: "list the authorities", database: database.value,
+                timeout: configuration.commandTimeout, tolerating: ["SQL0100W"])
+        }
         guard let table = CLPTable(transcript.statements[1].output) else { return [] }
         return table.records.compactMap { record in
             guard let grantee = record["GRANTEE"] ?? nil, (record["GRANTEETYPE"] ?? nil) == "U" else { return nil }

@@ -12,7 +12,9 @@ import Logging
 /// one at a time, in arrival order. Read-only queries (``listDatabases(limit:marker:includeMarker:)``,
 /// ``listUsers(limit:marker:includeMarker:)``, ``user(named:)``, ``access(of:)``, ``status()``) do not wait for
 /// them: each runs its own CLP job with its own back-end, so a `list_databases` is answered while a long backup or
-/// a hung command runs. Online backups do not take the lock either (DB2 lets the database serve meanwhile).
+/// a hung command runs. Online backups do not take the lock either (DB2 lets the database serve meanwhile). The one
+/// wait a read-only query has: one that connects to a database is held while an offline backup keeps the instance
+/// quiesced (``ConnectionFence``).
 ///
 /// Every DB2 command is an argument vector or a generated CLP script (see ``DB2Executor``); names are checked
 /// against DB2's rules (``DatabaseName``, ``UserName``) before anything runs.
@@ -26,6 +28,11 @@ public actor DB2Manager {
     private var gate = OperationGate()
     /// An offline backup of the agent's holds the instance quiesced (from before QUIESCE to after UNQUIESCE).
     var quiescedByBackup = false
+    /// Keeps connecting read-only jobs out of an offline backup's quiesce window.
+    private var connectionFence = ConnectionFence()
+
+    /// How many of the agent's connecting read-only jobs wait for an offline backup's quiesce window to end.
+    public var connectingJobsHeldByQuiesce: Int { connectionFence.heldCount }
 
     /// - Throws: ``DB2Error`` `.environment` when the instance owner does not exist or the agent may not act as it,
     ///   `.invalidRequest` when a configured path cannot be used in a CLP statement.
@@ -66,6 +73,34 @@ public actor DB2Manager {
         defer { gate.release() }
         return try await body()
     }
+
+    /// Runs a read-only job that connects to a database outside any offline backup's quiesce window (see
+    /// ``ConnectionFence``): it waits while the window is open, and the backup waits for it before QUIESCE.
+    nonisolated func connectingJob<T: Sendable>(_ body: () async throws(DB2Error) -> T) async throws(DB2Error) -> T {
+        await enterConnectingJob()
+        let result: Result<T, DB2Error>
+        do throws(DB2Error) { result = .success(try await body()) } catch { result = .failure(error) }
+        await leaveConnectingJob()
+        return try result.get()
+    }
+
+    private func enterConnectingJob() async {
+        if !connectionFence.tryEnter() {
+            await withCheckedContinuation { connectionFence.hold($0) }
+        }
+    }
+
+    private func leaveConnectingJob() { connectionFence.leave() }
+
+    /// Closes the fence and waits until no connecting read-only job runs (before QUIESCE).
+    func closeConnectionFence() async {
+        if !connectionFence.close() {
+            await withCheckedContinuation { connectionFence.awaitDrained($0) }
+        }
+    }
+
+    /// Lets connecting read-only jobs run again (after UNQUIESCE, or when QUIESCE failed).
+    func openConnectionFence() { connectionFence.open() }
 
     // MARK: - Status
 
