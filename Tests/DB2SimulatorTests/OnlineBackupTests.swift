@@ -140,7 +140,7 @@ import TestSupport
                 #expect(lost.output.hasPrefix("SQL1273N  An operation reading the logs on database \"SAMPLE\" cannot continue"), "\(lost)")
                 #expect(lost.output.hasSuffix("rc=4\n"))
             }
-            try await target.succeed("db2 RESTORE DATABASE sample FROM \(images.path) LOGTARGET \(logs) REPLACE EXISTING")
+            try await target.succeed("db2 RESTORE DATABASE sample FROM \(images.path) LOGTARGET \(logs) REPLACE EXISTING; test $? -eq 2")
             #expect(try await Files.list(logs).contains { $0.hasSuffix(".LOG") })
             let withoutOverflow = try await target.shell("db2 ROLLFORWARD DATABASE sample TO END OF BACKUP AND COMPLETE")
             #expect(withoutOverflow.output.hasPrefix("SQL1273N"), "\(withoutOverflow)")
@@ -200,7 +200,7 @@ import TestSupport
             #expect(archived.count >= 2, "\(archived)")
 
             // End of logs: both, read back from the archive and the active log files.
-            try await home.succeed("db2 restore database sample from \(backupDirectory) replace existing")
+            try await home.succeed("db2 restore database sample from \(backupDirectory) replace existing; test $? -eq 2")
             let steps = try await home.db2("rollforward database sample to end of logs")
             #expect(steps.output.contains(" Rollforward status                     = DB  working\n"))
             let pending = try await home.db2("connect to sample")
@@ -211,7 +211,7 @@ import TestSupport
             #expect(all.output == "        200\n")
 
             // Point in time: only the first insert.
-            try await home.succeed("db2 terminate && db2 restore database sample from \(backupDirectory) replace existing")
+            try await home.succeed("db2 terminate && db2 restore database sample from \(backupDirectory) replace existing; test $? -eq 2")
             let early = try await home.db2("rollforward database sample to 2000-01-01-00.00.00 using local time and complete")
             #expect(early.status == 4)
             #expect(early.output.hasPrefix("SQL1275N  The stoptime passed to roll-forward must be greater than or equal to"))

@@ -81,6 +81,9 @@ enum MessageCatalogue {
         "SQL1116N": Template(
             "A connection to or activation of database \"{1}\" failed because the database is in BACKUP PENDING state.",
             "57019"),
+        "SQL1119N": Template(
+            "A connection to or activation of database \"{1}\" cannot be made because a previous restore is incomplete or still in progress.",
+            "57019"),
         "SQL1117N": Template(
             "A connection to or activation of database \"{1}\" cannot be made because of ROLL-FORWARD PENDING.",
             "57019"),
