@@ -216,4 +216,31 @@ import TestSupport
             #expect(try await instance.manager.user(named: legacy).databases == [name])
         }
     }
+
+    /// A partial start (SQL5043N: a communication protocol failed, the core engine runs) makes db2start exit non-zero;
+    /// the agent judges the start by the instance afterwards, which runs.
+    @Test func aPartialStartThatLeavesTheInstanceRunningIsAStart() async throws {
+        try await SimulatedInstance.with(start: false) { instance in
+            try await instance.fault(["add", "--match", "db2start", "--at", "after-start", "--fail", "SQL5043N"])
+            try await instance.manager.start()
+            #expect(await instance.manager.status() == .running)
+            // A db2start that fails and leaves DB2 down is still a failure.
+            try await instance.manager.stop()
+            try await instance.fault(["add", "--match", "db2start", "--fail", "SQL1042C"])
+            await #expect(throws: DB2Error.self) { try await instance.manager.start() }
+            #expect(await instance.manager.status() == .shutdown)
+        }
+    }
+
+    /// db2iauto lives in the DB2 install (`<DB2DIR>/instance`, the directory `db2level` names), not only at Trove's
+    /// `/opt/ibm/db2/current` link: start turns autostart on, `do_not_start_on_reboot` turns it off.
+    @Test func autostartIsSetWithTheInstallsDb2iauto() async throws {
+        try await SimulatedInstance.with(start: false) { instance in
+            #expect(!FileManager.default.fileExists(atPath: instance.manager.configuration.autostartTool))
+            try await instance.manager.start()
+            #expect(try await instance.succeed("db2set DB2AUTOSTART") == "YES\n")
+            try await instance.manager.stop(disableAutostart: true)
+            #expect(try await instance.succeed("db2set DB2AUTOSTART") == "NO\n")
+        }
+    }
 }

@@ -180,3 +180,20 @@ import Testing
         #expect(Page.paginate(names, key: { $0 }, limit: nil, marker: "BB", includeMarker: false).items == ["C", "D", "E"])
     }
 }
+
+@Suite struct InstallDirectoryParsingTests {
+    @Test func db2levelNamesTheInstall() {
+        let output = """
+            DB21085I  This instance or install (instance name, where applicable:
+            "db2inst1") uses "64" bits and Db2 code release "SQL11058" with level
+            identifier "0609010F".
+            Informational tokens are "DB2 v11.5.8.0", "s2209201700", "DYN2209201700AMD64",
+            and Fix Pack "0".
+            Product is installed at "/opt/ibm/db2/V11.5".
+            """
+        #expect(DB2Manager.installDirectory(in: output) == "/opt/ibm/db2/V11.5")
+        #expect(DB2Manager.installDirectory(in: "Product is installed at \"relative/dir\".") == nil)
+        #expect(DB2Manager.installDirectory(in: "Product is installed at \"/opt/../etc\".") == nil)
+        #expect(DB2Manager.installDirectory(in: "SQL1390C  The environment variable DB2INSTANCE is not defined") == nil)
+    }
+}

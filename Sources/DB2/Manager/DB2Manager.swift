@@ -193,9 +193,19 @@ public actor DB2Manager {
         }
     }
 
+    /// `db2start`, judged by the instance afterwards: a partial start (SQL5043N: a communication protocol of DB2COMM
+    /// failed, the core engine started) exits non-zero while DB2 runs and serves local applications, so a failed
+    /// `db2start` after which the instance answers is logged and counts as a start.
     func startInstance() async throws(DB2Error) {
         try await autostart(enable: true)
-        try await serverCommand("db2start", [], tolerating: "SQL1026")
+        do throws(DB2Error) {
+            try await serverCommand("db2start", [], tolerating: "SQL1026")
+        } catch {
+            guard error.kind != .cancelled, error.kind != .timedOut, await status() == .running else { throw error }
+            logger.warning(
+                "db2start reported a failure, but the instance runs: taken as started",
+                metadata: ["error": "\(error)"])
+        }
         try await waitForStatus(.running, step: "start DB2")
         logger.info("DB2 instance started", metadata: ["db2.instance_owner": "\(configuration.instanceOwner)"])
     }
@@ -205,6 +215,26 @@ public actor DB2Manager {
         try await serverCommand("db2stop", ["force"], tolerating: "SQL1032")
         try await waitForStatus(.shutdown, step: "stop DB2")
         logger.info("DB2 instance stopped", metadata: ["db2.instance_owner": "\(configuration.instanceOwner)"])
+    }
+
+    /// Where `db2iauto` is: Trove's path (``DB2ManagerConfiguration/autostartTool``, the `/opt/ibm/db2/current` link
+    /// some images make), else `instance/db2iauto` under the install the instance uses, which `db2level` names
+    /// (`Product is installed at "/opt/ibm/db2/V11.5".`). Nil when neither exists.
+    func autostartTool() async -> String? {
+        if FileManager.default.isExecutableFile(atPath: configuration.autostartTool) { return configuration.autostartTool }
+        guard let outcome = try? await executor.tool("db2level", [], step: "db2level", timeout: configuration.commandTimeout),
+            outcome.exitCode == 0, let directory = Self.installDirectory(in: outcome.standardOutput)
+        else { return nil }
+        let tool = "\(directory)/instance/db2iauto"
+        return FileManager.default.isExecutableFile(atPath: tool) ? tool : nil
+    }
+
+    /// The directory of `Product is installed at "<directory>".` in db2level's output (an absolute path).
+    public static func installDirectory(in output: String) -> String? {
+        guard let range = output.firstRange(of: "Product is installed at \"") else { return nil }
+        let path = output[range.upperBound...].prefix { $0 != "\"" && $0 != "\n" }
+        guard path.hasPrefix("/"), !path.contains("/../"), !path.hasSuffix("/..") else { return nil }
+        return String(path)
     }
 
     /// Runs `db2start` or `db2stop`; a failure whose message has code `tolerated` (already started/stopped) is fine.
@@ -260,11 +290,13 @@ public actor DB2Manager {
                 timeout: configuration.commandTimeout, step: "stop finished DB2 engine units"))
     }
 
-    /// `db2iauto -on|-off <instance>`, as Trove runs it; skipped (with a note in the log) where DB2 has no such tool.
+    /// `db2iauto -on|-off <instance>`, as Trove runs it. Without db2iauto the instance would not come back after a
+    /// reboot (or would, against `do_not_start_on_reboot`): the log says so as a warning, and the start goes on.
     func autostart(enable: Bool) async throws(DB2Error) {
-        let tool = configuration.autostartTool
-        guard FileManager.default.isExecutableFile(atPath: tool) else {
-            logger.debug("no db2iauto; autostart left as it is", metadata: ["db2.tool": "\(tool)"])
+        guard let tool = await autostartTool() else {
+            logger.warning(
+                "db2iauto not found: DB2 autostart on boot cannot be \(enable ? "enabled" : "disabled")",
+                metadata: ["db2.tool": "\(configuration.autostartTool)"])
             return
         }
         let environment = try await executor.environment()

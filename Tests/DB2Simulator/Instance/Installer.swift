@@ -7,7 +7,7 @@ import Glibc
 /// `db2sim install --home DIR [--instance NAME]`: lays out an instance home the way a DB2 guest has one.
 enum Installer {
     /// The tools in `sqllib/bin`, each a link to the stand-in's executable.
-    static let tools = ["db2", "db2start", "db2stop", "db2set", "db2ckbkp"]
+    static let tools = ["db2", "db2start", "db2stop", "db2set", "db2ckbkp", "db2level"]
 
     /// Creates (or refreshes) the links and `db2profile`; keeps the state of an instance installed before.
     ///
@@ -25,6 +25,8 @@ enum Installer {
         }
         for tool in tools { try link(executable, at: "\(layout.binDirectory)/\(tool)") }
         try link(executable, at: layout.serverExecutable)
+        try FileSystem.createDirectory("\(layout.installDirectory)/instance")
+        try link(executable, at: "\(layout.installDirectory)/instance/db2iauto")
         try FileSystem.writeAtomically(Array(profile(layout).utf8), to: layout.profile)
         chmod(layout.profile, 0o755)
         let store = InstanceStore(layout: layout)

@@ -90,6 +90,10 @@ enum MessageCatalogue {
         "SQL1224N": Template(
             "The database manager is not able to accept new requests, has terminated all requests in progress, or has terminated the specified request because of an error or a forced interrupt.",
             "55032"),
+        "SQL1042C": Template("An unexpected system error occurred."),
+        "SQL5043N": Template(
+            "Support for one or more communications protocols specified in the DB2COMM environment variable failed to start successfully. However, core database manager functionality started successfully."
+        ),
         "SQL1390C": Template("The environment variable DB2INSTANCE is not defined or is invalid."),
         "SQL1490W": Template(
             "Activate database is successful, however, the database has already been activated on one or more nodes."),
