@@ -197,3 +197,18 @@ import Testing
         #expect(DB2Manager.installDirectory(in: "SQL1390C  The environment variable DB2INSTANCE is not defined") == nil)
     }
 }
+
+@Suite struct BackupSizeEstimateTests {
+    /// The log an online image carries: the log held by open work in whole LOGFILSIZ files, plus the backup's own.
+    @Test func logIsCountedInWholeLogFilesPlusOne() throws {
+        let name = try DatabaseName("SAMPLE")
+        let file: Int64 = 1000 * 4096
+        #expect(BackupSizeEstimate(database: name, databaseBytes: 10, openLogKB: 0, logFilePages: 1000).logBytes == file)
+        #expect(BackupSizeEstimate(database: name, databaseBytes: 10, openLogKB: 4000, logFilePages: 1000).logBytes == 2 * file)
+        let open = BackupSizeEstimate(database: name, databaseBytes: 10, openLogKB: 4001, logFilePages: 1000)
+        #expect(open.logBytes == 3 * file)
+        #expect(open.totalBytes == 10 + 3 * file)
+        let huge = BackupSizeEstimate(database: name, databaseBytes: .max, openLogKB: .max, logFilePages: .max)
+        #expect(huge.totalBytes == .max)
+    }
+}

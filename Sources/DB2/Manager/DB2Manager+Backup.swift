@@ -23,12 +23,15 @@ extension DB2Manager {
     /// - Throws: ``DB2Error`` when the database cannot be connected to or the output holds no number.
     public nonisolated func estimateBackupSize(of name: DatabaseName) async throws(DB2Error) -> BackupSizeEstimate {
         let step = "estimate the backup size"
-        let transcript = try await connectingJob { () throws(DB2Error) in try await executor.clpChecked(
-            [
-                "CONNECT TO \(name)", "CALL GET_DBSIZE_INFO(?, ?, ?, 0)",
-                "SELECT TOTAL_LOG_USED_KB FROM SYSIBMADM.MON_TRANSACTION_LOG_UTILIZATION",
-                "GET DATABASE CONFIGURATION FOR \(name)",
-            ], step: step, database: name.value, timeout: configuration.commandTimeout) }
+        let statements = [
+            "CONNECT TO \(name)", "CALL GET_DBSIZE_INFO(?, ?, ?, 0)",
+            "SELECT TOTAL_LOG_USED_KB FROM SYSIBMADM.MON_TRANSACTION_LOG_UTILIZATION",
+            "GET DATABASE CONFIGURATION FOR \(name)",
+        ]
+        let transcript = try await connectingJob { () throws(DB2Error) in
+            try await executor.clpChecked(
+                statements, step: step, database: name.value, timeout: configuration.commandTimeout)
+        }
         guard let size = Self.outputParameter("DATABASESIZE", in: transcript.statements[1].output), size >= 0 else {
             throw DB2Error(.commandFailed, step: step, database: name.value, detail: "no DATABASESIZE in: \(transcript.statements[1].output.excerpt)")
         }
@@ -39,7 +42,8 @@ extension DB2Manager {
                 return overflow ? .max : sum
             }
         let listing = ConfigurationListing(transcript.statements[3].output)
-        guard let pagesText = listing[parameter: "LOGFILSIZ"], let pages = Int64(pagesText), (1...(1 << 40)).contains(pages) else {
+        guard let pagesText = listing[parameter: "LOGFILSIZ"], let pages = Int64(pagesText), (1...(1 << 40)).contains(pages)
+        else {
             throw DB2Error(
                 .commandFailed, step: step, database: name.value,
                 detail: "no LOGFILSIZ in: \(transcript.statements[3].output.excerpt)")
