@@ -1,6 +1,7 @@
 import Foundation
 
-/// The DB2 stand-in: one executable that acts as `db2`, `db2start`, `db2stop`, `db2set`, `db2ckbkp` or `db2sysc`
+/// The DB2 stand-in: one executable that acts as `db2`, `db2start`, `db2stop`, `db2set`, `db2ckbkp`, `db2level`,
+/// `db2iauto` or `db2sysc`
 /// depending on the name it is run by, and as `db2sim install` / `db2sim fault` under its own name.
 ///
 /// ```
@@ -24,6 +25,15 @@ public enum DB2Simulator {
                 CLPFrontEnd.write(output)
                 return code
             }
+        case "db2level":
+            return withInstance(environment) { layout in
+                CLPFrontEnd.write(InstallationTools.level(layout))
+                return 0
+            }
+        case "db2iauto":
+            let (output, code) = InstallationTools.autostart(rest, environment: environment)
+            CLPFrontEnd.write(output)
+            return code
         case "db2ckbkp":
             let (output, code) = CheckBackupTool.run(rest)
             CLPFrontEnd.write(output)
@@ -45,6 +55,8 @@ public enum DB2Simulator {
                 let outcome: ServerProcess.Outcome
                 if tool == "db2start" {
                     outcome = try ServerProcess.start(session)
+                    // A partial start: the engine runs, and db2start reports the failure (exit 1).
+                    try session.faults.checkpoint(.afterStart, command: ([tool] + arguments).joined(separator: " "))
                 } else {
                     let force = arguments.contains { $0.uppercased() == "FORCE" }
                     outcome = try ServerProcess.stop(session, force: force)

@@ -21,11 +21,17 @@ import TestSupport
             #expect(rows.map { $0[1] } == ["Y", "N", "Y"])
             #expect(users.output.hasSuffix("DB20000I  The SQL command completed successfully.\n"))
 
+            // GRANT DBADM also granted ACCESSCTRL (the default), which Trove's REVOKE leaves.
+            let accessControl = "db2 connect to testdb > /dev/null; db2 -x \"select grantee, accessctrlauth from syscat.dbauth where grantee = 'RANDOM'\""
+            #expect(try await home.shell(accessControl).output.collapsingBlanks == "RANDOM Y")
             let revoke = try await home.shell(
                 "db2 connect to testDB; db2 REVOKE DBADM,CREATETAB,BINDADD,CONNECT,DATAACCESS ON DATABASE FROM USER random; db2 connect reset")
             #expect(revoke.status == 0)
             let after = try await home.shell(listUsers)
-            #expect(!after.output.contains("RANDOM"))
+            #expect(after.output.nonEmptyLines.map(\.collapsingBlanks).contains("RANDOM N"))
+            try await home.succeed(
+                "db2 connect to testdb > /dev/null; db2 REVOKE ACCESSCTRL ON DATABASE FROM USER random")
+            #expect(!(try await home.shell(listUsers)).output.contains("RANDOM"))
             let again = try await home.shell(
                 "db2 connect to testdb > /dev/null; db2 REVOKE CONNECT ON DATABASE FROM USER random; echo rc=$?")
             #expect(again.output.hasPrefix("SQL0556N  An attempt to revoke a privilege, security label, exemption, or role"))
@@ -36,29 +42,69 @@ import TestSupport
         }
     }
 
-    @Test func sizeQueriesReportTheFilesOnDisk() async throws {
+    /// IBM, GRANT (database authorities): `WITH DATAACCESS` and `WITH ACCESSCTRL` are DBADM's defaults, `WITHOUT`
+    /// leaves them out; REVOKE: CONNECT, CREATETAB, BINDADD cannot be revoked from a DBADM holder without DBADM
+    /// (SQLSTATE 42504).
+    @Test func dbadmGrantsItsDefaultsAndKeepsWhatItImplies() async throws {
+        try await InstanceHome.with { home in
+            try await home.start()
+            try await home.succeed("db2 create database testdb")
+            let authorities = "db2 connect to testdb > /dev/null; db2 -x \"select grantee, dbadmauth, dataaccessauth, accessctrlauth, connectauth from syscat.dbauth where grantee in ('ANN', 'BOB', 'CAT')\""
+            try await home.succeed(
+                "db2 connect to testdb && db2 grant dbadm on database to user ann && db2 \"grant dbadm without accessctrl, connect on database to user bob\" && db2 \"grant dbadm without dataaccess with accessctrl on database to user cat\"")
+            let rows = try await home.shell(authorities).output.nonEmptyLines.map(\.collapsingBlanks)
+            #expect(rows == ["ANN Y Y Y N", "BOB Y Y N Y", "CAT Y N Y N"])
+            let refused = try await home.shell(
+                "db2 connect to testdb > /dev/null; db2 revoke connect on database from user bob; echo rc=$?")
+            #expect(refused.output.hasPrefix("SQL0556N"))
+            #expect(refused.output.hasSuffix("SQLSTATE=42504\nrc=4\n"))
+            try await home.succeed("db2 connect to testdb > /dev/null && db2 revoke dbadm, connect on database from user bob")
+            #expect(try await home.shell(authorities).output.nonEmptyLines.map(\.collapsingBlanks).contains("BOB N Y N N"))
+            let badOption = try await home.shell(
+                "db2 connect to testdb > /dev/null; db2 grant dbadm with load on database to user dan; echo rc=$?")
+            #expect(badOption.output.hasPrefix("SQL0104N"))
+        }
+    }
+
+    /// IBM, GET_DBSIZE_INFO: the size of the table spaces (no log files), cached for the refresh window (-1 = the
+    /// default; 0 = fresh values). MON_TRANSACTION_LOG_UTILIZATION (and the deprecated LOG_UTILIZATION):
+    /// TOTAL_LOG_USED_KB is log held by open work, none when every statement has committed.
+    @Test func sizeQueriesReportTableSpacesCachedAndLogOfOpenWork() async throws {
         try await InstanceHome.with { home in
             try await home.start()
             try await home.succeed("db2 create database sample")
-            // Trove's GET_DB_SIZE (its Python string has a real newline inside tr's argument).
-            let getSize = "db2 +o connect to sample;db2 call get_dbsize_info\\(?, ?, ?, -1\\) | grep -A1 'DATABASESIZE' | grep 'Parameter Value' | sed 's/.*[:]//' | tr -d '\n'; db2 +o connect reset"
-            let size = try await home.shell(getSize)
-            let bytes = try #require(Int64(size.output.trimmingCharacters(in: .whitespaces)), "\(size)")
-            #expect(bytes > 0)
-            let logUtilization = "db2 +o connect to sample;db2 -x SELECT TOTAL_LOG_USED_KB FROM SYSIBMADM.LOG_UTILIZATION | tr -d '\n';db2 +o connect reset"
-            let before = try #require(Int64((try await home.shell(logUtilization)).output.trimmingCharacters(in: .whitespaces)))
+            // Trove's GET_DB_SIZE (its Python string has a real newline inside tr's argument), with a window.
+            let getSize = { (window: Int) in
+                "db2 +o connect to sample;db2 call get_dbsize_info\\(?, ?, ?, \(window)\\) | grep -A1 'DATABASESIZE' | grep 'Parameter Value' | sed 's/.*[:]//' | tr -d '\n'; db2 +o connect reset"
+            }
+            let size = { (window: Int) async throws -> Int64 in
+                let output = try await home.shell(getSize(window)).output.trimmingCharacters(in: .whitespaces)
+                return try #require(Int64(output), "\(output)")
+            }
+            #expect(try await size(-1) > 0)
+            // The logs are not counted: with 40 MB log files the database is still small.
+            try await home.succeed("db2 update db cfg for sample using LOGFILSIZ 10000")
+            try await home.succeed("db2 connect to sample && db2 connect reset")
+            let bytes = try await size(0)
+            #expect(bytes > 0 && bytes < 1 << 20)
+            for view in ["LOG_UTILIZATION", "MON_TRANSACTION_LOG_UTILIZATION"] {
+                let used = try await home.shell(
+                    "db2 +o connect to sample;db2 -x SELECT TOTAL_LOG_USED_KB FROM SYSIBMADM.\(view) | tr -d '\n';db2 +o connect reset")
+                #expect(used.output.trimmingCharacters(in: .whitespaces) == "0", "\(view): \(used)")
+            }
 
             let values = (1...200).map { "(\($0), '\(String(repeating: "x", count: 100))')" }.joined(separator: ", ")
             try await home.succeed(
                 "db2 connect to sample && db2 \"create table t (id int, filler varchar(100))\" && db2 \"insert into t values \(values)\"")
-            let grown = try #require(Int64((try await home.shell(getSize)).output.trimmingCharacters(in: .whitespaces)))
+            #expect(try await size(-1) == bytes, "cached for the default window")
+            #expect(try await size(30) == bytes, "cached for 30 minutes")
+            let grown = try await size(0)
             #expect(grown >= bytes + 200 * 100, "size \(bytes) then \(grown)")
-            let after = try #require(Int64((try await home.shell(logUtilization)).output.trimmingCharacters(in: .whitespaces)))
-            #expect(after >= before + 20, "log used \(before) KB then \(after) KB")
+            #expect(try await size(-1) == grown, "the fresh value is the new cached one")
 
             let full = try await home.shell("db2 connect to sample > /dev/null; db2 \"call get_dbsize_info(?, ?, ?, -1)\"")
             #expect(full.output.hasPrefix("\n  Value of output parameters\n  --------------------------\n  Parameter Name  : SNAPSHOTTIMESTAMP\n"))
-            #expect(full.output.contains("  Parameter Name  : DATABASESIZE\n  Parameter Value : "))
+            #expect(full.output.contains("  Parameter Name  : DATABASESIZE\n  Parameter Value : \(grown)\n"))
             #expect(full.output.contains("  Parameter Name  : DATABASECAPACITY\n"))
             #expect(full.output.hasSuffix("\n  Return Status = 0\n\n"))
         }
@@ -145,4 +191,9 @@ import TestSupport
             #expect(bad.output.unwrapped.hasPrefix("SQL5099N  The value \"DISK:\(archive)/missing\" indicated by the database"))
         }
     }
+}
+
+extension String {
+    /// The words of the text, one blank between each (CLP columns are padded to their width).
+    fileprivate var collapsingBlanks: String { split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ") }
 }

@@ -72,8 +72,15 @@ import TestSupport
             #expect(bad.output.hasSuffix("Image Verification Complete - ERRORS DETECTED:  1\n"))
             let restore = try await home.db2("restore database sample from \(directory) replace existing")
             #expect(restore.status == 4)
-            #expect(restore.output == "SQL2530N  The backup image is corrupted. Restore of database from this backup\nimage is not possible.\n")
-            // The database restored over is untouched.
+            #expect(restore.output.hasSuffix("SQL2530N  The backup image is corrupted. Restore of database from this backup\nimage is not possible.\n"))
+            // The restore had started replacing the database: it is RESTORE PENDING until a restore completes.
+            let pending = try await home.db2("connect to sample")
+            #expect(pending.output.hasPrefix("SQL1119N  A connection to or activation of database \"SAMPLE\" cannot be made"), "\(pending)")
+            #expect(try await home.db2("get db cfg for sample").output.contains(" Restore pending                                         = YES\n"))
+            bytes[bytes.count / 2] ^= 0x01
+            try await Files.write(bytes, to: image)
+            let again = try await home.db2("restore database sample from \(directory) replace existing")
+            #expect(again.status == 2, "\(again)")
             #expect(try await rows(home) == ["1", "2", "3"])
         }
     }
@@ -126,7 +133,11 @@ import TestSupport
             try await prepare(home, archive: archive)
             let directory = try await home.path("backup")
             try await home.succeed("db2 backup database sample to \(directory)")
-            try await home.succeed("db2 restore database sample from \(directory) replace existing")
+            // Over the existing database: SQL2539W as a warning (rc 2), no prompt.
+            let replaced = try await home.db2("restore database sample from \(directory) replace existing")
+            #expect(replaced.status == 2)
+            #expect(replaced.output.hasPrefix("SQL2539W"))
+            #expect(replaced.output.hasSuffix("DB20000I  The RESTORE DATABASE command completed successfully.\n"))
             let pending = try await home.db2("connect to sample")
             #expect(pending.output == "SQL1117N  A connection to or activation of database \"SAMPLE\" cannot be made\nbecause of ROLL-FORWARD PENDING.  SQLSTATE=57019\n")
             #expect(try await home.db2("get db cfg for sample").output.contains(" Rollforward pending                                     = DATABASE\n"))
@@ -142,7 +153,7 @@ import TestSupport
             #expect(again.status == 4)
             #expect(again.output.hasPrefix("SQL1260N"))
             // An offline image of a recoverable database can skip the rollforward.
-            try await home.succeed("db2 terminate && db2 restore database sample from \(directory) replace existing without rolling forward")
+            try await home.succeed("db2 terminate && db2 restore database sample from \(directory) replace existing without rolling forward; test $? -eq 2")
             #expect(try await rows(home) == ["1", "2", "3"])
         }
     }
@@ -174,7 +185,8 @@ import TestSupport
             try await home.succeed("db2 backup database sample online to \(directory) include logs")
             let logs = try await home.path("logs")
             let restore = try await home.db2("RESTORE DATABASE sample FROM \(directory) LOGTARGET \(logs) replace existing")
-            #expect(restore.output == "DB20000I  The RESTORE DATABASE command completed successfully.\n")
+            #expect(restore.output.hasPrefix("SQL2539W"))
+            #expect(restore.output.hasSuffix("\nDB20000I  The RESTORE DATABASE command completed successfully.\n"))
             let extracted = try await Files.list(logs)
             #expect(!extracted.isEmpty && extracted.allSatisfy { $0.hasPrefix("S") && $0.hasSuffix(".LOG") })
 
@@ -187,9 +199,13 @@ import TestSupport
             let asked = try await home.db2("restore database sample from \(directory) logtarget \(logs) replace existing")
             #expect(asked.output.hasSuffix("Do you want to continue ? (y/n) \nSQL2001N  The utility was interrupted.  The output data may be incomplete.\n"))
 
+            // The failed restore left the database RESTORE PENDING; a restore into a fresh directory completes.
+            #expect(try await home.db2("connect to sample").output.hasPrefix("SQL1119N"))
+            let fresh = try await home.path("fresh-logs")
+            try await home.succeed("db2 restore database sample from \(directory) logtarget \(fresh) replace existing; test $? -eq 2")
             // An offline image has no logs to extract.
             let offline = try await home.path("offline")
-            try await home.succeed("db2 rollforward database sample to end of backup and complete overflow log path \\(\(logs)\\) && db2 backup database sample to \(offline)")
+            try await home.succeed("db2 rollforward database sample to end of backup and complete overflow log path \\(\(fresh)\\) && db2 backup database sample to \(offline)")
             let noLogs = try await home.db2("restore database sample from \(offline) logtarget \(try await home.path("empty")) replace existing")
             #expect(noLogs.status == 4)
             #expect(noLogs.output.hasPrefix("SQL2581N"))

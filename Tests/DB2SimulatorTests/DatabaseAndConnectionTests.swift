@@ -160,6 +160,25 @@ import TestSupport
         }
     }
 
+    /// IBM, QUIESCE: users with SYSADM keep access to a quiesced instance. Such a connection made after QUIESCE ...
+    /// FORCE CONNECTIONS is there when the offline BACKUP starts, which then fails with SQL1035N.
+    @Test func aConnectionInTheQuiesceWindowFailsTheOfflineBackup() async throws {
+        try await InstanceHome.with { home in
+            try await home.start()
+            try await home.succeed("db2 create database sample")
+            try await home.succeed("db2 QUIESCE INSTANCE DB2INST1 RESTRICTED ACCESS IMMEDIATE FORCE CONNECTIONS")
+            let result = try await home.shell(
+                """
+                db2 connect to sample > /dev/null || exit 9
+                (db2 backup database sample to /dev/null; echo rc=$?) &
+                wait
+                """)
+            #expect(result.output.hasPrefix("SQL1035N"), "\(result)")
+            #expect(result.output.hasSuffix("rc=4\n"))
+            try await home.succeed("db2 UNQUIESCE INSTANCE DB2INST1")
+        }
+    }
+
     @Test func theDatabaseManagerSnapshotTellsAQuiescedInstance() async throws {
         try await InstanceHome.with { home in
             let stopped = try await home.db2("get snapshot for dbm")

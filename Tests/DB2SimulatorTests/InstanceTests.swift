@@ -104,6 +104,30 @@ import Glibc
         }
     }
 
+    /// db2level names the install; its `instance/db2iauto` sets DB2AUTOSTART for the instance; a fault after the
+    /// engine started is a partial start (the engine runs, db2start exits 1).
+    @Test func db2levelDb2iautoAndAPartialStart() async throws {
+        try await InstanceHome.with { home in
+            let level = try await home.run(["db2level"])
+            #expect(level.status == 0)
+            let installed = "\(home.home)/sqllib/db2sim/V11.5"
+            #expect(level.output.hasSuffix("Product is installed at \"\(installed)\".\n"))
+            let on = try await home.run(["\(installed)/instance/db2iauto", "-on", "db2inst1"])
+            #expect(on.status == 0, "\(on)")
+            #expect(try await home.shell("db2set DB2AUTOSTART").output == "YES\n")
+            #expect(try await home.run(["\(installed)/instance/db2iauto", "-off", "db2inst1"]).status == 0)
+            #expect(try await home.shell("db2set DB2AUTOSTART").output == "NO\n")
+            #expect(try await home.run(["\(installed)/instance/db2iauto", "-on", "other"]).status == 1)
+            #expect(try await home.run(["\(installed)/instance/db2iauto", "on"]).status == 1)
+
+            #expect(try await home.simulator(["fault", "add", "--match", "db2start", "--at", "after-start", "--fail", "SQL5043N"]).status == 0)
+            let partial = try await home.run(["db2start"])
+            #expect(partial.status == 1)
+            #expect(partial.output.contains("\nSQL5043N  Support for one or more communications protocols"))
+            #expect(try await home.run(["db2start"]).output.contains("SQL1026N"), "the engine runs")
+        }
+    }
+
     @Test func db2setKeepsGlobalAndInstanceRegistryVariables() async throws {
         try await InstanceHome.with { home in
             #expect(try await home.run(["db2set", "-g", "DB2SYSTEM=guest-1"]).status == 0)

@@ -1,3 +1,4 @@
+import AgentSupport
 import Foundation
 import Testing
 import TestSupport
@@ -118,6 +119,39 @@ import TestSupport
         }
     }
 
+    /// IBM support (https://ibm.com/support/pages/node/1074606): after restoring an online image, rollforward is
+    /// mandatory and needs the logs the image carries, also for a database nobody wrote to during the backup. Without
+    /// the extracted logs (no LOGTARGET, no OVERFLOW LOG PATH, the source's archive gone) it fails with SQL1273N.
+    @Test func anIdleOnlineImageNeedsItsLogsToRollForward() async throws {
+        let images = try await BlockingThreadPool.shared.run { try makeTemporaryDirectory(prefix: "db2sim-images") }
+        defer { try? FileManager.default.removeItem(at: images) }
+        try await InstanceHome.with { source in
+            try await source.start()
+            let archive = try await source.path("ArchiveLogs")
+            try await source.succeed(
+                "db2 create database sample && db2 update db cfg for sample using LOGARCHMETH1 DISK:\(archive) && db2 backup database sample to /dev/null && db2 backup database sample online to \(images.path)")
+        }
+        try await InstanceHome.with { target in
+            try await target.start()
+            let logs = try await target.path("RestoreLogs")
+            try await target.succeed("db2 RESTORE DATABASE sample FROM \(images.path) REPLACE EXISTING")
+            for stop in ["END OF BACKUP", "END OF LOGS"] {
+                let lost = try await target.shell("db2 ROLLFORWARD DATABASE sample TO \(stop) AND COMPLETE; echo rc=$?")
+                #expect(lost.output.hasPrefix("SQL1273N  An operation reading the logs on database \"SAMPLE\" cannot continue"), "\(lost)")
+                #expect(lost.output.hasSuffix("rc=4\n"))
+            }
+            try await target.succeed("db2 RESTORE DATABASE sample FROM \(images.path) LOGTARGET \(logs) REPLACE EXISTING; test $? -eq 2")
+            #expect(try await Files.list(logs).contains { $0.hasSuffix(".LOG") })
+            let withoutOverflow = try await target.shell("db2 ROLLFORWARD DATABASE sample TO END OF BACKUP AND COMPLETE")
+            #expect(withoutOverflow.output.hasPrefix("SQL1273N"), "\(withoutOverflow)")
+            let rollforward = try await target.shell(
+                "db2 ROLLFORWARD DATABASE sample TO END OF BACKUP AND COMPLETE OVERFLOW LOG PATH '(\(logs))'")
+            #expect(rollforward.status == 0, "\(rollforward)")
+            #expect(rollforward.output.contains(" Log files processed                    = S"))
+            try await target.succeed("db2 connect to sample")
+        }
+    }
+
     @Test func forcingApplicationsInterruptsAnOnlineBackup() async throws {
         try await InstanceHome.with { home in
             try await home.start()
@@ -166,7 +200,7 @@ import TestSupport
             #expect(archived.count >= 2, "\(archived)")
 
             // End of logs: both, read back from the archive and the active log files.
-            try await home.succeed("db2 restore database sample from \(backupDirectory) replace existing")
+            try await home.succeed("db2 restore database sample from \(backupDirectory) replace existing; test $? -eq 2")
             let steps = try await home.db2("rollforward database sample to end of logs")
             #expect(steps.output.contains(" Rollforward status                     = DB  working\n"))
             let pending = try await home.db2("connect to sample")
@@ -177,7 +211,7 @@ import TestSupport
             #expect(all.output == "        200\n")
 
             // Point in time: only the first insert.
-            try await home.succeed("db2 terminate && db2 restore database sample from \(backupDirectory) replace existing")
+            try await home.succeed("db2 terminate && db2 restore database sample from \(backupDirectory) replace existing; test $? -eq 2")
             let early = try await home.db2("rollforward database sample to 2000-01-01-00.00.00 using local time and complete")
             #expect(early.status == 4)
             #expect(early.output.hasPrefix("SQL1275N  The stoptime passed to roll-forward must be greater than or equal to"))

@@ -63,6 +63,11 @@ import TestSupport
                     rc=4
 
                     """)
+            // +w: "warnings are suppressed, 1 and 2 codes are never returned, and 0 is returned" (IBM return codes).
+            let quiet = try await home.shell(connect + "db2 +w -x \"select * from t where id = 99\"; echo rc=$?")
+            #expect(quiet.output == "rc=0\n")
+            let upper = try await home.shell(connect + "db2 -X -O- \"select * from t where id = 99\"; echo rc=$?")
+            #expect(upper.output == "rc=1\n")
             let option = try await home.run(["db2", "-y", "select 1 from t"])
             #expect(option.status == 4)
             #expect(option.output.hasPrefix("DB21001E  The option \"-y\" specified after the 'db2' command"))

@@ -42,7 +42,9 @@ import Testing
                     rows: [[.literal(.integer(1)), .literal(.string("it's"))], [.literal(.integer(-2)), .literal(.null)]]))
         #expect(
             try SQLParser.parse("GRANT DBADM,CREATETAB,BINDADD,CONNECT,DATAACCESS ON DATABASE TO USER random")
-                == .grant([.dbadm, .createtab, .bindadd, .connect, .dataaccess], [Grantee(type: "U", name: "RANDOM")]))
+                == .grant(
+                [.dbadm, .dataaccess, .accessctrl, .createtab, .bindadd, .connect, .dataaccess],
+                [Grantee(type: "U", name: "RANDOM")]))
         #expect(throws: DB2Failure.self) { try SQLParser.parse("select * from") }
         #expect(throws: DB2Failure.self) { try SQLParser.parse("insert into t values ('open") }
     }
@@ -55,5 +57,11 @@ import Testing
         #expect(!quiet.output && !quiet.headings && command == ["select", "1"])
         #expect(options.statements(in: "a;\n-- note\nb 'x;y';\n\n") == ["a", "b 'x;y'"])
         #expect(try CLPOptions.parse(["-td@"]).0.terminator == "@")
+        // IBM, CLP options: letters are case-insensitive, `-x-` is `+x`; `+w` suppresses warnings.
+        let (upper, _) = try CLPOptions.parse(["-TVX", "-S-", "+W"])
+        #expect(upper.terminator == ";" && upper.echo && !upper.headings && !upper.stopOnError && !upper.warnings)
+        let (off, _) = try CLPOptions.parse(["-o-", "-c-", "-v", "-v-"])
+        #expect(!off.output && !off.echo)
+        #expect(throws: DB2Failure.self) { try CLPOptions.parse(["-Y"]) }
     }
 }

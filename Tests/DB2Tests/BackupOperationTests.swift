@@ -30,7 +30,8 @@ import TestSupport
             #expect(written.succeeded, "writer: \(written.stdout) \(written.stderr)")
             #expect(image.database == name)
             #expect(image.path.hasPrefix(directory + "/ORDERS.0."))
-            #expect(try await source.manager.listImages(in: directory) == [image])
+            // Found on disk: the same file (the listing cannot know when the backup ended).
+            #expect(try await source.manager.listImages(in: directory).map(\.path) == [image.path])
             try await source.manager.verifyImage(image)
 
             try await SimulatedInstance.with { target in
@@ -107,6 +108,86 @@ import TestSupport
             try handle.close()
             let error = await #expect(throws: DB2Error.self) { try await instance.manager.verifyImage(image) }
             #expect(error?.kind == .damagedImage)
+        }
+    }
+
+    /// An online image of an idle database restored where nothing else holds its logs (the source instance and its
+    /// archive are gone): the rollforward must be given the logs the image carries (RESTORE ... LOGTARGET, then
+    /// ROLLFORWARD ... OVERFLOW LOG PATH), as Db2 always needs them after an online restore.
+    @Test func anIdleOnlineImageRestoresWhereOnlyTheImageHoldsItsLogs() async throws {
+        let kept = try makeTemporaryDirectory(prefix: "db2-images")
+        defer { try? FileManager.default.removeItem(at: kept) }
+        let name = try DatabaseName("IDLE")
+        let copied = try await SimulatedInstance.with { source in
+            try await source.manager.createDatabases([name])
+            try await source.succeed("db2 connect to IDLE && db2 \"create table t (id integer)\" && db2 \"insert into t values (1), (2)\"")
+            let image = try await source.manager.onlineBackup(of: name, to: "\(source.root.path)/backup")
+            let copy = "\(kept.path)/\(URL(fileURLWithPath: image.path).lastPathComponent)"
+            try FileManager.default.copyItem(atPath: image.path, toPath: copy)
+            return try #require(try await source.manager.listImages(in: kept.path).first)
+        }
+        try await SimulatedInstance.with { target in
+            try await target.manager.restoreOnline(copied, logDirectory: "\(target.root.path)/restore-logs")
+            #expect(try await target.count("t", in: "IDLE") == 2)
+        }
+    }
+
+    /// The space check's estimate covers the online image: a fresh database size (GET_DBSIZE_INFO caches its
+    /// values for the refresh window; the default is 30 minutes) and the log the image carries (at least one log
+    /// file of LOGFILSIZ 4 KB pages, which the log in use by open work does not show).
+    @Test func theSizeEstimateCoversTheOnlineImage() async throws {
+        try await SimulatedInstance.with { instance in
+            let name = try DatabaseName("GROW")
+            try await instance.manager.createDatabases([name])
+            let first = try await instance.manager.estimateBackupSize(of: name)
+            let values = (1...400).map { "(\($0), '\(String(repeating: "x", count: 200))')" }.joined(separator: ", ")
+            try await instance.succeed(
+                "db2 connect to GROW && db2 \"create table t (id int, filler varchar(200))\" && db2 \"insert into t values \(values)\"")
+            let estimate = try await instance.manager.estimateBackupSize(of: name)
+            #expect(estimate.databaseBytes >= first.databaseBytes + 400 * 200, "a fresh size: \(first) then \(estimate)")
+            let logFileSize = try await instance.manager.databaseConfiguration(name)[parameter: "LOGFILSIZ"].flatMap { Int64($0) }
+            #expect(estimate.logBytes >= (try #require(logFileSize)) * 4096)
+            let image = try await instance.manager.onlineBackup(of: name, to: "\(instance.root.path)/backup")
+            let imageBytes = try #require(try FileManager.default.attributesOfItem(atPath: image.path)[.size] as? NSNumber).int64Value
+            // The image also holds headers and the catalog (what Db2 keeps besides table spaces and logs): the space
+            // check adds its margin (10 % by default) for that.
+            #expect(estimate.totalBytes <= imageBytes + imageBytes / 10, "estimate \(estimate.totalBytes) for an image of \(imageBytes)")
+            #expect(estimate.totalBytes + estimate.totalBytes / 10 >= imageBytes, "estimate \(estimate.totalBytes) for an image of \(imageBytes)")
+        }
+    }
+
+    /// During an offline backup's QUIESCE window the instance owner (SYSADM) may still connect, and a connection
+    /// there makes the BACKUP fail with SQL1035N (IBM, QUIESCE). The agent's own read-only jobs that connect
+    /// (`list_users` here) wait for the window to end; the backup succeeds and then the query is answered.
+    @Test func readOnlyJobsStayOutOfTheOfflineBackupsQuiesceWindow() async throws {
+        try await SimulatedInstance.with(strategy: .offline) { instance in
+            let name = try DatabaseName("INV")
+            try await instance.manager.createDatabases([name])
+            let legacy = try UserName(uniqueLogin())
+            try await instance.succeed(
+                "db2 connect to INV && db2 \"GRANT DBADM,CREATETAB,BINDADD,CONNECT,DATAACCESS ON DATABASE TO USER \(legacy.authorizationID)\"")
+            // Rule 1 holds the backup after QUIESCE; rule 2 holds a query of SYSCAT.DBAUTH while it is connected.
+            try await instance.fault(["add", "--match", "BACKUP DATABASE INV", "--at", "start", "--hang", "300"])
+            try await instance.fault(["add", "--match", "FROM SYSCAT.DBAUTH", "--at", "start", "--hang", "300"])
+            let fired = { (id: Int) async throws -> Bool in
+                let list = try await ProcessRunner.run(
+                    try SimulatedInstance.simulator(), ["fault", "list"],
+                    environment: try await instance.manager.executor.environment())
+                return list.stdout.split(separator: "\n").contains { $0.hasPrefix("id=\(id) ") && !$0.hasSuffix(" fired=0") }
+            }
+            let backup = Task { try await instance.manager.offlineBackup(of: [name], to: "\(instance.root.path)/backup") }
+            try await waitUntil("the backup is in the quiesce window") { try await fired(1) }
+            let users = Task { try await instance.manager.listUsers(limit: nil, marker: nil, includeMarker: false) }
+            try await waitUntil("the query is connected or held back") {
+                let held = await instance.manager.connectingJobsHeldByQuiesce
+                return try await fired(2) || held > 0
+            }
+            try await instance.fault(["clear", "--id", "1"])
+            let images = try await backup.value
+            #expect(images.map(\.database) == [name])
+            try await waitUntil("the query runs after the window") { try await fired(2) }
+            try await instance.fault(["clear", "--id", "2"])
+            #expect(try await users.value.items.map(\.name) == [legacy])
         }
     }
 }

@@ -163,4 +163,84 @@ import TestSupport
             #expect(missing?.kind == .notFound)
         }
     }
+
+    /// On Db2, `GRANT DBADM` also grants ACCESSCTRL and DATAACCESS unless told otherwise (IBM, GRANT (database
+    /// authorities)); Trove's users get no ACCESSCTRL, and revoking takes away every authority the user holds, also
+    /// the ACCESSCTRL a user granted by Trove's own agent (plain `GRANT DBADM,...`) holds.
+    @Test func usersGetNoAccessControlAndRevokingLeavesNoAuthority() async throws {
+        try await SimulatedInstance.with { instance in
+            let login = uniqueLogin()
+            let name = try UserName(login)
+            defer { _ = try? Process.run(URL(fileURLWithPath: "/usr/sbin/userdel"), arguments: ["-r", login]).waitUntilExit() }
+            let database = try DatabaseName("APP1")
+            try await instance.manager.createDatabases([database])
+            try await instance.manager.createUsers([NewDatabaseUser(name: name, password: Secret("s3cret-Pass"), databases: [database])])
+            let id = login.uppercased()
+            let query = { (grantee: String) in
+                "db2 connect to APP1 >/dev/null && db2 -x \"select dbadmauth, dataaccessauth, accessctrlauth, connectauth from syscat.dbauth where grantee = '\(grantee)'\""
+            }
+            let rows = { (grantee: String) async throws -> String in
+                try await instance.shell(query(grantee)).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            }
+            let held = try await rows(id)
+            #expect(held == "Y Y N Y", "DBADM, DATAACCESS, ACCESSCTRL, CONNECT")
+            try await instance.manager.revokeAccess(from: name, on: database)
+            #expect(try await rows(id).isEmpty)
+
+            // A user made by Trove's own DB2 agent, which grants DBADM with its defaults.
+            let legacy = try UserName(uniqueLogin())
+            try await instance.succeed(
+                "db2 connect to APP1 >/dev/null && db2 \"GRANT DBADM,CREATETAB,BINDADD,CONNECT,DATAACCESS ON DATABASE TO USER \(legacy.authorizationID)\"")
+            #expect(try await instance.manager.user(named: legacy).databases == [database])
+            try await instance.manager.deleteUser(legacy)
+            #expect(try await rows(legacy.authorizationID).isEmpty)
+        }
+    }
+
+    /// DB2OPTIONS set in the owner's `sqllib/userprofile` (sourced by db2profile) applies to every `db2` the owner
+    /// runs: `+o` silences the output, `-x` drops the headings the agent's parsers read. The agent's jobs are not
+    /// reshaped by it.
+    @Test func theOwnersDB2OPTIONSDoesNotReshapeTheAgentsCommands() async throws {
+        try await SimulatedInstance.with(start: false) { instance in
+            try "DB2OPTIONS='+o -x'\nexport DB2OPTIONS\n".write(
+                toFile: "\(instance.home)/sqllib/userprofile", atomically: true, encoding: .utf8)
+            try await instance.manager.start()
+            let name = try DatabaseName("OPTS")
+            try await instance.manager.createDatabases([name])
+            #expect(try await instance.manager.databases() == [name])
+            let estimate = try await instance.manager.estimateBackupSize(of: name)
+            #expect(estimate.databaseBytes > 0)
+            let legacy = try UserName(uniqueLogin())
+            try await instance.succeed(
+                "db2 connect to OPTS && db2 \"GRANT DBADM,CREATETAB,BINDADD,CONNECT,DATAACCESS ON DATABASE TO USER \(legacy.authorizationID)\"")
+            #expect(try await instance.manager.user(named: legacy).databases == [name])
+        }
+    }
+
+    /// A partial start (SQL5043N: a communication protocol failed, the core engine runs) makes db2start exit non-zero;
+    /// the agent judges the start by the instance afterwards, which runs.
+    @Test func aPartialStartThatLeavesTheInstanceRunningIsAStart() async throws {
+        try await SimulatedInstance.with(start: false) { instance in
+            try await instance.fault(["add", "--match", "db2start", "--at", "after-start", "--fail", "SQL5043N"])
+            try await instance.manager.start()
+            #expect(await instance.manager.status() == .running)
+            // A db2start that fails and leaves DB2 down is still a failure.
+            try await instance.manager.stop()
+            try await instance.fault(["add", "--match", "db2start", "--fail", "SQL1042C"])
+            await #expect(throws: DB2Error.self) { try await instance.manager.start() }
+            #expect(await instance.manager.status() == .shutdown)
+        }
+    }
+
+    /// db2iauto lives in the DB2 install (`<DB2DIR>/instance`, the directory `db2level` names), not only at Trove's
+    /// `/opt/ibm/db2/current` link: start turns autostart on, `do_not_start_on_reboot` turns it off.
+    @Test func autostartIsSetWithTheInstallsDb2iauto() async throws {
+        try await SimulatedInstance.with(start: false) { instance in
+            #expect(!FileManager.default.fileExists(atPath: instance.manager.configuration.autostartTool))
+            try await instance.manager.start()
+            #expect(try await instance.succeed("db2set DB2AUTOSTART") == "YES\n")
+            try await instance.manager.stop(disableAutostart: true)
+            #expect(try await instance.succeed("db2set DB2AUTOSTART") == "NO\n")
+        }
+    }
 }

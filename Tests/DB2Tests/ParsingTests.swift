@@ -180,3 +180,35 @@ import Testing
         #expect(Page.paginate(names, key: { $0 }, limit: nil, marker: "BB", includeMarker: false).items == ["C", "D", "E"])
     }
 }
+
+@Suite struct InstallDirectoryParsingTests {
+    @Test func db2levelNamesTheInstall() {
+        let output = """
+            DB21085I  This instance or install (instance name, where applicable:
+            "db2inst1") uses "64" bits and Db2 code release "SQL11058" with level
+            identifier "0609010F".
+            Informational tokens are "DB2 v11.5.8.0", "s2209201700", "DYN2209201700AMD64",
+            and Fix Pack "0".
+            Product is installed at "/opt/ibm/db2/V11.5".
+            """
+        #expect(DB2Manager.installDirectory(in: output) == "/opt/ibm/db2/V11.5")
+        #expect(DB2Manager.installDirectory(in: "Product is installed at \"relative/dir\".") == nil)
+        #expect(DB2Manager.installDirectory(in: "Product is installed at \"/opt/../etc\".") == nil)
+        #expect(DB2Manager.installDirectory(in: "SQL1390C  The environment variable DB2INSTANCE is not defined") == nil)
+    }
+}
+
+@Suite struct BackupSizeEstimateTests {
+    /// The log an online image carries: the log held by open work in whole LOGFILSIZ files, plus the backup's own.
+    @Test func logIsCountedInWholeLogFilesPlusOne() throws {
+        let name = try DatabaseName("SAMPLE")
+        let file: Int64 = 1000 * 4096
+        #expect(BackupSizeEstimate(database: name, databaseBytes: 10, openLogKB: 0, logFilePages: 1000).logBytes == file)
+        #expect(BackupSizeEstimate(database: name, databaseBytes: 10, openLogKB: 4000, logFilePages: 1000).logBytes == 2 * file)
+        let open = BackupSizeEstimate(database: name, databaseBytes: 10, openLogKB: 4001, logFilePages: 1000)
+        #expect(open.logBytes == 3 * file)
+        #expect(open.totalBytes == 10 + 3 * file)
+        let huge = BackupSizeEstimate(database: name, databaseBytes: .max, openLogKB: .max, logFilePages: .max)
+        #expect(huge.totalBytes == .max)
+    }
+}

@@ -9,22 +9,46 @@ import Logging
 /// strategies), for the backup pipeline to call. Each failure is a ``DB2Error`` naming the step and the database.
 /// Cancelling the calling task kills the running `db2`'s process group.
 extension DB2Manager {
-    /// The backup size estimate of one database.
+    /// The backup size estimate of one database, from what Db2 reports, in one CLP job:
+    ///
+    /// - `CALL GET_DBSIZE_INFO(?, ?, ?, 0)`: DATABASESIZE, the used pages of the table spaces. The last argument is
+    ///   the refresh window in minutes: Db2 returns the values it stored in `SYSTOOLS.STMG_DBSIZE_INFO` while they
+    ///   are younger than the window (`-1` is the default window), so only `0` gives today's size (IBM,
+    ///   *GET_DBSIZE_INFO procedure*).
+    /// - `SYSIBMADM.MON_TRANSACTION_LOG_UTILIZATION`'s TOTAL_LOG_USED_KB: active log held by uncommitted work (the
+    ///   `LOG_UTILIZATION` view, same columns, is deprecated since 10.5), which an online image must carry.
+    /// - `GET DATABASE CONFIGURATION`'s LOGFILSIZ: the image carries whole log files (INCLUDE LOGS), at least the one
+    ///   its own backup records are written to, so the log part is that work rounded up to log files, plus one.
     ///
     /// - Throws: ``DB2Error`` when the database cannot be connected to or the output holds no number.
     public nonisolated func estimateBackupSize(of name: DatabaseName) async throws(DB2Error) -> BackupSizeEstimate {
         let step = "estimate the backup size"
-        let transcript = try await executor.clpChecked(
-            [
-                "CONNECT TO \(name)", "CALL GET_DBSIZE_INFO(?, ?, ?, -1)",
-                "SELECT TOTAL_LOG_USED_KB FROM SYSIBMADM.LOG_UTILIZATION",
-            ], step: step, database: name.value, timeout: configuration.commandTimeout)
-        guard let size = Self.outputParameter("DATABASESIZE", in: transcript.statements[1].output) else {
+        let statements = [
+            "CONNECT TO \(name)", "CALL GET_DBSIZE_INFO(?, ?, ?, 0)",
+            "SELECT TOTAL_LOG_USED_KB FROM SYSIBMADM.MON_TRANSACTION_LOG_UTILIZATION",
+            "GET DATABASE CONFIGURATION FOR \(name)",
+        ]
+        let transcript = try await connectingJob { () throws(DB2Error) in
+            try await executor.clpChecked(
+                statements, step: step, database: name.value, timeout: configuration.commandTimeout)
+        }
+        guard let size = Self.outputParameter("DATABASESIZE", in: transcript.statements[1].output), size >= 0 else {
             throw DB2Error(.commandFailed, step: step, database: name.value, detail: "no DATABASESIZE in: \(transcript.statements[1].output.excerpt)")
         }
         let logKB = (CLPTable(transcript.statements[2].output)?.column("TOTAL_LOG_USED_KB") ?? [])
-            .compactMap { $0.flatMap { Int64($0) } }.reduce(0, +)
-        return BackupSizeEstimate(database: name, databaseBytes: size, logBytes: logKB * 1024)
+            .compactMap { $0.flatMap { Int64($0) } }.filter { $0 >= 0 }
+            .reduce(Int64(0)) { total, value in
+                let (sum, overflow) = total.addingReportingOverflow(value)
+                return overflow ? .max : sum
+            }
+        let listing = ConfigurationListing(transcript.statements[3].output)
+        guard let pagesText = listing[parameter: "LOGFILSIZ"], let pages = Int64(pagesText), (1...(1 << 40)).contains(pages)
+        else {
+            throw DB2Error(
+                .commandFailed, step: step, database: name.value,
+                detail: "no LOGFILSIZ in: \(transcript.statements[3].output.excerpt)")
+        }
+        return BackupSizeEstimate(database: name, databaseBytes: size, openLogKB: logKB, logFilePages: pages)
     }
 
     /// The estimates of every database.
@@ -60,6 +84,9 @@ extension DB2Manager {
     public func offlineBackup(of names: [DatabaseName], to directory: String) async throws(DB2Error) -> [BackupImage] {
         try await exclusive { () throws(DB2Error) -> [BackupImage] in
             let instance = try await executor.environment()["DB2INSTANCE"] ?? configuration.instanceOwner
+            // The agent's own connecting queries stay out of the window (a connection there fails the BACKUP with
+            // SQL1035N); those running now end first.
+            await closeConnectionFence()
             quiescedByBackup = true
             do throws(DB2Error) {
                 try await executor.clpChecked(
@@ -67,6 +94,7 @@ extension DB2Manager {
                     step: "QUIESCE INSTANCE", timeout: configuration.commandTimeout)
             } catch {
                 quiescedByBackup = false
+                openConnectionFence()
                 throw error
             }
             var images: [BackupImage] = []
@@ -95,6 +123,9 @@ extension DB2Manager {
             } else {
                 quiescedByBackup = false
             }
+            // Open also when UNQUIESCE failed: the instance is quiesced anyway, and a query held until an operator
+            // unquiesces would only pile up (it gets DB2's own answer instead).
+            openConnectionFence()
             if let failure { throw failure }
             return images
         }

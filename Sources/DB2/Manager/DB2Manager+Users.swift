@@ -24,16 +24,18 @@ extension DB2Manager {
 
     /// The Trove authorities of every user (type U) on `database`, from `SYSCAT.DBAUTH`.
     nonisolated func authorities(on database: DatabaseName) async throws(DB2Error) -> [DatabaseAuthorities] {
-        let columns = ["DBADMAUTH", "CREATETABAUTH", "BINDADDAUTH", "CONNECTAUTH", "DATAACCESSAUTH"]
+        let columns = DatabaseAuthorities.revocable.map(\.column)
         let query = "SELECT GRANTEE, GRANTEETYPE, \(columns.joined(separator: ", ")) FROM SYSCAT.DBAUTH"
-        let transcript = try await executor.clpChecked(
-            ["CONNECT TO \(database)", query], step: "list the authorities", database: database.value,
-            timeout: configuration.commandTimeout, tolerating: ["SQL0100W"])
+        let transcript = try await connectingJob { () throws(DB2Error) in
+            try await executor.clpChecked(
+                ["CONNECT TO \(database)", query], step: "list the authorities", database: database.value,
+                timeout: configuration.commandTimeout, tolerating: ["SQL0100W"])
+        }
         guard let table = CLPTable(transcript.statements[1].output) else { return [] }
         return table.records.compactMap { record in
             guard let grantee = record["GRANTEE"] ?? nil, (record["GRANTEETYPE"] ?? nil) == "U" else { return nil }
             var held: Set<String> = []
-            for (column, authority) in zip(columns, DatabaseAuthorities.granted) where (record[column] ?? nil) == "Y" {
+            for (authority, column) in DatabaseAuthorities.revocable where (record[column] ?? nil) == "Y" {
                 held.insert(authority)
             }
             return DatabaseAuthorities(database: database, grantee: grantee.uppercased(), held: held)
@@ -198,13 +200,14 @@ extension DB2Manager {
         try await executor.clpChecked(
             [
                 "CONNECT TO \(database)",
-                "GRANT \(DatabaseAuthorities.granted.joined(separator: ",")) ON DATABASE TO USER \(name.authorizationID)",
+                "GRANT \(DatabaseAuthorities.grantClause) ON DATABASE TO USER \(name.authorizationID)",
             ], step: "GRANT", database: database.value, timeout: configuration.commandTimeout)
     }
 
-    /// Revokes exactly the authorities held (DB2 refuses a REVOKE naming one that is not held: SQL0556N).
+    /// Revokes exactly the authorities held, in one statement (DB2 refuses a REVOKE naming one that is not held,
+    /// SQL0556N, and CONNECT, CREATETAB or BINDADD of a DBADM holder without DBADM, SQLSTATE 42504).
     func revoke(_ held: Set<String>, from name: UserName, on database: DatabaseName) async throws(DB2Error) {
-        let authorities = DatabaseAuthorities.granted.filter(held.contains)
+        let authorities = DatabaseAuthorities.revocable.map(\.authority).filter(held.contains)
         guard !authorities.isEmpty else { return }
         try await executor.clpChecked(
             [

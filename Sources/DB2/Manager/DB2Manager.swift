@@ -12,7 +12,9 @@ import Logging
 /// one at a time, in arrival order. Read-only queries (``listDatabases(limit:marker:includeMarker:)``,
 /// ``listUsers(limit:marker:includeMarker:)``, ``user(named:)``, ``access(of:)``, ``status()``) do not wait for
 /// them: each runs its own CLP job with its own back-end, so a `list_databases` is answered while a long backup or
-/// a hung command runs. Online backups do not take the lock either (DB2 lets the database serve meanwhile).
+/// a hung command runs. Online backups do not take the lock either (DB2 lets the database serve meanwhile). The one
+/// wait a read-only query has: one that connects to a database is held while an offline backup keeps the instance
+/// quiesced (``ConnectionFence``).
 ///
 /// Every DB2 command is an argument vector or a generated CLP script (see ``DB2Executor``); names are checked
 /// against DB2's rules (``DatabaseName``, ``UserName``) before anything runs.
@@ -26,6 +28,11 @@ public actor DB2Manager {
     private var gate = OperationGate()
     /// An offline backup of the agent's holds the instance quiesced (from before QUIESCE to after UNQUIESCE).
     var quiescedByBackup = false
+    /// Keeps connecting read-only jobs out of an offline backup's quiesce window.
+    private var connectionFence = ConnectionFence()
+
+    /// How many of the agent's connecting read-only jobs wait for an offline backup's quiesce window to end.
+    public var connectingJobsHeldByQuiesce: Int { connectionFence.heldCount }
 
     /// - Throws: ``DB2Error`` `.environment` when the instance owner does not exist or the agent may not act as it,
     ///   `.invalidRequest` when a configured path cannot be used in a CLP statement.
@@ -66,6 +73,34 @@ public actor DB2Manager {
         defer { gate.release() }
         return try await body()
     }
+
+    /// Runs a read-only job that connects to a database outside any offline backup's quiesce window (see
+    /// ``ConnectionFence``): it waits while the window is open, and the backup waits for it before QUIESCE.
+    nonisolated func connectingJob<T: Sendable>(_ body: () async throws(DB2Error) -> T) async throws(DB2Error) -> T {
+        await enterConnectingJob()
+        let result: Result<T, DB2Error>
+        do throws(DB2Error) { result = .success(try await body()) } catch { result = .failure(error) }
+        await leaveConnectingJob()
+        return try result.get()
+    }
+
+    private func enterConnectingJob() async {
+        if !connectionFence.tryEnter() {
+            await withCheckedContinuation { connectionFence.hold($0) }
+        }
+    }
+
+    private func leaveConnectingJob() { connectionFence.leave() }
+
+    /// Closes the fence and waits until no connecting read-only job runs (before QUIESCE).
+    func closeConnectionFence() async {
+        if !connectionFence.close() {
+            await withCheckedContinuation { connectionFence.awaitDrained($0) }
+        }
+    }
+
+    /// Lets connecting read-only jobs run again (after UNQUIESCE, or when QUIESCE failed).
+    func openConnectionFence() { connectionFence.open() }
 
     // MARK: - Status
 
@@ -158,9 +193,19 @@ public actor DB2Manager {
         }
     }
 
+    /// `db2start`, judged by the instance afterwards: a partial start (SQL5043N: a communication protocol of DB2COMM
+    /// failed, the core engine started) exits non-zero while DB2 runs and serves local applications, so a failed
+    /// `db2start` after which the instance answers is logged and counts as a start.
     func startInstance() async throws(DB2Error) {
         try await autostart(enable: true)
-        try await serverCommand("db2start", [], tolerating: "SQL1026")
+        do throws(DB2Error) {
+            try await serverCommand("db2start", [], tolerating: "SQL1026")
+        } catch {
+            guard error.kind != .cancelled, error.kind != .timedOut, await status() == .running else { throw error }
+            logger.warning(
+                "db2start reported a failure, but the instance runs: taken as started",
+                metadata: ["error": "\(error)"])
+        }
         try await waitForStatus(.running, step: "start DB2")
         logger.info("DB2 instance started", metadata: ["db2.instance_owner": "\(configuration.instanceOwner)"])
     }
@@ -170,6 +215,26 @@ public actor DB2Manager {
         try await serverCommand("db2stop", ["force"], tolerating: "SQL1032")
         try await waitForStatus(.shutdown, step: "stop DB2")
         logger.info("DB2 instance stopped", metadata: ["db2.instance_owner": "\(configuration.instanceOwner)"])
+    }
+
+    /// Where `db2iauto` is: Trove's path (``DB2ManagerConfiguration/autostartTool``, the `/opt/ibm/db2/current` link
+    /// some images make), else `instance/db2iauto` under the install the instance uses, which `db2level` names
+    /// (`Product is installed at "/opt/ibm/db2/V11.5".`). Nil when neither exists.
+    func autostartTool() async -> String? {
+        if FileManager.default.isExecutableFile(atPath: configuration.autostartTool) { return configuration.autostartTool }
+        guard let outcome = try? await executor.tool("db2level", [], step: "db2level", timeout: configuration.commandTimeout),
+            outcome.exitCode == 0, let directory = Self.installDirectory(in: outcome.standardOutput)
+        else { return nil }
+        let tool = "\(directory)/instance/db2iauto"
+        return FileManager.default.isExecutableFile(atPath: tool) ? tool : nil
+    }
+
+    /// The directory of `Product is installed at "<directory>".` in db2level's output (an absolute path).
+    public static func installDirectory(in output: String) -> String? {
+        guard let range = output.firstRange(of: "Product is installed at \"") else { return nil }
+        let path = output[range.upperBound...].prefix { $0 != "\"" && $0 != "\n" }
+        guard path.hasPrefix("/"), !path.contains("/../"), !path.hasSuffix("/..") else { return nil }
+        return String(path)
     }
 
     /// Runs `db2start` or `db2stop`; a failure whose message has code `tolerated` (already started/stopped) is fine.
@@ -225,11 +290,13 @@ public actor DB2Manager {
                 timeout: configuration.commandTimeout, step: "stop finished DB2 engine units"))
     }
 
-    /// `db2iauto -on|-off <instance>`, as Trove runs it; skipped (with a note in the log) where DB2 has no such tool.
+    /// `db2iauto -on|-off <instance>`, as Trove runs it. Without db2iauto the instance would not come back after a
+    /// reboot (or would, against `do_not_start_on_reboot`): the log says so as a warning, and the start goes on.
     func autostart(enable: Bool) async throws(DB2Error) {
-        let tool = configuration.autostartTool
-        guard FileManager.default.isExecutableFile(atPath: tool) else {
-            logger.debug("no db2iauto; autostart left as it is", metadata: ["db2.tool": "\(tool)"])
+        guard let tool = await autostartTool() else {
+            logger.warning(
+                "db2iauto not found: DB2 autostart on boot cannot be \(enable ? "enabled" : "disabled")",
+                metadata: ["db2.tool": "\(configuration.autostartTool)"])
             return
         }
         let environment = try await executor.environment()

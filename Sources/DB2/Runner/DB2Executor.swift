@@ -96,6 +96,13 @@ public final class DB2Executor: Sendable {
         environment["PWD"] = nil
         environment["SHLVL"] = nil
         environment["_"] = nil
+        // The CLP reads its default options from DB2OPTIONS (IBM, *Command line processor options*), which the owner's
+        // profile (or sqllib/userprofile) may set: `+o` would silence the messages the agent judges, `-x` drop the
+        // headings its table parser needs, `-a` add an SQLCA dump. The agent's jobs state every option they need.
+        if let options = environment.removeValue(forKey: "DB2OPTIONS") {
+            logger.notice("DB2OPTIONS of the instance owner's profile is not applied to the agent's DB2 commands",
+                metadata: ["db2.options": "\(options)"])
+        }
         let captured = environment
         cachedEnvironment.withLock { $0 = captured }
         return captured

@@ -43,7 +43,7 @@ enum CLPFrontEnd {
         }
         if let terminator = options.terminator, command.last == terminator { command.removeLast() }
         if options.echo { write(command + "\n") }
-        let result = processor.execute(command)
+        let result = options.applyingWarnings(processor.execute(command))
         if options.output { write(result.text) }
         return result.returnCode
     }
@@ -54,7 +54,7 @@ enum CLPFrontEnd {
         var code: Int32 = 0
         for statement in statements {
             if options.echo { write(statement + "\n") }
-            let result = processor.execute(statement)
+            let result = options.applyingWarnings(processor.execute(statement))
             if options.output { write(result.text + "\n") }
             code |= result.returnCode
             if options.stopOnError, result.returnCode >= 4 { break }

@@ -2,13 +2,19 @@ import Foundation
 
 /// The command line processor options that come before the command: `-t` (statements end with `;`), `-td<c>`
 /// (with `<c>`), `-v` (echo), `-x` (no headings), `+o` (no output), `-s` (stop at the first error in a file),
-/// `-f <file>` (read statements from a file). `-` turns an option on, `+` off; letters combine (`-tvf file`).
+/// `+w` (warnings suppressed: return codes 1 and 2 become 0), `-f <file>` (read statements from a file). `-` turns an
+/// option on, `+` off, and so does a `-` after the letter (`-c-`); letters are case-insensitive (`-A` is `-a`) and
+/// combine (`-tvf file`). (IBM, *Command line processor options*,
+/// https://www.ibm.com/docs/en/db2/11.5?topic=clp-options; *Command line processor return codes*,
+/// https://www.ibm.com/docs/en/db2/12.1.x?topic=clp-return-codes.)
 struct CLPOptions: Equatable {
     var terminator: Character?
     var echo = false
     var headings = true
     var output = true
     var stopOnError = false
+    /// `-w` (the default): warnings shown and return codes 1 and 2 given; `+w`: neither.
+    var warnings = true
     var file: String?
 
     /// Reads the options at the front of `arguments` and returns the rest (the command words).
@@ -20,11 +26,16 @@ struct CLPOptions: Equatable {
         while index < arguments.count {
             let argument = arguments[index]
             guard argument.count > 1, let sign = argument.first, sign == "-" || sign == "+" else { break }
-            let on = sign == "-"
             let letters = Array(argument.dropFirst())
             var position = 0
             letters: while position < letters.count {
-                let letter = letters[position]
+                let letter = Character(letters[position].lowercased())
+                // `-x-` turns x off like `+x` (not for the options that take a value after them).
+                var on = sign == "-"
+                if !"tfelrz".contains(letter), position + 1 < letters.count, letters[position + 1] == "-" {
+                    on = false
+                    position += 1
+                }
                 switch letter {
                 case "t":
                     options.terminator = on ? ";" : nil
@@ -36,7 +47,8 @@ struct CLPOptions: Equatable {
                 case "x": options.headings = !on
                 case "o": options.output = on
                 case "s": options.stopOnError = on
-                case "a", "c", "d", "i", "m", "n", "p", "q", "w": break
+                case "w": options.warnings = on
+                case "a", "c", "d", "i", "m", "n", "p", "q": break
                 case "e":
                     if position + 1 < letters.count, "cs".contains(letters[position + 1]) { position += 1 }
                 case "f", "l", "r", "z":
@@ -51,7 +63,7 @@ struct CLPOptions: Equatable {
                     if letter == "f" { options.file = name }
                     break letters
                 default:
-                    throw DB2Failure(DB2Message("DB21001E", "\(sign)\(letter)"))
+                    throw DB2Failure(DB2Message("DB21001E", "\(sign)\(letters[position])"))
                 }
                 position += 1
             }
@@ -87,5 +99,19 @@ struct CLPOptions: Equatable {
         }
         statements.append(current)
         return statements.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+    }
+
+    /// With `+w`, "warnings are suppressed, 1 and 2 codes are never returned, and 0 is returned in such cases" (IBM,
+    /// *Command line processor return codes*): a result that is a warning message alone prints nothing, and the code
+    /// is 0.
+    func applyingWarnings(_ result: CommandOutput) -> CommandOutput {
+        guard !warnings, result.returnCode == 1 || result.returnCode == 2 else { return result }
+        var quiet = result
+        quiet.returnCode = 0
+        let firstWord = result.text.prefix { !$0.isWhitespace }
+        if firstWord.count >= 8, firstWord.last == "W", firstWord.hasPrefix("SQL") || firstWord.hasPrefix("DB2") {
+            quiet.text = ""
+        }
+        return quiet
     }
 }

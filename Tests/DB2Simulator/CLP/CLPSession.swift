@@ -73,7 +73,8 @@ final class CLPSession {
     /// Activates a database that has no connection yet, as a first CONNECT or ACTIVATE DATABASE does: the
     /// database's pending states are checked, and a LOGARCHMETH1 change waiting for activation takes effect.
     ///
-    /// - Throws: ``DB2Failure`` SQL1035N (a utility has the database to itself), SQL1117N (rollforward pending),
+    /// - Throws: ``DB2Failure`` SQL1035N (a utility has the database to itself), SQL1119N (restore pending),
+    ///   SQL1117N (rollforward pending),
     ///   SQL1116N (backup pending), SQL1041N (NUMDB active databases already).
     func activate(_ entry: InstanceState.DirectoryEntry, in state: inout InstanceState) throws {
         if state.liveConnections.contains(where: { $0.database == entry.alias && ($0.utility?.exclusive ?? false) }) {
@@ -82,6 +83,7 @@ final class CLPSession {
         let active = state.activeDatabases
         let store = instance.databaseStore(for: entry)
         let refusal: DB2Message? = try store.update { database in
+            if database.restorePending == true { return DB2Message("SQL1119N", entry.alias) }
             if database.rollforward != nil { return DB2Message("SQL1117N", entry.alias) }
             if !active.contains(entry.alias) {
                 // Changes that wait for the next activation take effect now.

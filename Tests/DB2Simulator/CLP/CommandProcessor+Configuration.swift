@@ -49,6 +49,7 @@ extension CommandProcessor {
                 "Database territory": database.territory,
                 "Database code set": database.codeset,
                 "Backup pending": database.backupPending ? "YES" : "NO",
+                "Restore pending": database.restorePending == true ? "YES" : "NO",
                 "Rollforward pending": database.rollforward == nil ? "NO" : "DATABASE",
                 "Log retain for recovery status": method == "LOGRETAIN" ? "RECOVERY" : "NO",
                 "User exit for logging status": ["OFF", "LOGRETAIN"].contains(method) ? "NO" : "YES",

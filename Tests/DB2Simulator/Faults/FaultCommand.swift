@@ -3,7 +3,7 @@ import Foundation
 /// `db2sim fault`: writes the fault control file for tests.
 ///
 /// ```
-/// db2sim fault add --match TEXT [--at start|after-data|before-commit] [--times N]
+/// db2sim fault add --match TEXT [--at start|after-data|before-commit|after-start] [--times N]
 ///                  (--fail MESSAGE-ID [--token T]... | --hang SECONDS | --kill | --disk-full-after BYTES)
 /// db2sim fault list
 /// db2sim fault clear [--id N]
@@ -15,7 +15,7 @@ enum FaultCommand {
     }
 
     static let usage = """
-        usage: db2sim fault add --match TEXT [--at start|after-data|before-commit] [--times N]
+        usage: db2sim fault add --match TEXT [--at start|after-data|before-commit|after-start] [--times N]
                                 (--fail MESSAGE-ID [--token T]... | --hang SECONDS | --kill | --disk-full-after BYTES)
                db2sim fault list
                db2sim fault clear [--id N]

@@ -22,6 +22,8 @@ struct FaultRule: Codable, Equatable, Sendable {
         case afterData = "after-data"
         /// Any change: after the log record and the data are written, before the commit point.
         case beforeCommit = "before-commit"
+        /// `db2start`: the engine runs, its outcome is not printed yet (a `fail` here is a partial start).
+        case afterStart = "after-start"
     }
 
     var id: Int

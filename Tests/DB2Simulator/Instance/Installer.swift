@@ -7,7 +7,7 @@ import Glibc
 /// `db2sim install --home DIR [--instance NAME]`: lays out an instance home the way a DB2 guest has one.
 enum Installer {
     /// The tools in `sqllib/bin`, each a link to the stand-in's executable.
-    static let tools = ["db2", "db2start", "db2stop", "db2set", "db2ckbkp"]
+    static let tools = ["db2", "db2start", "db2stop", "db2set", "db2ckbkp", "db2level"]
 
     /// Creates (or refreshes) the links and `db2profile`; keeps the state of an instance installed before.
     ///
@@ -25,6 +25,8 @@ enum Installer {
         }
         for tool in tools { try link(executable, at: "\(layout.binDirectory)/\(tool)") }
         try link(executable, at: layout.serverExecutable)
+        try FileSystem.createDirectory("\(layout.installDirectory)/instance")
+        try link(executable, at: "\(layout.installDirectory)/instance/db2iauto")
         try FileSystem.writeAtomically(Array(profile(layout).utf8), to: layout.profile)
         chmod(layout.profile, 0o755)
         let store = InstanceStore(layout: layout)
@@ -56,7 +58,10 @@ enum Installer {
         }
     }
 
-    /// The POSIX sh script that sets the instance's environment: PATH, DB2INSTANCE, INSTHOME, DB2SIM_STATE_DIR.
+    /// The POSIX sh script that sets the instance's environment: PATH, DB2INSTANCE, INSTHOME, DB2SIM_STATE_DIR, and
+    /// at its end sources `sqllib/userprofile` when it exists, the owner's own settings (IBM, *Linux and UNIX
+    /// environment variable settings*: "the corresponding user script, which is called at the end of the
+    /// db2profile", https://www.ibm.com/support/knowledgecenter/SSEPGG_10.5.0/com.ibm.db2.luw.apdv.gs.doc/doc/c0006321.html).
     static func profile(_ layout: InstanceLayout) -> String {
         let bin = shellQuoted(layout.binDirectory)
         let adm = shellQuoted(layout.admDirectory)
@@ -74,6 +79,9 @@ enum Installer {
                 *) PATH=\(bin):\(adm)${PATH:+:${PATH}} ;;
             esac
             export PATH
+            if [ -f \(shellQuoted(layout.sqllib + "/userprofile")) ]; then
+                . \(shellQuoted(layout.sqllib + "/userprofile"))
+            fi
 
             """
     }

@@ -19,6 +19,8 @@ struct InstanceLayout: Sendable {
     var lockFile: String { "\(stateDirectory)/instance.lock" }
     var faultFile: String { "\(stateDirectory)/faults.json" }
     var faultLockFile: String { "\(stateDirectory)/faults.lock" }
+    /// The stand-in's "DB2 install" (`DB2DIR`, `/opt/ibm/db2/V11.5` on a real system): `instance/db2iauto`.
+    var installDirectory: String { "\(stateDirectory)/V11.5" }
 
     /// The local database directory for databases created on `path` (DFTDBPATH): `<path>/<instance>/NODE0000`.
     func nodeDirectory(onPath path: String) -> String { "\(path)/\(instanceName)/NODE0000" }

@@ -81,12 +81,19 @@ enum MessageCatalogue {
         "SQL1116N": Template(
             "A connection to or activation of database \"{1}\" failed because the database is in BACKUP PENDING state.",
             "57019"),
+        "SQL1119N": Template(
+            "A connection to or activation of database \"{1}\" cannot be made because a previous restore is incomplete or still in progress.",
+            "57019"),
         "SQL1117N": Template(
             "A connection to or activation of database \"{1}\" cannot be made because of ROLL-FORWARD PENDING.",
             "57019"),
         "SQL1224N": Template(
             "The database manager is not able to accept new requests, has terminated all requests in progress, or has terminated the specified request because of an error or a forced interrupt.",
             "55032"),
+        "SQL1042C": Template("An unexpected system error occurred."),
+        "SQL5043N": Template(
+            "Support for one or more communications protocols specified in the DB2COMM environment variable failed to start successfully. However, core database manager functionality started successfully."
+        ),
         "SQL1390C": Template("The environment variable DB2INSTANCE is not defined or is invalid."),
         "SQL1490W": Template(
             "Activate database is successful, however, the database has already been activated on one or more nodes."),

@@ -84,7 +84,8 @@ struct BackupUtility {
             }
             guard let me = ProcessIdentity.current else { throw DB2Failure(DB2Message("SQL0902C", "1")) }
             let online = request.online
-            let (snapshot, timestamp, startTime) = try session.instance.databaseStore(for: entry).update {
+            let store = session.instance.databaseStore(for: entry)
+            let (snapshot, timestamp, startTime) = try store.update {
                 database -> (DatabaseState, String, Int64) in
                 if database.rollforward != nil { throw DB2Failure(DB2Message("SQL1117N", entry.alias)) }
                 if online, !database.isRecoverable || database.backupPending || database.archivingPendingActivation {
@@ -104,6 +105,14 @@ struct BackupUtility {
                 var snapshot = database
                 snapshot.backupsInProgress = []
                 snapshot.filesToDelete = []
+                if online {
+                    // The backup's own log record, after the start position: an online image always needs log to
+                    // roll forward, even of an idle database ("After restoring an online backup image, rollforward
+                    // is mandatory ... an online backup image includes the transaction log files which is needed
+                    // to make the database consistent", IBM support https://ibm.com/support/pages/node/1074606).
+                    try LogWriter.append(
+                        DatabaseOperation.encode([]), commitTime: now, state: &database, location: store.location)
+                }
                 return (snapshot, timestamp, now)
             }
             let utility = try session.registerUtility(

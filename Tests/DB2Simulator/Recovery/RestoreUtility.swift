@@ -7,9 +7,15 @@ import Glibc
 /// RESTORE DATABASE.
 ///
 /// Finds the image (`<alias>.0.<instance>.DBPART000.<timestamp>.001`) in the FROM directories, checks every byte of
-/// it while unpacking into a new directory, and only then puts the restored database in place of the old one (or
+/// it while unpacking into a new directory, and then puts the restored database in place of the old one (or
 /// catalogs it). A database that was recoverable is left ROLLFORWARD PENDING; LOGTARGET extracts the logs the image
 /// includes, and fails when a file of the same name is already there.
+///
+/// Restoring over an existing database warns SQL2539W (same database) or SQL2523W (another one of that name): a
+/// prompt without REPLACE EXISTING or WITHOUT PROMPTING, a warning (rc 2) with either (a real `restore ... replace
+/// existing` prints SQL2539W then DB20000I [out]). A real restore is destructive: once it has started writing, a
+/// failure (damaged image, a LOGTARGET collision, a full disk) leaves the old database RESTORE PENDING, refusing
+/// connections with SQL1119N until a RESTORE completes [mem]; the stand-in marks it so when unpacking fails.
 struct RestoreUtility {
     let session: CLPSession
     let request: RestoreRequest
@@ -61,8 +67,15 @@ struct RestoreUtility {
         try FileSystem.createDirectory(nodeDirectory)
         let workDirectory = "\(nodeDirectory)/RESTORE.\(getpid())"
         FileSystem.remove(workDirectory)
+        let unpacked: Unpacked
         do {
-            let unpacked = try unpack(image, into: workDirectory)
+            unpacked = try unpack(image, into: workDirectory)
+        } catch {
+            FileSystem.remove(workDirectory)
+            if let existing { markRestorePending(existing) }
+            throw error
+        }
+        do {
             try install(unpacked, as: target, replacing: existing, nodeDirectory: nodeDirectory)
         } catch {
             FileSystem.remove(workDirectory)
@@ -140,9 +153,10 @@ struct RestoreUtility {
             }
             return entry
         }
-        if let existing, !request.replaceExisting {
+        if let existing {
             let seed = try? session.instance.databaseStore(for: existing).read { $0.seed }
-            try confirm(DB2Message(seed == header.seed ? "SQL2539W" : "SQL2523W"), into: &messages)
+            let warning = DB2Message(seed == header.seed ? "SQL2539W" : "SQL2523W")
+            if request.replaceExisting { messages.append(warning) } else { try confirm(warning, into: &messages) }
         }
         let utility = try session.instance.update { state in
             if let existing, !state.connections(to: existing.alias).isEmpty { throw DB2Failure(DB2Message("SQL1035N")) }
@@ -150,6 +164,11 @@ struct RestoreUtility {
                 database: target, type: "RESTORE", description: "db", exclusive: true, in: &state)
         }
         return (existing, utility)
+    }
+
+    /// Leaves the database restored over RESTORE PENDING (best effort: the failure being reported matters more).
+    private func markRestorePending(_ existing: InstanceState.DirectoryEntry) {
+        _ = try? session.instance.databaseStore(for: existing).update { database in database.restorePending = true }
     }
 
     // MARK: Unpacking
@@ -236,6 +255,7 @@ struct RestoreUtility {
         var state = unpacked.catalog
         state.name = target
         state.backupPending = false
+        state.restorePending = nil
         state.archivingPendingActivation = false
         state.backupsInProgress = []
         state.filesToDelete = []

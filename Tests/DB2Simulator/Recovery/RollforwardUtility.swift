@@ -85,7 +85,10 @@ struct RollforwardUtility {
             if case .endOfBackup = stopPoint, progress.reached >= progress.minimumEnd { break }
             guard let bytes = findLogFile(file, progress: progress, database: database, store: store) else {
                 if progress.reached >= progress.minimumEnd { break }
-                throw DB2Failure(DB2Message("SQL4970N", database.name, LogFile.name(file)))
+                // A log file the database needs to be consistent (up to the end of the backup) is nowhere: SQL1273N
+                // "... cannot continue because of a missing log file" [mem]; a later stop point past that end
+                // stops at the end of the logs found.
+                throw DB2Failure(DB2Message("SQL1273N", database.name, LogFile.name(file)))
             }
             progress.firstFileProcessed = progress.firstFileProcessed ?? file
             progress.lastFileProcessed = file

@@ -135,6 +135,15 @@ struct SQLEngine {
                 guard let row, row.authorities.isSuperset(of: authorities) else {
                     throw DB2Failure(DB2Message("SQL0556N", grantee.name))
                 }
+                // IBM, *REVOKE (database authorities) statement*: BINDADD, CONNECT, CREATETAB, CREATE_EXTERNAL_ROUTINE,
+                // CREATE_NOT_FENCED_ROUTINE, IMPLICIT_SCHEMA, LOAD and QUIESCE_CONNECT "cannot be revoked from an
+                // authorization-name holding DBADM authority without also revoking DBADM authority (SQLSTATE 42504)".
+                // The page gives the SQLSTATE only; SQL0556N is the message of that SQLSTATE [mem].
+                if row.authorities.contains(.dbadm), !authorities.contains(.dbadm),
+                    authorities.contains(where: Authority.impliedByDBADM.contains)
+                {
+                    throw DB2Failure(DB2Message("SQL0556N", grantee.name))
+                }
             }
             try commit(grantees.map { DatabaseOperation.revoke(grantee: $0, authorities: authorities) }, &state)
         }
@@ -194,8 +203,11 @@ struct SQLEngine {
         guard procedure.name == "GET_DBSIZE_INFO", procedure.schema == nil || procedure.schema == "SYSPROC",
             arguments.count == 4
         else { throw DB2Failure(DB2Message("SQL0440N", procedure.name, "PROCEDURE")) }
+        var window = DatabaseSizeInfo.defaultWindowMinutes
+        if case .literal(.integer(let minutes)) = arguments[3] { window = minutes }
         return try store.read { state in
-            CommandOutput(text: SystemViews.databaseSizeInfo(state, store: store), returnCode: 0)
+            CommandOutput(
+                text: DatabaseSizeInfo.current(windowMinutes: window, state: state, store: store).output, returnCode: 0)
         }
     }
 }

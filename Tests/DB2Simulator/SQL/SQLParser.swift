@@ -249,6 +249,7 @@ struct SQLParser {
                 throw unexpected(expected: "CONNECT")
             }
             authorities.append(authority)
+            if authority == .dbadm, preposition == "TO" { authorities += try dbadmOptions() }
         } while acceptSymbol(",")
         try expectKeyword("ON")
         try expectKeyword("DATABASE")
@@ -270,6 +271,27 @@ struct SQLParser {
             }
         } while acceptSymbol(",")
         return (authorities, grantees)
+    }
+
+    /// The authorities `GRANT DBADM [WITH | WITHOUT DATAACCESS] [WITH | WITHOUT ACCESSCTRL]` grants besides DBADM:
+    /// DATAACCESS and ACCESSCTRL unless `WITHOUT` names them (IBM, *GRANT (database authorities) statement*: both
+    /// `WITH` forms are the defaults; *Database administration authority (DBADM)*: "If neither the WITH DATAACCESS
+    /// or WITHOUT DATAACCESS options are specified, by default DATAACCESS authority is granted", same for ACCESSCTRL).
+    private mutating func dbadmOptions() throws -> [Authority] {
+        var dataAccess = true
+        var accessControl = true
+        while let token = peek, token.isKeyword("WITH") || token.isKeyword("WITHOUT") {
+            advance()
+            let with = token.isKeyword("WITH")
+            if acceptKeyword("DATAACCESS") {
+                dataAccess = with
+            } else if acceptKeyword("ACCESSCTRL") {
+                accessControl = with
+            } else {
+                throw unexpected(expected: "DATAACCESS")
+            }
+        }
+        return (dataAccess ? [.dataaccess] : []) + (accessControl ? [.accessctrl] : [])
     }
 
     private mutating func call() throws -> SQLStatement {

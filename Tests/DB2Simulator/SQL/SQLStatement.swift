@@ -85,6 +85,14 @@ enum Authority: String, Codable, Sendable, CaseIterable {
     case dataaccess = "DATAACCESS"
     case accessctrl = "ACCESSCTRL"
     case createSecure = "CREATE_SECURE_OBJECT"
+
+    /// The authorities REVOKE refuses to take from a DBADM holder unless DBADM goes too (SQLSTATE 42504, IBM *REVOKE
+    /// (database authorities) statement*). DATAACCESS and ACCESSCTRL are not among them: they are separate
+    /// authorities (their own SYSDBAUTH columns), kept when DBADM is revoked.
+    static let impliedByDBADM: Set<Authority> = [
+        .bindadd, .connect, .createtab, .createExternalRoutine, .createNotFenced, .implicitSchema, .load,
+        .quiesceConnect,
+    ]
 }
 
 /// Who receives or loses an authority.

@@ -9,8 +9,8 @@ enum SystemViews {
         switch (name.schema ?? "", name.name) {
         case ("SYSIBM", "SYSDBAUTH"), ("SYSCAT", "DBAUTH"):
             return databaseAuthorities(state)
-        case ("SYSIBMADM", "LOG_UTILIZATION"):
-            return logUtilization(state, store: store)
+        case ("SYSIBMADM", "LOG_UTILIZATION"), ("SYSIBMADM", "MON_TRANSACTION_LOG_UTILIZATION"):
+            return logUtilization(state)
         case ("SYSIBM", "SYSDUMMY1"):
             return ([ColumnDefinition(name: "IBMREQD", type: .char(1), nullable: false)], [[.string("Y")]])
         case ("SYSCAT", "TABLES"), ("SYSIBM", "SYSTABLES"):
@@ -61,23 +61,17 @@ enum SystemViews {
         return (columns, rows)
     }
 
-    /// Bytes of log written and not yet archived (with archive logging) or in the current file (circular logging).
-    static func logBytesUsed(_ state: DatabaseState, store: DatabaseStore) -> Int64 {
-        var used = state.log.position.offset - LogFile.headerSize
-        if state.effectiveArchiveMethod != "OFF" {
-            var file = state.log.archivedThrough + 1
-            while file < state.log.position.file {
-                if let size = FileSystem.fileSize(store.location.logFile(file)) { used += size - LogFile.headerSize }
-                file += 1
-            }
-        }
-        return used
-    }
-
-    private static func logUtilization(
-        _ state: DatabaseState, store: DatabaseStore
-    ) -> ([ColumnDefinition], [[SQLValue]]) {
-        let usedKB = (logBytesUsed(state, store: store) + 1023) / 1024
+    /// `SYSIBMADM.MON_TRANSACTION_LOG_UTILIZATION` and its deprecated predecessor `LOG_UTILIZATION` (same columns;
+    /// IBM, *MON_TRANSACTION_LOG_UTILIZATION administrative view*,
+    /// https://www.ibm.com/support/knowledgecenter/en/SSEPGG_11.1.0/com.ibm.db2.luw.sql.rtn.doc/doc/r0060791.html;
+    /// *Deprecated SQL administrative routines and views*,
+    /// https://www.ibm.com/docs/SSEPGG_11.5.0/com.ibm.db2.luw.sql.rtn.doc/doc/r0023171.html).
+    ///
+    /// TOTAL_LOG_USED_KB is the active log space held by uncommitted work (its complement, total_log_available, is
+    /// the active log space "not being used by uncommitted transactions": IBM *Total Log Available monitor
+    /// element*). Every statement of the stand-in commits, so no work is ever open between statements: 0.
+    private static func logUtilization(_ state: DatabaseState) -> ([ColumnDefinition], [[SQLValue]]) {
+        let usedKB: Int64 = 0
         let files = Int64(state.configurationInteger("LOGPRIMARY") + max(0, state.configurationInteger("LOGSECOND")))
         let totalKB = files * Int64(state.configurationInteger("LOGFILSIZ")) * 4
         let availableKB = max(0, totalKB - usedKB)
@@ -96,24 +90,5 @@ enum SystemViews {
             .integer(0), .integer(0),
         ]
         return (columns, [row])
-    }
-
-    /// The output of `CALL GET_DBSIZE_INFO(?, ?, ?, n)`: snapshot time, database size and capacity in bytes.
-    static func databaseSizeInfo(_ state: DatabaseState, store: DatabaseStore) -> String {
-        let size = store.size(of: state)
-        let capacity = size + FileSystem.space(at: store.location.root).free
-        let parameters: [(String, String)] = [
-            ("SNAPSHOTTIMESTAMP", DB2Time.timestamp(DB2Time.now(), local: true)),
-            ("DATABASESIZE", String(size)),
-            ("DATABASECAPACITY", String(capacity)),
-        ]
-        var lines = ["", "  Value of output parameters", "  --------------------------"]
-        for (index, (name, value)) in parameters.enumerated() {
-            if index > 0 { lines.append("") }
-            lines.append("  Parameter Name  : \(name)")
-            lines.append("  Parameter Value : \(value)")
-        }
-        lines += ["", "  Return Status = 0", ""]
-        return lines.map { $0 + "\n" }.joined()
     }
 }

@@ -88,6 +88,9 @@ struct DatabaseState: Codable, Equatable, Sendable {
     var codeset: String
     var configuration: ConfigurationValues
     var backupPending: Bool
+    /// A RESTORE over this database failed after it had started replacing it: no connection until a RESTORE
+    /// completes (SQL1119N). Optional: absent in states written before it existed.
+    var restorePending: Bool?
     /// LOGARCHMETH1 was switched on; the next activation puts the database in BACKUP PENDING.
     var archivingPendingActivation: Bool
     var rollforward: RollforwardState?

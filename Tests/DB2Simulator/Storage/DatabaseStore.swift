@@ -118,13 +118,10 @@ struct DatabaseStore {
         }
     }
 
-    /// Bytes of the database's files (catalog, data, active logs): what GET_DBSIZE_INFO reports.
-    func size(of state: DatabaseState) -> Int64 {
+    /// Bytes of the database's "table spaces" (catalog and data files, not the logs): what GET_DBSIZE_INFO reports.
+    func tableSpaceSize(of state: DatabaseState) -> Int64 {
         var total = FileSystem.fileSize(location.stateFile) ?? 0
         for table in state.tables { total += FileSystem.fileSize(location.dataFile(table.dataFile)) ?? 0 }
-        for name in FileSystem.list(location.logDirectory) {
-            total += FileSystem.fileSize("\(location.logDirectory)/\(name)") ?? 0
-        }
         return total
     }
 }
