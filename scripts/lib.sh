@@ -31,7 +31,10 @@ free_port() {
 release_binary() {
     local scratch="$ROOT/.build-release" log
     log="$(mktemp)"
-    if ! (cd "$ROOT" && swift build -c release --product trove-db2-agent --static-swift-stdlib --scratch-path "$scratch") \
+    # --no-export-dynamic: the static runtime's link arguments export every symbol of the agent's own modules and
+    # packages (ten thousand), which no one looks up and which --gc-sections must then keep (0.9 MiB, 0.2 MiB RSS).
+    if ! (cd "$ROOT" && swift build -c release --product trove-db2-agent --static-swift-stdlib --scratch-path "$scratch" \
+        -Xlinker --no-export-dynamic) \
         > "$log" 2>&1; then
         cat "$log" >&2
         rm -f "$log"
