@@ -19,7 +19,7 @@ public enum DB2EngineProbe {
         for entry in entries where entry.allSatisfy(\.isNumber) {
             let base = "\(procRoot)/\(entry)"
             guard let comm = try? String(contentsOfFile: "\(base)/comm", encoding: .utf8),
-                comm.trimmingWhitespace() == "db2sysc"
+                comm.trimmingWhitespace() == "db2sysc", !isEnded(base)
             else { continue }
             var info = stat()
             guard stat(base, &info) == 0, info.st_uid == uid else { continue }
@@ -27,6 +27,16 @@ public enum DB2EngineProbe {
             if samePath(home, instanceHome) { return true }
         }
         return false
+    }
+
+    /// Whether the process has ended and waits to be reaped (`Z`, `X` in `/proc/<pid>/stat`): a defunct `db2sysc`
+    /// is no engine, and its environment is empty, so it would otherwise count for every instance home.
+    static func isEnded(_ processDirectory: String) -> Bool {
+        guard let stat = try? String(contentsOfFile: "\(processDirectory)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return false }
+        let state = stat[stat.index(after: close)...].first { $0 != " " }
+        return state == "Z" || state == "X"
     }
 
     /// A variable of a process's environment (`/proc/<pid>/environ`), when readable.
