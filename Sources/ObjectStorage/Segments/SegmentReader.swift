@@ -1,4 +1,3 @@
-import CryptoPrimitives
 import HTTPTransport
 
 /// One segment to fetch for ``SegmentedDownload``, with what its manifest says about it.
@@ -27,18 +26,5 @@ protocol SegmentReader: Sendable {
         abort: TransferAbortSignal,
         into consumer: (UnsafeRawBufferPointer) throws -> Void
     ) throws
-
-    /// The MD5 of the segment's bytes as the store holds them now (Swift: its ETag, from a `HEAD`), to tell, when
-    /// a download's consumer fails inside a segment, whether the segment itself was replaced since the manifest
-    /// recorded it.
-    func storedMD5(of segment: SegmentReference, abort: TransferAbortSignal) throws -> String
 }
 
-extension SegmentReader {
-    /// Reads the whole segment and hashes it (for stores where that is cheap: local files).
-    func storedMD5(of segment: SegmentReference, abort: TransferAbortSignal) throws -> String {
-        let md5 = try ObjectNaming.makeHasher()
-        try fetch(segment, from: 0, abort: abort) { md5.update($0) }
-        return md5.finalizeHex()
-    }
-}

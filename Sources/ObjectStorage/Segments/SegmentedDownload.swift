@@ -1,46 +1,44 @@
 import AgentSupport
 import CryptoPrimitives
-#if canImport(Glibc)
-import Glibc
-#endif
 import FoundationEssentials
 import HTTPTransport
 import Logging
 
-/// Streams a list of segments, in order, into a ``ByteSink``, verifying each one's MD5 and size on the way.
+/// Streams a list of segments, in order, into a ``ByteSink``, fetching up to `downloadParallelism` of them at once
+/// and handing over no byte of a segment before the whole segment matched its recorded size and MD5.
 ///
-/// Each segment is fetched by a thread of its own into a small ``BoundedChunkPipe``; the calling (blocking)
-/// thread drains the pipes in order into the sink. Up to `downloadParallelism` segments are in flight; the next
-/// one starts once the previous one has been received entirely, so a transfer never sits stalled behind the sink
-/// (Swift drops clients idle for longer than its `client_timeout`) and memory stays at most
-/// `downloadParallelism × downloadBufferChunks × chunkSize`. A transient failure resumes the segment where it
-/// broke off (HTTP `Range`). A segment whose bytes do not match its recorded MD5 fails the load with
-/// ``ObjectStorageError/segmentChecksumMismatch(segment:expected:actual:)``.
-///
-/// The sink receives a segment's bytes before its last byte is checked (memory is bounded); on any error the sink
-/// is not finished, and the caller must discard what it wrote.
+/// Each segment is fetched by a thread of its own into a ``SegmentSpool`` (an unlinked file in the spool
+/// directory); the calling (blocking) thread waits until the segment it needs next is sealed, which happens only
+/// once its MD5 matched, then copies it into the sink and drops it. Segments `i ..< i + downloadParallelism` are
+/// in flight while segment `i` is awaited or copied, so a store that caps each connection's rate (a Swift proxy,
+/// a cross-region link) is read over as many connections; memory stays at a chunk per transfer whatever the
+/// segment size, and disk use at most `downloadParallelism` segments. A transient failure resumes the segment
+/// where it broke off (HTTP `Range`). A segment whose bytes do not match fails the load with
+/// ``ObjectStorageError/segmentChecksumMismatch(segment:expected:actual:)`` or
+/// ``ObjectStorageError/segmentSizeMismatch(segment:expected:actual:)`` before the sink saw any of it; the sink
+/// then holds the segments before it, and is not finished.
 ///
 /// `@unchecked Sendable`: the mutable fields are read and written only while holding `condition`.
 final class SegmentedDownload: @unchecked Sendable {
     private let segments: [SegmentReference]
     private let reader: any SegmentReader
     private let configuration: StorageConfiguration
+    private let spoolDirectory: String
     private let abort: TransferAbortSignal
     private let progress: @Sendable (StorageEvent) -> Void
     private let logger: Logger
     private let workers = WorkerThreads()
 
     private let condition = ConditionLock()
-    private var pipes: [Int: BoundedChunkPipe] = [:]
+    private var spools: [Int: SegmentSpool] = [:]
     private var started = 0
-    private var received = Set<Int>()
-    private var consuming = 0
     private var failure: (any Error)?
 
     init(
         segments: [SegmentReference],
         reader: any SegmentReader,
         configuration: StorageConfiguration,
+        spoolDirectory: String,
         abort: TransferAbortSignal,
         progress: @escaping @Sendable (StorageEvent) -> Void,
         logger: Logger
@@ -48,6 +46,7 @@ final class SegmentedDownload: @unchecked Sendable {
         self.segments = segments
         self.reader = reader
         self.configuration = configuration
+        self.spoolDirectory = spoolDirectory
         self.abort = abort
         self.progress = progress
         self.logger = logger
@@ -61,22 +60,26 @@ final class SegmentedDownload: @unchecked Sendable {
         var total: Int64 = 0
         do {
             for index in segments.indices {
-                let pipe: BoundedChunkPipe = try condition.withLock {
-                    consuming = index
+                try startSegments(below: min(segments.count, index + configuration.downloadParallelism))
+                let spool: SegmentSpool = try condition.withLock {
                     if let failure { throw failure }
-                    return pipeLocked(index)
+                    guard let spool = spools[index] else { preconditionFailure("segment \(index) was not started") }
+                    return spool
                 }
-                startEligibleSegments()
-                var segmentBytes: Int64 = 0
-                while let chunk = try pipe.nextChunk() {
+                let (length, _) = try spool.waitUntilSealed()
+                var offset: Int64 = 0
+                while offset < length {
                     if abort.isAborted { throw ObjectStorageError.cancelled }
-                    do { try sink.write(chunk) } catch { throw blame(sinkError: error, at: index) }
-                    segmentBytes += Int64(chunk.count)
-                    total += Int64(chunk.count)
+                    var chunk = [UInt8](repeating: 0, count: Int(min(Int64(configuration.chunkSize), length - offset)))
+                    let count = try chunk.withUnsafeMutableBytes { try spool.read(at: offset, into: $0) }
+                    if count < chunk.count { chunk.removeLast(chunk.count - count) }
+                    try sink.write(chunk)
+                    offset += Int64(count)
+                    total += Int64(count)
                     progress(.transferred(totalBytes: total))
                 }
-                condition.withLock { pipes[index] = nil }
-                progress(.segmentVerified(name: segments[index].displayName, bytes: segmentBytes))
+                condition.withLock { spools[index] = nil }
+                progress(.segmentVerified(name: segments[index].displayName, bytes: length))
             }
             try sink.finish()
         } catch {
@@ -87,81 +90,42 @@ final class SegmentedDownload: @unchecked Sendable {
         return total
     }
 
-    /// What to report when the sink failed while segment `index` streamed into it: the sink reads the bytes
-    /// before their segment's MD5 can be checked (memory is bounded), so a segment replaced in the store (other
-    /// bytes of the same size, two segments swapped) breaks the stream first. The store is asked for the current
-    /// MD5 of this segment and of the one before; one that differs from the manifest is named instead of the
-    /// sink's error.
-    private func blame(sinkError: any Error, at index: Int) -> any Error {
-        for candidate in [index, index - 1] where segments.indices.contains(candidate) {
-            let segment = segments[candidate]
-            guard let expected = segment.md5, let stored = try? reader.storedMD5(of: segment, abort: abort),
-                stored != expected
-            else { continue }
-            logger.error(
-                "the stream broke inside a segment that no longer matches its manifest",
-                metadata: ["segment": "\(segment.displayName)", "error": "\(sinkError)"])
-            return ObjectStorageError.segmentChecksumMismatch(segment: segment.displayName, expected: expected, actual: stored)
-        }
-        return sinkError
-    }
-
-    /// The pipe of segment `index`, created on first use. Call with `condition` held.
-    private func pipeLocked(_ index: Int) -> BoundedChunkPipe {
-        if let pipe = pipes[index] { return pipe }
-        let pipe = BoundedChunkPipe(capacity: configuration.downloadBufferChunks)
-        pipes[index] = pipe
-        return pipe
-    }
-
-    /// Starts the next segments allowed to run: within `downloadParallelism` of the one being consumed, and only
-    /// after the previous one has been received entirely.
-    private func startEligibleSegments() {
+    /// Starts every segment below `end` not started yet, each with its spool and a thread of its own.
+    private func startSegments(below end: Int) throws {
         while true {
-            let next: (Int, BoundedChunkPipe)? = condition.withLock {
-                guard failure == nil, started < segments.count,
-                    started < consuming + configuration.downloadParallelism,
-                    started == 0 || received.contains(started - 1)
-                else { return nil }
+            let index: Int? = try condition.withLock {
+                if let failure { throw failure }
+                guard started < end else { return nil }
                 started += 1
-                return (started - 1, pipeLocked(started - 1))
+                return started - 1
             }
-            guard let (index, pipe) = next else { return }
-            workers.spawn(name: "segment-\(index)") { [self] in fetchSegment(index: index, into: pipe) }
+            guard let index else { return }
+            let segment = segments[index]
+            let spool = try SegmentSpool.anonymous(in: spoolDirectory, segmentName: segment.displayName)
+            condition.withLock { spools[index] = spool }
+            workers.spawn(name: "segment-\(index)") { [self] in fetchSegment(segment, into: spool) }
         }
     }
 
-    private func fetchSegment(index: Int, into pipe: BoundedChunkPipe) {
-        let segment = segments[index]
+    /// Fetches `segment` into `spool` (resuming after transient failures), checks its size and MD5, and seals the
+    /// spool only when both match.
+    private func fetchSegment(_ segment: SegmentReference, into spool: SegmentSpool) {
         do {
             let md5 = try ObjectNaming.makeHasher()
             var receivedBytes: Int64 = 0
-            var pending: [UInt8] = []
-            let chunkSize = configuration.chunkSize
-            pending.reserveCapacity(chunkSize)
             let retry = RetryLoop(policy: configuration.retry, progress: progress, abort: abort)
             try retry.run(object: segment.displayName) { _ in
                 if let size = segment.size, receivedBytes >= size { return }
                 try reader.fetch(segment, from: receivedBytes, abort: abort) { bytes in
+                    if let size = segment.size, receivedBytes + Int64(bytes.count) > size {
+                        throw ObjectStorageError.segmentSizeMismatch(
+                            segment: segment.displayName, expected: size, actual: receivedBytes + Int64(bytes.count))
+                    }
+                    try spool.append(bytes)
                     md5.update(bytes)
                     receivedBytes += Int64(bytes.count)
-                    if let size = segment.size, receivedBytes > size {
-                        throw ObjectStorageError.segmentSizeMismatch(
-                            segment: segment.displayName, expected: size, actual: receivedBytes)
-                    }
-                    var rest = bytes[...]
-                    while !rest.isEmpty {
-                        let take = min(rest.count, chunkSize - pending.count)
-                        pending.append(contentsOf: rest.prefix(take))
-                        rest = rest.dropFirst(take)
-                        if pending.count == chunkSize {
-                            try pipe.write(pending)
-                            pending.removeAll(keepingCapacity: true)
-                        }
-                    }
                 }
             }
-            if !pending.isEmpty { try pipe.write(pending) }
             if let size = segment.size, receivedBytes != size {
                 throw ObjectStorageError.segmentSizeMismatch(
                     segment: segment.displayName, expected: size, actual: receivedBytes)
@@ -171,22 +135,20 @@ final class SegmentedDownload: @unchecked Sendable {
                 throw ObjectStorageError.segmentChecksumMismatch(
                     segment: segment.displayName, expected: expected, actual: actual)
             }
-            try pipe.finish()
+            spool.seal(md5: actual)
             logger.debug("segment verified", metadata: ["segment": "\(segment.displayName)", "bytes": "\(receivedBytes)"])
-            condition.withLock { _ = received.insert(index) }
-            startEligibleSegments()
         } catch {
             recordFailure(error)
         }
     }
 
-    /// Keeps the first failure, aborts every transfer, and fails every pipe so that nobody waits for ever.
+    /// Keeps the first failure, aborts every transfer, and fails every spool so that nobody waits for ever.
     private func recordFailure(_ error: any Error) {
-        let (first, open): (any Error, [BoundedChunkPipe]) = condition.withLock {
+        let (first, open): (any Error, [SegmentSpool]) = condition.withLock {
             if failure == nil { failure = error }
-            return (failure!, Array(pipes.values))
+            return (failure!, Array(spools.values))
         }
         abort.abort(reason: "download failed")
-        for pipe in open { pipe.fail(first) }
+        for spool in open { spool.fail(first) }
     }
 }

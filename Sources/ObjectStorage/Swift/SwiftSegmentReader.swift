@@ -38,13 +38,4 @@ struct SwiftSegmentReader: SegmentReader {
             response, accepted: [200, 206], operation: "GET segment", container: segment.container,
             object: segment.object)
     }
-
-    func storedMD5(of segment: SegmentReference, abort: TransferAbortSignal) throws -> String {
-        let response = try connection.perform(
-            .head, container: segment.container, object: segment.object, operation: "HEAD segment", abort: abort)
-        try connection.check(
-            response, accepted: [200, 204], operation: "HEAD segment", container: segment.container,
-            object: segment.object)
-        return ObjectNaming.normalizedETag(response.headers["Etag"] ?? "")
-    }
 }
