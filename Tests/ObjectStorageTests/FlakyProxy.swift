@@ -6,7 +6,7 @@ import TestSupport
 /// A loopback HTTP proxy in front of the real Swift (Python, from the test venv) that answers
 /// `503 Service Unavailable` to the first `failures` PUTs and GETs of every segment (`…_NNNNNNNN`), cuts the
 /// connection halfway through the body of the next `truncations` GETs of every segment, and forwards everything
-/// else. With `together` above 1, a segment GET is held until `together` segment GETs are in flight at once (or 5 s
+/// else. With `together` above 1, the first `together` segment GETs are held until all of them have arrived (or 5 s
 /// have passed), so downloads that overlap are seen to: `GET /__stub__/stats` reports what it injected, how many
 /// GETs asked for a `Range`, and the most segment GETs in flight at once (`most_at_once`).
 final class FlakyProxy: Sendable {
@@ -17,7 +17,7 @@ final class FlakyProxy: Sendable {
         together = int(sys.argv[4])
         lock, attempts = threading.Lock(), {}
         injected = {"PUT": 0, "GET": 0, "truncated": 0, "ranged": 0, "most_at_once": 0}
-        in_flight, arrived = [0], threading.Condition(lock)
+        in_flight, arrivals, arrived = [0], [0], threading.Condition(lock)
         segment = re.compile(r"_[0-9]{8}$")
         hop = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "expect", "host",
                "content-length", "date", "server"}
@@ -65,9 +65,10 @@ final class FlakyProxy: Sendable {
                 if self.command == "GET" and segment.search(path):
                     with arrived:
                         in_flight[0] += 1
+                        arrivals[0] += 1
                         injected["most_at_once"] = max(injected["most_at_once"], in_flight[0])
                         arrived.notify_all()
-                        arrived.wait_for(lambda: in_flight[0] >= together, timeout=5)
+                        arrived.wait_for(lambda: arrivals[0] >= together, timeout=5)
                     try:
                         return self.forward(data, path, truncate)
                     finally:

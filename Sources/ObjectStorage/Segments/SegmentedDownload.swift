@@ -15,8 +15,9 @@ import Logging
 /// segment size, and disk use at most `downloadParallelism` segments. A transient failure resumes the segment
 /// where it broke off (HTTP `Range`). A segment whose bytes do not match fails the load with
 /// ``ObjectStorageError/segmentChecksumMismatch(segment:expected:actual:)`` or
-/// ``ObjectStorageError/segmentSizeMismatch(segment:expected:actual:)`` before the sink saw any of it; the sink
-/// then holds the segments before it, and is not finished.
+/// ``ObjectStorageError/segmentSizeMismatch(segment:expected:actual:)`` when the consumer reaches it, before the
+/// sink saw any of it (the first bad segment in the stream is the one named); the sink then holds the segments
+/// before it, and is not finished.
 ///
 /// `@unchecked Sendable`: the mutable fields are read and written only while holding `condition`.
 final class SegmentedDownload: @unchecked Sendable {
@@ -138,7 +139,9 @@ final class SegmentedDownload: @unchecked Sendable {
             spool.seal(md5: actual)
             logger.debug("segment verified", metadata: ["segment": "\(segment.displayName)", "bytes": "\(receivedBytes)"])
         } catch {
-            recordFailure(error)
+            // The segment's own failure, met by the consumer when it reaches this segment: of two bad segments,
+            // the one first in the stream is named, whichever download ended first.
+            spool.fail(error)
         }
     }
 
