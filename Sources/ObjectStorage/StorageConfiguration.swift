@@ -23,11 +23,14 @@ public struct StorageConfiguration: Sendable, Equatable {
     public var retry: RetryPolicy
     /// Segments uploading at once. While one waits for its response (and ETag), the next one streams.
     public var uploadParallelism: Int
-    /// Segments downloading at once, over as many connections: a restore behind a proxy that caps each
-    /// connection's rate runs this many times faster than over one. Each segment is spooled to disk
-    /// (``spoolDirectory``) until its MD5 is checked, so a restore needs room there for `downloadParallelism` ×
-    /// ``segmentSize`` bytes.
+    /// Parts (byte ranges of ``downloadPartSize``) downloading at once, over as many connections: a restore behind
+    /// a proxy that caps each connection's rate runs this many times faster than over one. Each segment is spooled
+    /// to disk (``spoolDirectory``) until its MD5 is checked, and parts run at most this many segments ahead of
+    /// the one being restored, so a restore needs room there for `downloadParallelism` × ``segmentSize`` bytes.
     public var downloadParallelism: Int
+    /// Bytes one connection fetches of a segment (an HTTP `Range`): a segment larger than this is fetched over
+    /// several connections at once.
+    public var downloadPartSize: Int64
     /// Metadata stored with every backup as `X-Object-Meta-<key>` (`_` becomes `-`), e.g. `datastore` and
     /// `datastore_version`. A `save` call's own metadata wins on equal keys.
     public var metadata: [String: String]
@@ -53,6 +56,7 @@ public struct StorageConfiguration: Sendable, Equatable {
         retry: RetryPolicy = RetryPolicy(),
         uploadParallelism: Int = 2,
         downloadParallelism: Int = 4,
+        downloadPartSize: Int64 = 64 * 1024 * 1024,
         metadata: [String: String] = [:],
         verifyChecksumOnLoad: Bool = true,
         maxSegments: Int = 1000,
@@ -66,6 +70,7 @@ public struct StorageConfiguration: Sendable, Equatable {
         self.retry = retry
         self.uploadParallelism = uploadParallelism
         self.downloadParallelism = downloadParallelism
+        self.downloadPartSize = downloadPartSize
         self.metadata = metadata
         self.verifyChecksumOnLoad = verifyChecksumOnLoad
         self.maxSegments = maxSegments
@@ -94,6 +99,9 @@ public struct StorageConfiguration: Sendable, Equatable {
         guard chunkSize > 0 else { throw .invalidConfiguration("chunk size must be positive, got \(chunkSize)") }
         guard uploadParallelism > 0, downloadParallelism > 0 else {
             throw .invalidConfiguration("upload and download parallelism must be at least 1")
+        }
+        guard downloadPartSize > 0 else {
+            throw .invalidConfiguration("download part size must be positive, got \(downloadPartSize)")
         }
         guard maxSegments > 0 else { throw .invalidConfiguration("max segments must be at least 1") }
         try retry.validate()

@@ -107,6 +107,19 @@ import Testing
         }
     }
 
+    @Test func segmentsReadInPartsComeBackWhole() async throws {
+        try await withTemporaryDirectory { directory in
+            var configuration = try storage(in: directory).configuration
+            configuration.downloadPartSize = 10_000
+            configuration.downloadParallelism = 3
+            let storage = try LocalStorage(directory: directory.path, configuration: configuration, logger: Self.logger)
+            let data = testBytes(count: 3 * 64 * 1024 + 333)
+            let stored = try await storage.save(objectName: "p.gz.enc", from: MemorySource(data), metadata: [:]) { _ in }
+            #expect(stored.segments.count == 4)
+            try await expectLoadsBack(stored, from: storage, equalTo: data, container: "database_backups")
+        }
+    }
+
     @Test func swappedSegmentsAreNamedBeforeAnyOfTheirBytesIsUsed() async throws {
         try await withTemporaryDirectory { directory in
             let storage = try storage(in: directory)

@@ -40,6 +40,71 @@ extension SwiftIntegrationTests {
             await proxy.stop()
         }
 
+        @Test func largeSegmentsDownloadInPartsOverSeveralConnectionsAtOnce() async throws {
+            let (direct, endpoint) = try await swift.storage {
+                $0.segmentSize = 600_000
+                $0.downloadParallelism = 3
+                $0.downloadPartSize = 100_000
+            }
+            let container = direct.configuration.container
+            let data = testBytes(count: 1_000_000)
+            let stored = try await direct.save(objectName: "big.gz.enc", from: MemorySource(data), metadata: [:]) { _ in }
+            #expect(stored.segments.count == 2)
+            guard let port = URL(string: swift.authURL)?.port else { throw TestFailure("no port in \(swift.authURL)") }
+            let proxy = try await FlakyProxy.start(python: swift.python, upstreamPort: port, failures: 0, together: 3)
+            do {
+                let storage = try SwiftStorage(
+                    endpoint: SwiftEndpoint(
+                        storageURL: endpoint.storageURL.replacingOccurrences(of: ":\(port)/", with: ":\(proxy.port)/"),
+                        token: endpoint.token),
+                    configuration: direct.configuration, logger: SwiftTestEnvironment.logger)
+                let sink = CollectingSink()
+                let events = EventLog()
+                _ = try await storage.load(
+                    location: stored.location, expectedChecksum: stored.checksum, into: sink, progress: events.record)
+                let same = sink.bytes == data
+                #expect(same, "the bytes restored are the bytes stored")
+                #expect(events.verifiedSegments == stored.segments.map { "\(container)/\($0.name)" })
+                let seen = try await proxy.stats()
+                // Parts start in order: the first three in flight are ranges of the first segment.
+                #expect(seen["most_at_once"] == 3, "three ranges in flight at once, never more")
+                #expect(seen["ranged"] == 10, "the segments fetched as ten ranges of at most 100 000 bytes")
+            } catch {
+                await proxy.stop()
+                throw error
+            }
+            await proxy.stop()
+        }
+
+        @Test func aPartCutMidTransferResumesWhereItBrokeOff() async throws {
+            let (direct, endpoint) = try await swift.storage {
+                $0.segmentSize = 256 * 1024
+                $0.downloadPartSize = 50_000
+            }
+            let data = testBytes(count: 600 * 1024)
+            let stored = try await direct.save(objectName: "cut.gz.enc", from: MemorySource(data), metadata: [:]) { _ in }
+            #expect(stored.segments.count == 3)
+            guard let port = URL(string: swift.authURL)?.port else { throw TestFailure("no port in \(swift.authURL)") }
+            let proxy = try await FlakyProxy.start(python: swift.python, upstreamPort: port, failures: 0, truncations: 1)
+            do {
+                let storage = try SwiftStorage(
+                    endpoint: SwiftEndpoint(
+                        storageURL: endpoint.storageURL.replacingOccurrences(of: ":\(port)/", with: ":\(proxy.port)/"),
+                        token: endpoint.token),
+                    configuration: direct.configuration, logger: SwiftTestEnvironment.logger)
+                let sink = CollectingSink()
+                _ = try await storage.load(location: stored.location, expectedChecksum: stored.checksum, into: sink) { _ in }
+                let same = sink.bytes == data
+                #expect(same, "the bytes restored are the bytes stored")
+                let injected = try await proxy.stats()
+                #expect(injected["truncated"] == 3, "the first GET of each segment was cut")
+            } catch {
+                await proxy.stop()
+                throw error
+            }
+            await proxy.stop()
+        }
+
         @Test func noByteOfASegmentThatFailsItsChecksumReachesTheSink() async throws {
             let (storage, endpoint) = try await swift.storage { $0.downloadParallelism = 4 }
             let container = storage.configuration.container

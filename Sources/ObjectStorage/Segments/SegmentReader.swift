@@ -18,11 +18,12 @@ struct SegmentReference: Sendable, Equatable {
 /// How a store reads segments for ``SegmentedDownload``: the part of a download that differs between Swift and a
 /// local directory.
 protocol SegmentReader: Sendable {
-    /// Streams the bytes of `segment` from byte `offset` to its end into `consumer`. Blocking; called again from
-    /// the first byte not yet received after a transient failure.
+    /// Streams the bytes of `segment` from byte `offset` up to byte `end` (excluded; `nil`: to its end) into
+    /// `consumer`. Blocking; called again from the first byte not yet received after a transient failure.
     func fetch(
         _ segment: SegmentReference,
         from offset: Int64,
+        upTo end: Int64?,
         abort: TransferAbortSignal,
         into consumer: (UnsafeRawBufferPointer) throws -> Void
     ) throws

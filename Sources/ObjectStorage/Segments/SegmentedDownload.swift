@@ -1,21 +1,23 @@
 import AgentSupport
-import CryptoPrimitives
+#if canImport(Glibc)
+import Glibc
+#endif
 import FoundationEssentials
 import HTTPTransport
 import Logging
 
-/// Streams a list of segments, in order, into a ``ByteSink``, fetching up to `downloadParallelism` of them at once
-/// and handing over no byte of a segment before the whole segment matched its recorded size and MD5.
+/// Streams a list of segments, in order, into a ``ByteSink``, fetching up to `downloadParallelism` byte ranges at
+/// once and handing over no byte of a segment before the whole segment matched its recorded size and MD5.
 ///
-/// Each segment is fetched by a thread of its own into a ``SegmentSpool`` (an unlinked file in the spool
-/// directory); the calling (blocking) thread waits until the segment it needs next is sealed, which happens only
-/// once its MD5 matched, then copies it into the sink and drops it. Segments `i ..< i + downloadParallelism` are
-/// in flight while segment `i` is awaited or copied, so a store that caps each connection's rate (a Swift proxy,
-/// a cross-region link) is read over as many connections; memory stays at a chunk per transfer whatever the
-/// segment size, and disk use at most `downloadParallelism` segments. A transient failure resumes the segment
-/// where it broke off (HTTP `Range`). A segment whose bytes do not match fails the load with
-/// ``ObjectStorageError/segmentChecksumMismatch(segment:expected:actual:)`` or
-/// ``ObjectStorageError/segmentSizeMismatch(segment:expected:actual:)`` when the consumer reaches it, before the
+/// Each segment is cut into parts of ``StorageConfiguration/downloadPartSize`` bytes, fetched by threads of their
+/// own into a ``SegmentAssembly`` (an unlinked file in the spool directory), in order, at most
+/// `downloadParallelism` at a time: a store that caps each connection's rate (a Swift proxy, a cross-region link)
+/// is read over as many connections, whether the backup has one segment or many. The calling (blocking) thread
+/// waits until the segment it needs next is verified, copies it into the sink and drops it; parts are started only
+/// within `downloadParallelism` segments of it, so disk use stays at most that many segments and memory at a
+/// buffer per transfer. A transient failure resumes a part where it broke off (HTTP `Range`). A segment whose
+/// bytes do not match fails the load with ``ObjectStorageError/segmentChecksumMismatch(segment:expected:actual:)``
+/// or ``ObjectStorageError/segmentSizeMismatch(segment:expected:actual:)`` when the consumer reaches it, before the
 /// sink saw any of it (the first bad segment in the stream is the one named); the sink then holds the segments
 /// before it, and is not finished.
 ///
@@ -31,8 +33,13 @@ final class SegmentedDownload: @unchecked Sendable {
     private let workers = WorkerThreads()
 
     private let condition = ConditionLock()
-    private var spools: [Int: SegmentSpool] = [:]
-    private var started = 0
+    private var assemblies: [Int: SegmentAssembly] = [:]
+    /// The next part to start: its segment, and its index in that segment.
+    private var nextSegment = 0
+    private var nextPart = 0
+    private var inFlight = 0
+    /// The segment the consumer waits for or copies.
+    private var consuming = 0
     private var failure: (any Error)?
 
     init(
@@ -61,25 +68,29 @@ final class SegmentedDownload: @unchecked Sendable {
         var total: Int64 = 0
         do {
             for index in segments.indices {
-                try startSegments(below: min(segments.count, index + configuration.downloadParallelism))
-                let spool: SegmentSpool = try condition.withLock {
-                    if let failure { throw failure }
-                    guard let spool = spools[index] else { preconditionFailure("segment \(index) was not started") }
-                    return spool
+                condition.withLock { consuming = index }
+                startParts()
+                let assembly: SegmentAssembly = try condition.withLock {
+                    while true {
+                        if let failure { throw failure }
+                        if let assembly = assemblies[index] { return assembly }
+                        condition.wait()
+                    }
                 }
-                let (length, _) = try spool.waitUntilSealed()
+                let length = try assembly.waitUntilVerified()
                 var offset: Int64 = 0
                 while offset < length {
                     if abort.isAborted { throw ObjectStorageError.cancelled }
                     var chunk = [UInt8](repeating: 0, count: Int(min(Int64(configuration.chunkSize), length - offset)))
-                    let count = try chunk.withUnsafeMutableBytes { try spool.read(at: offset, into: $0) }
+                    let count = try chunk.withUnsafeMutableBytes { try assembly.read(at: offset, into: $0) }
+                    guard count > 0 else { throw ObjectStorageError.localFile(path: spoolDirectory, operation: "read", errno: EIO) }
                     if count < chunk.count { chunk.removeLast(chunk.count - count) }
                     try sink.write(chunk)
                     offset += Int64(count)
                     total += Int64(count)
                     progress(.transferred(totalBytes: total))
                 }
-                condition.withLock { spools[index] = nil }
+                condition.withLock { assemblies[index] = nil }
                 progress(.segmentVerified(name: segments[index].displayName, bytes: length))
             }
             try sink.finish()
@@ -91,67 +102,83 @@ final class SegmentedDownload: @unchecked Sendable {
         return total
     }
 
-    /// Starts every segment below `end` not started yet, each with its spool and a thread of its own.
-    private func startSegments(below end: Int) throws {
+    /// Starts the next parts, in order, while fewer than `downloadParallelism` run and the next one's segment is
+    /// within `downloadParallelism` segments of the consumer's.
+    private func startParts() {
         while true {
-            let index: Int? = try condition.withLock {
-                if let failure { throw failure }
-                guard started < end else { return nil }
-                started += 1
-                return started - 1
+            let next: (SegmentAssembly, Int)?
+            do {
+                next = try condition.withLock { () throws -> (SegmentAssembly, Int)? in
+                    guard failure == nil, nextSegment < segments.count, inFlight < configuration.downloadParallelism,
+                        nextSegment < consuming + configuration.downloadParallelism
+                    else { return nil }
+                    let assembly: SegmentAssembly
+                    if let existing = assemblies[nextSegment] {
+                        assembly = existing
+                    } else {
+                        assembly = try SegmentAssembly(
+                            segment: segments[nextSegment], partSize: configuration.downloadPartSize,
+                            directory: spoolDirectory)
+                        assemblies[nextSegment] = assembly
+                        condition.broadcast()
+                    }
+                    let part = nextPart
+                    nextPart += 1
+                    if nextPart == assembly.parts.count {
+                        nextSegment += 1
+                        nextPart = 0
+                    }
+                    inFlight += 1
+                    return (assembly, part)
+                }
+            } catch {
+                recordFailure(error)
+                return
             }
-            guard let index else { return }
-            let segment = segments[index]
-            let spool = try SegmentSpool.anonymous(in: spoolDirectory, segmentName: segment.displayName)
-            condition.withLock { spools[index] = spool }
-            workers.spawn(name: "segment-\(index)") { [self] in fetchSegment(segment, into: spool) }
+            guard let (assembly, part) = next else { return }
+            workers.spawn(name: "segment-part") { [self] in
+                fetchPart(part, of: assembly)
+                condition.withLock { inFlight -= 1 }
+                startParts()
+            }
         }
     }
 
-    /// Fetches `segment` into `spool` (resuming after transient failures), checks its size and MD5, and seals the
-    /// spool only when both match.
-    private func fetchSegment(_ segment: SegmentReference, into spool: SegmentSpool) {
+    /// Fetches part `index` of `assembly` (resuming after transient failures) and hands it over; a failure fails
+    /// only that segment, met by the consumer when it reaches it: of two bad segments, the one first in the stream
+    /// is named, whichever download ended first.
+    private func fetchPart(_ index: Int, of assembly: SegmentAssembly) {
+        let segment = assembly.segment
+        let part = assembly.parts[index]
         do {
-            let md5 = try ObjectNaming.makeHasher()
-            var receivedBytes: Int64 = 0
+            var received: Int64 = 0
             let retry = RetryLoop(policy: configuration.retry, progress: progress, abort: abort)
             try retry.run(object: segment.displayName) { _ in
-                if let size = segment.size, receivedBytes >= size { return }
-                try reader.fetch(segment, from: receivedBytes, abort: abort) { bytes in
-                    if let size = segment.size, receivedBytes + Int64(bytes.count) > size {
+                if let end = part.end, part.offset + received >= end { return }
+                try reader.fetch(segment, from: part.offset + received, upTo: part.end, abort: abort) { bytes in
+                    if let size = segment.size, part.offset + received + Int64(bytes.count) > size {
                         throw ObjectStorageError.segmentSizeMismatch(
-                            segment: segment.displayName, expected: size, actual: receivedBytes + Int64(bytes.count))
+                            segment: segment.displayName, expected: size,
+                            actual: part.offset + received + Int64(bytes.count))
                     }
-                    try spool.append(bytes)
-                    md5.update(bytes)
-                    receivedBytes += Int64(bytes.count)
+                    try assembly.write(bytes, at: part.offset + received)
+                    received += Int64(bytes.count)
                 }
             }
-            if let size = segment.size, receivedBytes != size {
-                throw ObjectStorageError.segmentSizeMismatch(
-                    segment: segment.displayName, expected: size, actual: receivedBytes)
-            }
-            let actual = md5.finalizeHex()
-            if let expected = segment.md5, expected != actual {
-                throw ObjectStorageError.segmentChecksumMismatch(
-                    segment: segment.displayName, expected: expected, actual: actual)
-            }
-            spool.seal(md5: actual)
-            logger.debug("segment verified", metadata: ["segment": "\(segment.displayName)", "bytes": "\(receivedBytes)"])
+            assembly.finishPart(index, length: received)
         } catch {
-            // The segment's own failure, met by the consumer when it reaches this segment: of two bad segments,
-            // the one first in the stream is named, whichever download ended first.
-            spool.fail(error)
+            assembly.fail(error)
         }
     }
 
-    /// Keeps the first failure, aborts every transfer, and fails every spool so that nobody waits for ever.
+    /// Keeps the first failure, aborts every transfer, and fails every segment so that nobody waits for ever.
     private func recordFailure(_ error: any Error) {
-        let (first, open): (any Error, [SegmentSpool]) = condition.withLock {
+        let open: [SegmentAssembly] = condition.withLock {
             if failure == nil { failure = error }
-            return (failure!, Array(spools.values))
+            condition.broadcast()
+            return Array(assemblies.values)
         }
         abort.abort(reason: "download failed")
-        for spool in open { spool.fail(first) }
+        for assembly in open { assembly.fail(error) }
     }
 }
