@@ -25,8 +25,9 @@ public struct StorageConfiguration: Sendable, Equatable {
     public var uploadParallelism: Int
     /// Parts (byte ranges of ``downloadPartSize``) downloading at once, over as many connections: a restore behind
     /// a proxy that caps each connection's rate runs this many times faster than over one. Each segment is spooled
-    /// to disk (``spoolDirectory``) until its MD5 is checked, and parts run at most this many segments ahead of
-    /// the one being restored, so a restore needs room there for `downloadParallelism` × ``segmentSize`` bytes.
+    /// to disk (``spoolDirectory``) until its MD5 is checked, and parts run at most `downloadParallelism` ×
+    /// ``downloadPartSize`` bytes past the segment being restored, so a restore needs room there for one
+    /// ``segmentSize`` plus that.
     public var downloadParallelism: Int
     /// Bytes one connection fetches of a segment (an HTTP `Range`): a segment larger than this is fetched over
     /// several connections at once.
@@ -41,8 +42,9 @@ public struct StorageConfiguration: Sendable, Equatable {
     public var maxSegments: Int
     /// Where ``SwiftStorage`` spools each segment in flight so that a failed segment can be sent again, and where
     /// both storages spool each downloaded segment until its MD5 is checked (`nil`: the system's temporary
-    /// directory). Needs room for ``uploadParallelism`` (backup) or ``downloadParallelism`` (restore) ×
-    /// ``segmentSize`` bytes; the files are unlinked at creation, so nothing is left behind after a crash.
+    /// directory). Needs room for ``uploadParallelism`` × ``segmentSize`` bytes (backup), or one ``segmentSize``
+    /// plus ``downloadParallelism`` × ``downloadPartSize`` (restore); the files are unlinked at creation, so
+    /// nothing is left behind after a crash.
     public var spoolDirectory: String?
     /// Limit for connecting to Swift.
     public var connectTimeout: Duration

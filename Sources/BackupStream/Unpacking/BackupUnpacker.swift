@@ -76,7 +76,8 @@ public struct BackupUnpacker: Sendable {
         }
         if let plaintext, let key = options.decryptionKey {
             pipeline.addStage("unpack-decrypt") {
-                let decryption = DecryptionLayer(password: key, selection: options.digest, compressed: options.compressed)
+                let decryption = DecryptionLayer(
+                    password: key, selection: options.digest, compressed: options.compressed)
                 func forward(_ bytes: [UInt8]) throws { if !bytes.isEmpty { try plaintext.write(bytes) } }
                 try readStored { try forward(try decryption.feed($0)) }
                 try forward(try decryption.finish())

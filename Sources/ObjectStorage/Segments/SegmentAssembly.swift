@@ -37,7 +37,9 @@ final class SegmentAssembly: @unchecked Sendable {
     /// The parts of `segment`: ranges of `partSize` bytes when its size is known, else one part to its end.
     static func parts(of segment: SegmentReference, partSize: Int64) -> [Part] {
         guard let size = segment.size, size > 0 else { return [Part(offset: 0, end: segment.size)] }
-        return stride(from: Int64(0), to: size, by: Int(partSize)).map { Part(offset: $0, end: min($0 + partSize, size)) }
+        return stride(from: Int64(0), to: size, by: Int(partSize)).map {
+            Part(offset: $0, end: min($0 + partSize, size))
+        }
     }
 
     /// Creates the segment's file in `directory`, unlinked at once (it vanishes when the assembly is released).

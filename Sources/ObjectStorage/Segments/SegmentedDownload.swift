@@ -13,11 +13,12 @@ import Logging
 /// own into a ``SegmentAssembly`` (an unlinked file in the spool directory), in order, at most
 /// `downloadParallelism` at a time: a store that caps each connection's rate (a Swift proxy, a cross-region link)
 /// is read over as many connections, whether the backup has one segment or many. The calling (blocking) thread
-/// waits until the segment it needs next is verified, copies it into the sink and drops it; parts are started only
-/// within `downloadParallelism` segments of it, so disk use stays at most that many segments and memory at a
-/// buffer per transfer. A transient failure resumes a part where it broke off (HTTP `Range`). A segment whose
-/// bytes do not match fails the load with ``ObjectStorageError/segmentChecksumMismatch(segment:expected:actual:)``
-/// or ``ObjectStorageError/segmentSizeMismatch(segment:expected:actual:)`` when the consumer reaches it, before the
+/// waits until the segment it needs next is verified, copies it into the sink and drops it. Parts of the segments
+/// after that one are started only up to `downloadParallelism` × `downloadPartSize` bytes ahead, so disk use stays
+/// at one segment plus that, and memory at a buffer per transfer. A transient failure resumes a part where it
+/// broke off (HTTP `Range`). A segment whose bytes do not match fails the load with
+/// ``ObjectStorageError/segmentChecksumMismatch(segment:expected:actual:)`` or
+/// ``ObjectStorageError/segmentSizeMismatch(segment:expected:actual:)`` when the consumer reaches it, before the
 /// sink saw any of it (the first bad segment in the stream is the one named); the sink then holds the segments
 /// before it, and is not finished.
 ///
@@ -40,6 +41,9 @@ final class SegmentedDownload: @unchecked Sendable {
     private var inFlight = 0
     /// The segment the consumer waits for or copies.
     private var consuming = 0
+    /// Bytes of the parts started for each segment not yet consumed, and their sum past `consuming`.
+    private var startedBytes: [Int: Int64] = [:]
+    private var aheadBytes: Int64 = 0
     private var failure: (any Error)?
 
     init(
@@ -68,7 +72,10 @@ final class SegmentedDownload: @unchecked Sendable {
         var total: Int64 = 0
         do {
             for index in segments.indices {
-                condition.withLock { consuming = index }
+                condition.withLock {
+                    consuming = index
+                    aheadBytes -= startedBytes[index] ?? 0
+                }
                 startParts()
                 let assembly: SegmentAssembly = try condition.withLock {
                     while true {
@@ -83,14 +90,19 @@ final class SegmentedDownload: @unchecked Sendable {
                     if abort.isAborted { throw ObjectStorageError.cancelled }
                     var chunk = [UInt8](repeating: 0, count: Int(min(Int64(configuration.chunkSize), length - offset)))
                     let count = try chunk.withUnsafeMutableBytes { try assembly.read(at: offset, into: $0) }
-                    guard count > 0 else { throw ObjectStorageError.localFile(path: spoolDirectory, operation: "read", errno: EIO) }
+                    guard count > 0 else {
+                        throw ObjectStorageError.localFile(path: spoolDirectory, operation: "read", errno: EIO)
+                    }
                     if count < chunk.count { chunk.removeLast(chunk.count - count) }
                     try sink.write(chunk)
                     offset += Int64(count)
                     total += Int64(count)
                     progress(.transferred(totalBytes: total))
                 }
-                condition.withLock { assemblies[index] = nil }
+                condition.withLock {
+                    assemblies[index] = nil
+                    startedBytes[index] = nil
+                }
                 progress(.segmentVerified(name: segments[index].displayName, bytes: length))
             }
             try sink.finish()
@@ -102,33 +114,39 @@ final class SegmentedDownload: @unchecked Sendable {
         return total
     }
 
-    /// Starts the next parts, in order, while fewer than `downloadParallelism` run and the next one's segment is
-    /// within `downloadParallelism` segments of the consumer's.
+    /// Starts the next parts, in order, while fewer than `downloadParallelism` run and the next one is of the
+    /// consumer's segment or within `downloadParallelism` × `downloadPartSize` bytes past it.
     private func startParts() {
+        let partSize = configuration.downloadPartSize
+        let lookahead = Int64(configuration.downloadParallelism) * partSize
         while true {
             let next: (SegmentAssembly, Int)?
             do {
                 next = try condition.withLock { () throws -> (SegmentAssembly, Int)? in
-                    guard failure == nil, nextSegment < segments.count, inFlight < configuration.downloadParallelism,
-                        nextSegment < consuming + configuration.downloadParallelism
+                    guard failure == nil, nextSegment < segments.count, inFlight < configuration.downloadParallelism
                     else { return nil }
+                    let segment = nextSegment
+                    let part = nextPart
+                    // An unknown size counts as a whole part.
+                    let bytes = segments[segment].size.map { min(partSize, $0 - Int64(part) * partSize) } ?? partSize
+                    guard segment == consuming || aheadBytes + bytes <= lookahead else { return nil }
                     let assembly: SegmentAssembly
-                    if let existing = assemblies[nextSegment] {
+                    if let existing = assemblies[segment] {
                         assembly = existing
                     } else {
                         assembly = try SegmentAssembly(
-                            segment: segments[nextSegment], partSize: configuration.downloadPartSize,
-                            directory: spoolDirectory)
-                        assemblies[nextSegment] = assembly
+                            segment: segments[segment], partSize: partSize, directory: spoolDirectory)
+                        assemblies[segment] = assembly
                         condition.broadcast()
                     }
-                    let part = nextPart
                     nextPart += 1
                     if nextPart == assembly.parts.count {
                         nextSegment += 1
                         nextPart = 0
                     }
                     inFlight += 1
+                    startedBytes[segment, default: 0] += bytes
+                    if segment != consuming { aheadBytes += bytes }
                     return (assembly, part)
                 }
             } catch {
