@@ -4,6 +4,7 @@
 Run through Benchmarks/backup-benchmark, which builds, starts RabbitMQ and Swift and passes the paths.
 """
 import argparse
+import datetime
 import getpass
 import json
 import logging
@@ -108,6 +109,7 @@ class Conductor:
 
     def __init__(self, transport, topic):
         self.updates = []
+        self.statuses = {}
         self.lock = threading.Condition()
         self.server = messaging.get_rpc_server(
             transport, messaging.Target(exchange="trove", topic=topic, server="bench"), [self], executor="threading",
@@ -115,7 +117,17 @@ class Conductor:
         self.server.start()
 
     def heartbeat(self, ctxt, instance_id, payload, sent=None):
-        pass
+        with self.lock:
+            self.statuses[instance_id] = (payload or {}).get("service_status")
+            self.lock.notify_all()
+
+    def wait_status(self, instance_id, wanted, timeout=3600):
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while self.statuses.get(instance_id) not in wanted:
+                if not self.lock.wait(max(0, deadline - time.monotonic())):
+                    raise SystemExit(f"{instance_id} never reported any of {wanted}")
+            return self.statuses[instance_id], time.monotonic()
 
     def update_backup(self, ctxt, instance_id, backup_id, sent=None, **fields):
         with self.lock:
@@ -147,12 +159,10 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_ours(args, instance, transport, auth):
-    url, token = auth
-    topic = f"trove-conductor-{uuid.uuid4().hex[:6]}"
-    conductor = Conductor(transport, topic)
+def start_agent(args, instance, topic, name):
+    """Starts the agent for `instance`, reporting to conductor `topic`; returns (process, log path, guest id)."""
     guest = f"bench-{uuid.uuid4().hex[:6]}"
-    state = os.path.join(args.work, "agent")
+    state = os.path.join(args.work, name)
     shutil.rmtree(state, ignore_errors=True)
     os.makedirs(state)
     config = os.path.join(state, "agent.conf")
@@ -177,13 +187,22 @@ volume_support = False
     log_path = os.path.join(state, "agent.log")
     log = open(log_path, "w")
     agent = subprocess.Popen([args.agent, "run", "--config-file", config], stderr=log, env=dict(os.environ, HOME=state))
+    deadline = time.monotonic() + 60
+    while "consuming RPC" not in open(log_path).read():
+        if agent.poll() is not None or time.monotonic() > deadline:
+            agent.terminate()
+            raise SystemExit(f"the agent did not start; see {log_path}")
+        time.sleep(0.1)
+    time.sleep(1)  # let start-up work (recoverability check) settle before measuring
+    return agent, log_path, guest
+
+
+def run_ours(args, instance, transport, auth):
+    url, token = auth
+    topic = f"trove-conductor-{uuid.uuid4().hex[:6]}"
+    conductor = Conductor(transport, topic)
+    agent, log_path, guest = start_agent(args, instance, topic, "agent")
     try:
-        deadline = time.monotonic() + 60
-        while "consuming RPC" not in open(log_path).read():
-            if agent.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the agent did not start; see {log_path}")
-            time.sleep(0.1)
-        time.sleep(1)  # let start-up work (recoverability check) settle before measuring
         rss_idle = status_kib(agent.pid, "VmRSS")
         cpu_before = cpu_seconds(agent.pid)
         client = messaging.get_rpc_client(transport, messaging.Target(exchange="trove", topic=f"guestagent.{guest}", version="1.0"))
@@ -200,7 +219,14 @@ volume_support = False
         peak = status_kib(agent.pid, "VmHWM")
         cpu = cpu_seconds(agent.pid) - cpu_before
         stored = int(swift.head_object(url, token, "bench_ours", backup_id + ".gz.enc")["content-length"])
-        return {"wall": wall, "peak_kib": peak, "idle_kib": rss_idle, "cpu": cpu, "stored": stored}
+        _, manifest = swift.get_object(url, token, "bench_ours", backup_id + ".gz.enc",
+                                       query_string="multipart-manifest=get")
+        try:
+            segments = len(json.loads(manifest))
+        except ValueError:
+            segments = 1  # a single segment is copied to the backup's name
+        return {"wall": wall, "peak_kib": peak, "idle_kib": rss_idle, "cpu": cpu, "stored": stored, "end": end,
+                "id": backup_id, "segments": segments}
     finally:
         agent.terminate()
         agent.wait(timeout=60)
@@ -234,7 +260,86 @@ def run_trove(args, instance, auth):
     stored = int(swift.head_object(url, token, "bench_trove", name)["content-length"])
     shutil.rmtree(images, ignore_errors=True)
     return {"wall": wall, "db2": db2_seconds, "peak_kib": int(peak), "cpu": float(user) + float(system),
-            "stored": stored, "image": image_bytes}
+            "stored": stored, "image": image_bytes, "name": name}
+
+
+class CappedProxy:
+    """Benchmarks/rate_capped_proxy.py in front of Swift: every connection capped at `rate` bytes per second."""
+
+    def __init__(self, rate):
+        upstream = int(os.environ["SWIFT_AUTH_URL"].split(":")[2].split("/")[0])
+        self.upstream = upstream
+        self.process = subprocess.Popen(
+            [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "rate_capped_proxy.py"),
+             str(upstream), str(rate)], stdout=subprocess.PIPE, text=True)
+        self.port = int(self.process.stdout.readline())
+
+    def storage_url(self, url):
+        return url.replace(f":{self.upstream}/", f":{self.port}/")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def log_time(line):
+    return datetime.datetime.fromisoformat(line.split(" ", 1)[0].replace("Z", "+00:00")).timestamp()
+
+
+def restore_ours(args, instance, transport, auth, ours, proxy):
+    """`prepare` with our backup's `backup_info` on the same instance (RESTORE ... REPLACE EXISTING of the same
+    database), the storage reached through the capped proxy. Returns the whole prepare's wall time and the
+    download-and-unpack phase's, read from the agent's log."""
+    url, token = auth
+    topic = f"trove-conductor-{uuid.uuid4().hex[:6]}"
+    conductor = Conductor(transport, topic)
+    agent, log_path, guest = start_agent(args, instance, topic, "agent-restore")
+    try:
+        client = messaging.get_rpc_client(transport, messaging.Target(exchange="trove", topic=f"guestagent.{guest}", version="1.0"))
+        context = {"auth_token": token, "tenant": "test", "request_id": f"req-{uuid.uuid4()}",
+                   "service_catalog": [{"type": "object-store", "endpoints": [
+                       {"region": "RegionOne", "publicURL": proxy.storage_url(url)}]}]}
+        end = ours["end"]
+        info = {"id": ours["id"], "instance_id": guest, "location": end["location"], "type": end.get("backup_type"),
+                "checksum": end["checksum"]}
+        started = time.monotonic()
+        client.cast(context, "prepare", packages=[], databases=[], memory_mb=512, users=[], device_path=None,
+                    mount_point=instance.mount, backup_info=info, config_contents="", root_password=None,
+                    overrides=None, cluster_config=None, snapshot=None, modules=None)
+        status, at = conductor.wait_status(guest, ("running", "failed to spawn"))
+        if status != "running":
+            raise SystemExit(f"our restore ended {status} (see {log_path})")
+        download = restore_step = None
+        for line in open(log_path):
+            if "download and unpack" in line and "restore of backup" in line and download is None:
+                download = log_time(line)
+            if "RESTORE" in line and "restore of backup" in line and restore_step is None:
+                restore_step = log_time(line)
+        if download is None or restore_step is None:
+            raise SystemExit(f"the restore's steps are not in {log_path}")
+        return {"wall": at - started, "download": restore_step - download,
+                "peak_kib": status_kib(agent.pid, "VmHWM")}
+    finally:
+        agent.terminate()
+        agent.wait(timeout=60)
+        conductor.server.stop()
+
+
+def restore_trove(args, auth, trove, proxy):
+    """Trove's restore of its own backup through the capped proxy: one `swift download` stream (as its agent's
+    get_object) | openssl enc -d | gzip -d | tar x, into a scratch directory (DB2's RESTORE not included)."""
+    url, token = auth
+    target = os.path.join(args.work, "trove-restore")
+    shutil.rmtree(target, ignore_errors=True)
+    os.makedirs(target)
+    swift_cli = os.path.join(args.venv, "bin", "swift")
+    pipeline = (f"{swift_cli} --os-auth-token {token} --os-storage-url {proxy.storage_url(url)} download bench_trove "
+                f"{trove['name']} -o - | openssl enc -d -aes-256-cbc -salt -pass pass:{KEY} | gzip -d | tar xf - -C {target}")
+    started = time.monotonic()
+    subprocess.run(["bash", "-o", "pipefail", "-c", pipeline], check=True, env=dict(os.environ, PYTHONWARNINGS="ignore"))
+    wall = time.monotonic() - started
+    shutil.rmtree(target, ignore_errors=True)
+    return {"wall": wall}
 
 
 def main():
@@ -245,6 +350,7 @@ def main():
     parser.add_argument("--work", required=True)
     parser.add_argument("--size-mib", type=int, default=2048)
     parser.add_argument("--segment-mib", type=int, default=256)
+    parser.add_argument("--cap-mbps", type=float, default=20, help="per-connection cap of the restore's proxy, MB/s")
     args = parser.parse_args()
 
     logging.basicConfig(level=logging.ERROR)  # kombu's chatter stays out of the figures
@@ -280,6 +386,26 @@ def measure(args, instance):
         f"{ours['idle_kib'] / 1024:.1f} MiB; CPU s excludes DB2 itself for both)")
     speedup = trove["wall"] / ours["wall"]
     say(f"speed-up {speedup:.2f}x (target >= 1.8x); peak RSS {trove['peak_kib'] / max(ours['peak_kib'], 1):.1f}x lower")
+
+    proxy = CappedProxy(args.cap_mbps * 1e6)
+    try:
+        say(f"\nrestoring through a proxy capping each connection at {args.cap_mbps:g} MB/s")
+        say("running trove-db2-agent (prepare with backup_info → running)")
+        ours_restore = restore_ours(args, instance, transport, auth, ours, proxy)
+        say("running Trove's way (swift download | openssl enc -d | gzip -d | tar x)")
+        trove_restore = restore_trove(args, auth, trove, proxy)
+    finally:
+        proxy.stop()
+    say(f"{'':52} {'wall s':>8} {'MB/s':>7}")
+    say(f"{'trove-db2-agent: download + decrypt + inflate + untar':52} {ours_restore['download']:8.1f} "
+        f"{mb / ours_restore['download']:7.1f}   ({ours['segments']} segment(s), 4 connections)")
+    say(f"{'  the whole prepare (+ RESTORE, ROLLFORWARD)':52} {ours_restore['wall']:8.1f} {mb / ours_restore['wall']:7.1f}"
+        f"   (peak RSS {ours_restore['peak_kib'] / 1024:.1f} MiB)")
+    say(f"{'Trove: swift download | openssl | gzip -d | tar x':52} {trove_restore['wall']:8.1f} "
+        f"{mb / trove_restore['wall']:7.1f}   (one connection)")
+    say(f"restore speed-up through the capped proxy: {trove_restore['wall'] / ours_restore['download']:.2f}x "
+        f"(target >= 3x); with DB2's RESTORE and ROLLFORWARD counted for ours only: "
+        f"{trove_restore['wall'] / ours_restore['wall']:.2f}x")
     for container in ("bench_ours", "bench_trove", "bench_trove_segments"):
         try:
             _, objects = swift.get_container(auth[0], auth[1], container, full_listing=True)

@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
 """Writes a deterministic, DB2-backup-like directory for the stream benchmark.
 
-  generate-backup-data.py DIR --database-mib 1024 --random-mib 256 [--seed 42]
+  generate-backup-data.py DIR --database-mib 1024 --random-mib 256 [--seed 42] [--mixed]
 
 Database-like files are 8 KiB pages: a page header (page number, LSN, a checksum), rows of typed text (names,
 numbers, dates, CHAR columns padded with spaces) drawn from a fixed pool, numeric columns (keys, amounts,
 timestamps) and optionally random bytes, so that gzip -6 compresses them about 2.9:1 at about 31 MB/s per core,
 like the reference data set (shared/reference/pipeline-baselines.md). One more file holds
 incompressible random bytes. The same seed always gives the same bytes.
+
+With --mixed, the database files are what table spaces look like after some life instead: each 8 KiB page is, in
+about equal shares, a page of rows as above, a page of random bytes (compressed or encrypted columns, LOBs), a
+page repeating one of the last 256 pages (mostly further back than deflate's 32 KiB window), or an empty page of
+zeros (allocated, not yet used).
 """
 import argparse
 import os
@@ -54,6 +59,30 @@ def write_database_file(path, rng, rows, size, random_share, digit_share):
             out.write(bytes(body[:PAGE]))
 
 
+def write_mixed_file(path, rng, rows, size):
+    recent = []
+    with open(path, "wb") as out:
+        for page_number in range(size // PAGE):
+            kind = rng.randrange(4)
+            if kind == 0:
+                page = bytes(PAGE)
+            elif kind == 1:
+                page = rng.randbytes(PAGE)
+            elif kind == 2 and recent:
+                page = rng.choice(recent)
+            else:
+                header = b"PAGE%08d LSN%016X CHK%08X " % (page_number, rng.getrandbits(64), rng.getrandbits(32))
+                body = bytearray(header)
+                while len(body) < PAGE:
+                    body += b"".join(rng.choices(rows, k=8))
+                page = bytes(body[:PAGE])
+            if kind != 0:
+                recent.append(page)
+                if len(recent) > 256:
+                    recent.pop(0)
+            out.write(page)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("directory")
@@ -63,6 +92,7 @@ def main():
     parser.add_argument("--random-share", type=float, default=0.0)
     parser.add_argument("--digit-share", type=float, default=0.41)
     parser.add_argument("--row-pool", type=int, default=2000)
+    parser.add_argument("--mixed", action="store_true", help="random, repeated, zero and row pages (see above)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     rows = row_pool(rng, args.row_pool)
@@ -72,7 +102,11 @@ def main():
     while remaining > 0:
         mib = min(FILE_MIB, remaining)
         name = "LITE.0.db2inst1.DBPART000.20260101120000.%03d" % part
-        write_database_file(os.path.join(args.directory, name), rng, rows, mib << 20, args.random_share, args.digit_share)
+        if args.mixed:
+            write_mixed_file(os.path.join(args.directory, name), rng, rows, mib << 20)
+        else:
+            write_database_file(
+                os.path.join(args.directory, name), rng, rows, mib << 20, args.random_share, args.digit_share)
         remaining -= mib
         part += 1
     if args.random_mib:

@@ -23,10 +23,15 @@ public struct StorageConfiguration: Sendable, Equatable {
     public var retry: RetryPolicy
     /// Segments uploading at once. While one waits for its response (and ETag), the next one streams.
     public var uploadParallelism: Int
-    /// Segments downloading at once (each buffers at most ``downloadBufferChunks`` chunks ahead).
+    /// Parts (byte ranges of ``downloadPartSize``) downloading at once, over as many connections: a restore behind
+    /// a proxy that caps each connection's rate runs this many times faster than over one. Each segment is spooled
+    /// to disk (``spoolDirectory``) until its MD5 is checked, and parts run at most `downloadParallelism` ×
+    /// ``downloadPartSize`` bytes past the segment being restored, so a restore needs room there for one
+    /// ``segmentSize`` plus that.
     public var downloadParallelism: Int
-    /// Chunks buffered per downloading segment.
-    public var downloadBufferChunks: Int
+    /// Bytes one connection fetches of a segment (an HTTP `Range`): a segment larger than this is fetched over
+    /// several connections at once.
+    public var downloadPartSize: Int64
     /// Metadata stored with every backup as `X-Object-Meta-<key>` (`_` becomes `-`), e.g. `datastore` and
     /// `datastore_version`. A `save` call's own metadata wins on equal keys.
     public var metadata: [String: String]
@@ -35,9 +40,11 @@ public struct StorageConfiguration: Sendable, Equatable {
     public var verifyChecksumOnLoad: Bool
     /// The most segments one backup may have (Swift's SLO limit `max_manifest_segments`, 1000 by default).
     public var maxSegments: Int
-    /// Where ``SwiftStorage`` spools each segment in flight so that a failed segment can be sent again
-    /// (`nil`: the system's temporary directory). Needs room for ``uploadParallelism`` × ``segmentSize`` bytes;
-    /// the files are unlinked at creation, so nothing is left behind after a crash.
+    /// Where ``SwiftStorage`` spools each segment in flight so that a failed segment can be sent again, and where
+    /// both storages spool each downloaded segment until its MD5 is checked (`nil`: the system's temporary
+    /// directory). Needs room for ``uploadParallelism`` × ``segmentSize`` bytes (backup), or one ``segmentSize``
+    /// plus ``downloadParallelism`` × ``downloadPartSize`` (restore); the files are unlinked at creation, so
+    /// nothing is left behind after a crash.
     public var spoolDirectory: String?
     /// Limit for connecting to Swift.
     public var connectTimeout: Duration
@@ -50,8 +57,8 @@ public struct StorageConfiguration: Sendable, Equatable {
         chunkSize: Int = 64 * 1024,
         retry: RetryPolicy = RetryPolicy(),
         uploadParallelism: Int = 2,
-        downloadParallelism: Int = 2,
-        downloadBufferChunks: Int = 16,
+        downloadParallelism: Int = 4,
+        downloadPartSize: Int64 = 64 * 1024 * 1024,
         metadata: [String: String] = [:],
         verifyChecksumOnLoad: Bool = true,
         maxSegments: Int = 1000,
@@ -65,7 +72,7 @@ public struct StorageConfiguration: Sendable, Equatable {
         self.retry = retry
         self.uploadParallelism = uploadParallelism
         self.downloadParallelism = downloadParallelism
-        self.downloadBufferChunks = downloadBufferChunks
+        self.downloadPartSize = downloadPartSize
         self.metadata = metadata
         self.verifyChecksumOnLoad = verifyChecksumOnLoad
         self.maxSegments = maxSegments
@@ -92,8 +99,11 @@ public struct StorageConfiguration: Sendable, Equatable {
         try ObjectNaming.validateContainer(container)
         guard segmentSize > 0 else { throw .invalidConfiguration("segment size must be positive, got \(segmentSize)") }
         guard chunkSize > 0 else { throw .invalidConfiguration("chunk size must be positive, got \(chunkSize)") }
-        guard uploadParallelism > 0, downloadParallelism > 0, downloadBufferChunks > 0 else {
-            throw .invalidConfiguration("parallelism and buffer chunks must be at least 1")
+        guard uploadParallelism > 0, downloadParallelism > 0 else {
+            throw .invalidConfiguration("upload and download parallelism must be at least 1")
+        }
+        guard downloadPartSize > 0 else {
+            throw .invalidConfiguration("download part size must be positive, got \(downloadPartSize)")
         }
         guard maxSegments > 0 else { throw .invalidConfiguration("max segments must be at least 1") }
         try retry.validate()

@@ -6,13 +6,18 @@ import TestSupport
 /// A loopback HTTP proxy in front of the real Swift (Python, from the test venv) that answers
 /// `503 Service Unavailable` to the first `failures` PUTs and GETs of every segment (`…_NNNNNNNN`), cuts the
 /// connection halfway through the body of the next `truncations` GETs of every segment, and forwards everything
-/// else. `GET /__stub__/stats` reports what it injected and how many GETs asked for a `Range`.
+/// else. With `together` above 1, the first `together` segment GETs are held until all of them have arrived (or 5 s
+/// have passed), so downloads that overlap are seen to: `GET /__stub__/stats` reports what it injected, how many
+/// GETs asked for a `Range`, and the most segment GETs in flight at once (`most_at_once`).
 final class FlakyProxy: Sendable {
     static let script = """
         import http.client, http.server, json, re, signal, sys, threading
         signal.pthread_sigmask(signal.SIG_SETMASK, [])  # the test thread that started us may block SIGTERM
         upstream_port, failures, truncations = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-        lock, attempts, injected = threading.Lock(), {}, {"PUT": 0, "GET": 0, "truncated": 0, "ranged": 0}
+        together = int(sys.argv[4])
+        lock, attempts = threading.Lock(), {}
+        injected = {"PUT": 0, "GET": 0, "truncated": 0, "ranged": 0, "most_at_once": 0}
+        in_flight, arrivals, arrived = [0], [0], threading.Condition(lock)
         segment = re.compile(r"_[0-9]{8}$")
         hop = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "expect", "host",
                "content-length", "date", "server"}
@@ -57,6 +62,21 @@ final class FlakyProxy: Sendable {
                             injected["ranged"] += 1
                     if fail:
                         return self.reply(503, {}, b"<html><h1>Service Unavailable</h1><p>injected</p></html>")
+                if self.command == "GET" and segment.search(path):
+                    with arrived:
+                        in_flight[0] += 1
+                        arrivals[0] += 1
+                        injected["most_at_once"] = max(injected["most_at_once"], in_flight[0])
+                        arrived.notify_all()
+                        arrived.wait_for(lambda: arrivals[0] >= together, timeout=5)
+                    try:
+                        return self.forward(data, path, truncate)
+                    finally:
+                        with arrived:
+                            in_flight[0] -= 1
+                return self.forward(data, path, truncate)
+
+            def forward(self, data, path, truncate):
                 upstream = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=60)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in hop}
                 if self.command in ("PUT", "POST"):
@@ -108,12 +128,13 @@ final class FlakyProxy: Sendable {
     }
 
     /// Starts the proxy in front of Swift's proxy at `upstreamPort`.
-    static func start(python: String, upstreamPort: Int, failures: Int, truncations: Int = 0) async throws
-        -> FlakyProxy
+    static func start(python: String, upstreamPort: Int, failures: Int, truncations: Int = 0, together: Int = 1)
+        async throws -> FlakyProxy
     {
         try await BlockingThreadPool.shared.run {
             let child = try ChildProcess(
-                python, ["-c", script, String(upstreamPort), String(failures), String(truncations)], stderr: .null)
+                python, ["-c", script, String(upstreamPort), String(failures), String(truncations), String(together)],
+                stderr: .null)
             guard let port = Int(ChildProcess.readLine(child.standardOutput!)) else {
                 child.kill()
                 throw TestFailure("the flaky proxy did not start")
@@ -122,7 +143,8 @@ final class FlakyProxy: Sendable {
         }
     }
 
-    /// What the proxy injected so far: `PUT`/`GET` 503s, `truncated` GETs, and `ranged` GETs seen.
+    /// What the proxy injected so far: `PUT`/`GET` 503s, `truncated` GETs, `ranged` GETs seen, and the most segment
+    /// GETs in flight at once (`most_at_once`).
     func stats() async throws -> [String: Int] {
         let response = try await SwiftTestEnvironment.client.send(
             HTTPRequest(.get, url: "http://127.0.0.1:\(port)/__stub__/stats"))

@@ -107,6 +107,46 @@ import Testing
         }
     }
 
+    @Test func segmentsReadInPartsComeBackWhole() async throws {
+        try await withTemporaryDirectory { directory in
+            var configuration = try storage(in: directory).configuration
+            configuration.downloadPartSize = 10_000
+            configuration.downloadParallelism = 3
+            let storage = try LocalStorage(directory: directory.path, configuration: configuration, logger: Self.logger)
+            let data = testBytes(count: 3 * 64 * 1024 + 333)
+            let stored = try await storage.save(objectName: "p.gz.enc", from: MemorySource(data), metadata: [:]) { _ in }
+            #expect(stored.segments.count == 4)
+            try await expectLoadsBack(stored, from: storage, equalTo: data, container: "database_backups")
+        }
+    }
+
+    @Test func swappedSegmentsAreNamedBeforeAnyOfTheirBytesIsUsed() async throws {
+        try await withTemporaryDirectory { directory in
+            let storage = try storage(in: directory)
+            let data = testBytes(count: 4 * 64 * 1024)
+            let stored = try await storage.save(objectName: "s.gz.enc", from: MemorySource(data), metadata: [:]) { _ in }
+            let first = directory.appendingPathComponent("database_backups/s_00000001")
+            let second = directory.appendingPathComponent("database_backups/s_00000002")
+            let firstBytes = try Data(contentsOf: first)
+            try Data(contentsOf: second).write(to: first)
+            try firstBytes.write(to: second)
+
+            let sink = CollectingSink()
+            do {
+                _ = try await storage.load(location: stored.location, expectedChecksum: stored.checksum, into: sink) { _ in }
+                Issue.record("swapped segments were loaded")
+            } catch ObjectStorageError.segmentChecksumMismatch(let name, let expected, let actual) {
+                #expect(name == "database_backups/s_00000001")
+                #expect(expected == stored.segments[1].md5)
+                #expect(actual == stored.segments[2].md5)
+            }
+            let used = sink.bytes
+            #expect(used.count == 64 * 1024, "the segment before the swapped ones was used, and no byte of them")
+            #expect(used.elementsEqual(data.prefix(used.count)))
+            #expect(!sink.isFinished)
+        }
+    }
+
     @Test func aTruncatedSegmentOrAWrongChecksumIsAnError() async throws {
         try await withTemporaryDirectory { directory in
             let storage = try storage(in: directory)

@@ -51,35 +51,52 @@ public struct BackupUnpacker: Sendable {
         let options = try options.validated()
         let started = ContinuousClock.now
         let queue = OrderedParallelQueue<[UInt8]>(window: 2 * options.parallelism + 2)
-        let pipeline = PipelineThreads { queue.fail($0) }
+        // Decryption gets a thread of its own when there is something to decrypt: a single-member gzip stream
+        // (plain `gzip`, what Trove's agent writes) is inflated on the decoder's thread, which then does nothing
+        // else, and inflate is the slowest stage of such a restore.
+        let plaintext = options.decryptionKey == nil ? nil : BoundedChunkPipe(capacity: 16)
+        let pipeline = PipelineThreads {
+            queue.fail($0)
+            plaintext?.fail($0)
+        }
         let tally = Mutex(
             UnpackSummary(
                 inputBytes: 0, archiveBytes: 0, files: 0, directories: 0, links: 0, digest: nil, elapsed: .zero))
         let logger = self.logger
 
-        pipeline.addStage("unpack-in") {
-            let decryption = options.decryptionKey.map {
-                DecryptionLayer(password: $0, selection: options.digest, compressed: options.compressed)
-            }
-            let decoder = options.compressed ? GzipStreamDecoder(queue: queue) : nil
-            func forward(_ plaintext: [UInt8]) throws {
-                guard !plaintext.isEmpty else { return }
-                if let decoder { try decoder.feed(plaintext) } else { try queue.submitResult(plaintext) }
-            }
+        /// Reads the stored stream, counting and reporting its bytes, and hands each chunk to `forward`.
+        @Sendable func readStored(_ forward: ([UInt8]) throws -> Void) throws {
             var inputBytes: Int64 = 0
             while let chunk = try source.nextChunk() {
                 inputBytes += Int64(chunk.count)
                 tally.withLock { $0.inputBytes = inputBytes }
-                try forward(try decryption.map { try $0.feed(chunk) } ?? chunk)
+                try forward(chunk)
                 progress?(UnpackProgress(inputBytes: inputBytes))
             }
-            if let decryption { try forward(try decryption.finish()) }
+        }
+        if let plaintext, let key = options.decryptionKey {
+            pipeline.addStage("unpack-decrypt") {
+                let decryption = DecryptionLayer(
+                    password: key, selection: options.digest, compressed: options.compressed)
+                func forward(_ bytes: [UInt8]) throws { if !bytes.isEmpty { try plaintext.write(bytes) } }
+                try readStored { try forward(try decryption.feed($0)) }
+                try forward(try decryption.finish())
+                try plaintext.finish()
+                tally.withLock { $0.digest = decryption.digest }
+            }
+        }
+        pipeline.addStage("unpack-in") {
+            let decoder = options.compressed ? GzipStreamDecoder(queue: queue) : nil
+            func forward(_ bytes: [UInt8]) throws {
+                if let decoder { try decoder.feed(bytes) } else { try queue.submitResult(bytes) }
+            }
+            if let plaintext {
+                while let chunk = try plaintext.nextChunk() { try forward(chunk) }
+            } else {
+                try readStored { if !$0.isEmpty { try forward($0) } }
+            }
             try decoder?.finish()
             queue.finishSubmitting()
-            tally.withLock {
-                $0.inputBytes = inputBytes
-                $0.digest = decryption?.digest
-            }
         }
         for index in 0..<(options.compressed ? options.parallelism : 0) {
             pipeline.addStage("unpack-infl-\(index)") { queue.runWorker() }

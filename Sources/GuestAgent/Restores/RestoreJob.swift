@@ -10,8 +10,8 @@ import ObjectStorage
 import OsloRPC
 
 /// The restore `prepare(backup_info=...)` runs: download the backup with the request's credentials (its checksum
-/// checked first, every segment verified while streaming), unpack it into an empty backup directory, then per
-/// image `RESTORE ... LOGTARGET <empty dir> REPLACE EXISTING WITHOUT PROMPTING` and, for an online image,
+/// checked first, several segments at once, each verified before it is unpacked), unpack it into an empty backup
+/// directory, then per image `RESTORE ... LOGTARGET <empty dir> REPLACE EXISTING WITHOUT PROMPTING` and, for an online image,
 /// `ROLLFORWARD ... TO END OF BACKUP AND COMPLETE OVERFLOW LOG PATH (<that dir>)`; archive logging is set up again
 /// for this instance afterwards, and the local copies are removed.
 ///
@@ -67,6 +67,12 @@ struct RestoreJob: Sendable {
         let directory = settings.backupDirectory
         try await step("preparing \(directory)") {
             try await BackupDirectories.makeEmpty(directory, ownedLike: settings.mountPoint)
+        }
+        if let spool = settings.storage.configuration.spoolDirectory {
+            // Each segment is spooled there until its MD5 is checked (``StorageConfiguration/spoolDirectory``).
+            try await step("preparing the download spool \(spool)") {
+                try await BlockingThreadPool.shared.run { _ = try DirectoryHandle.open(spool, creatingMissing: 0o700) }
+            }
         }
         let stored = try await step("reading the backup's size and checksum") {
             try await storage.info(location: request.location, expectedChecksum: request.checksum)

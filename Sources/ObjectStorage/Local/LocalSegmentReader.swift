@@ -11,6 +11,7 @@ struct LocalSegmentReader: SegmentReader {
     func fetch(
         _ segment: SegmentReference,
         from offset: Int64,
+        upTo end: Int64?,
         abort: TransferAbortSignal,
         into consumer: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
@@ -21,8 +22,10 @@ struct LocalSegmentReader: SegmentReader {
         var position = offset
         while true {
             if abort.isAborted { throw ObjectStorageError.cancelled }
+            let wanted = end.map { Int(min(Int64(buffer.count), $0 - position)) } ?? buffer.count
+            if wanted <= 0 { return }
             let count = try buffer.withUnsafeMutableBytes { bytes throws(ObjectStorageError) in
-                try file.read(into: bytes, at: position)
+                try file.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[0..<wanted]), at: position)
             }
             if count == 0 { return }
             position += Int64(count)

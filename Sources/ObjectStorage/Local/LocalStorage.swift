@@ -103,7 +103,9 @@ public final class LocalStorage: BackupStorage {
             let download = SegmentedDownload(
                 segments: segments,
                 reader: LocalSegmentReader(files: files, manifest: path, chunkSize: configuration.chunkSize),
-                configuration: configuration, abort: abort, progress: progress, logger: logger)
+                configuration: configuration,
+                spoolDirectory: configuration.spoolDirectory ?? FileManager.default.temporaryDirectory.path,
+                abort: abort, progress: progress, logger: logger)
             return try download.run(into: sink)
         }
     }

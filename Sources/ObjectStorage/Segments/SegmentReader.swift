@@ -1,4 +1,3 @@
-import CryptoPrimitives
 import HTTPTransport
 
 /// One segment to fetch for ``SegmentedDownload``, with what its manifest says about it.
@@ -19,26 +18,14 @@ struct SegmentReference: Sendable, Equatable {
 /// How a store reads segments for ``SegmentedDownload``: the part of a download that differs between Swift and a
 /// local directory.
 protocol SegmentReader: Sendable {
-    /// Streams the bytes of `segment` from byte `offset` to its end into `consumer`. Blocking; called again from
-    /// the first byte not yet received after a transient failure.
+    /// Streams the bytes of `segment` from byte `offset` up to byte `end` (excluded; `nil`: to its end) into
+    /// `consumer`. Blocking; called again from the first byte not yet received after a transient failure.
     func fetch(
         _ segment: SegmentReference,
         from offset: Int64,
+        upTo end: Int64?,
         abort: TransferAbortSignal,
         into consumer: (UnsafeRawBufferPointer) throws -> Void
     ) throws
-
-    /// The MD5 of the segment's bytes as the store holds them now (Swift: its ETag, from a `HEAD`), to tell, when
-    /// a download's consumer fails inside a segment, whether the segment itself was replaced since the manifest
-    /// recorded it.
-    func storedMD5(of segment: SegmentReference, abort: TransferAbortSignal) throws -> String
 }
 
-extension SegmentReader {
-    /// Reads the whole segment and hashes it (for stores where that is cheap: local files).
-    func storedMD5(of segment: SegmentReference, abort: TransferAbortSignal) throws -> String {
-        let md5 = try ObjectNaming.makeHasher()
-        try fetch(segment, from: 0, abort: abort) { md5.update($0) }
-        return md5.finalizeHex()
-    }
-}

@@ -1,5 +1,4 @@
 import AgentSupport
-import CryptoPrimitives
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,40 +6,51 @@ import FoundationEssentials
 import HTTPTransport
 import Logging
 
-/// Streams a list of segments, in order, into a ``ByteSink``, verifying each one's MD5 and size on the way.
+/// Streams a list of segments, in order, into a ``ByteSink``, fetching up to `downloadParallelism` byte ranges at
+/// once and handing over no byte of a segment before the whole segment matched its recorded size and MD5.
 ///
-/// Each segment is fetched by a thread of its own into a small ``BoundedChunkPipe``; the calling (blocking)
-/// thread drains the pipes in order into the sink. Up to `downloadParallelism` segments are in flight; the next
-/// one starts once the previous one has been received entirely, so a transfer never sits stalled behind the sink
-/// (Swift drops clients idle for longer than its `client_timeout`) and memory stays at most
-/// `downloadParallelism × downloadBufferChunks × chunkSize`. A transient failure resumes the segment where it
-/// broke off (HTTP `Range`). A segment whose bytes do not match its recorded MD5 fails the load with
-/// ``ObjectStorageError/segmentChecksumMismatch(segment:expected:actual:)``.
-///
-/// The sink receives a segment's bytes before its last byte is checked (memory is bounded); on any error the sink
-/// is not finished, and the caller must discard what it wrote.
+/// Each segment is cut into parts of ``StorageConfiguration/downloadPartSize`` bytes, fetched by threads of their
+/// own into a ``SegmentAssembly`` (an unlinked file in the spool directory), in order, at most
+/// `downloadParallelism` at a time: a store that caps each connection's rate (a Swift proxy, a cross-region link)
+/// is read over as many connections, whether the backup has one segment or many. The calling (blocking) thread
+/// waits until the segment it needs next is verified, copies it into the sink and drops it. Parts of the segments
+/// after that one are started only up to `downloadParallelism` × `downloadPartSize` bytes ahead, so disk use stays
+/// at one segment plus that, and memory at a buffer per transfer. A transient failure resumes a part where it
+/// broke off (HTTP `Range`). A segment whose bytes do not match fails the load with
+/// ``ObjectStorageError/segmentChecksumMismatch(segment:expected:actual:)`` or
+/// ``ObjectStorageError/segmentSizeMismatch(segment:expected:actual:)`` when the consumer reaches it, before the
+/// sink saw any of it (the first bad segment in the stream is the one named); the sink then holds the segments
+/// before it, and is not finished.
 ///
 /// `@unchecked Sendable`: the mutable fields are read and written only while holding `condition`.
 final class SegmentedDownload: @unchecked Sendable {
     private let segments: [SegmentReference]
     private let reader: any SegmentReader
     private let configuration: StorageConfiguration
+    private let spoolDirectory: String
     private let abort: TransferAbortSignal
     private let progress: @Sendable (StorageEvent) -> Void
     private let logger: Logger
     private let workers = WorkerThreads()
 
     private let condition = ConditionLock()
-    private var pipes: [Int: BoundedChunkPipe] = [:]
-    private var started = 0
-    private var received = Set<Int>()
+    private var assemblies: [Int: SegmentAssembly] = [:]
+    /// The next part to start: its segment, and its index in that segment.
+    private var nextSegment = 0
+    private var nextPart = 0
+    private var inFlight = 0
+    /// The segment the consumer waits for or copies.
     private var consuming = 0
+    /// Bytes of the parts started for each segment not yet consumed, and their sum past `consuming`.
+    private var startedBytes: [Int: Int64] = [:]
+    private var aheadBytes: Int64 = 0
     private var failure: (any Error)?
 
     init(
         segments: [SegmentReference],
         reader: any SegmentReader,
         configuration: StorageConfiguration,
+        spoolDirectory: String,
         abort: TransferAbortSignal,
         progress: @escaping @Sendable (StorageEvent) -> Void,
         logger: Logger
@@ -48,6 +58,7 @@ final class SegmentedDownload: @unchecked Sendable {
         self.segments = segments
         self.reader = reader
         self.configuration = configuration
+        self.spoolDirectory = spoolDirectory
         self.abort = abort
         self.progress = progress
         self.logger = logger
@@ -61,22 +72,38 @@ final class SegmentedDownload: @unchecked Sendable {
         var total: Int64 = 0
         do {
             for index in segments.indices {
-                let pipe: BoundedChunkPipe = try condition.withLock {
+                condition.withLock {
                     consuming = index
-                    if let failure { throw failure }
-                    return pipeLocked(index)
+                    aheadBytes -= startedBytes[index] ?? 0
                 }
-                startEligibleSegments()
-                var segmentBytes: Int64 = 0
-                while let chunk = try pipe.nextChunk() {
+                startParts()
+                let assembly: SegmentAssembly = try condition.withLock {
+                    while true {
+                        if let failure { throw failure }
+                        if let assembly = assemblies[index] { return assembly }
+                        condition.wait()
+                    }
+                }
+                let length = try assembly.waitUntilVerified()
+                var offset: Int64 = 0
+                while offset < length {
                     if abort.isAborted { throw ObjectStorageError.cancelled }
-                    do { try sink.write(chunk) } catch { throw blame(sinkError: error, at: index) }
-                    segmentBytes += Int64(chunk.count)
-                    total += Int64(chunk.count)
+                    var chunk = [UInt8](repeating: 0, count: Int(min(Int64(configuration.chunkSize), length - offset)))
+                    let count = try chunk.withUnsafeMutableBytes { try assembly.read(at: offset, into: $0) }
+                    guard count > 0 else {
+                        throw ObjectStorageError.localFile(path: spoolDirectory, operation: "read", errno: EIO)
+                    }
+                    if count < chunk.count { chunk.removeLast(chunk.count - count) }
+                    try sink.write(chunk)
+                    offset += Int64(count)
+                    total += Int64(count)
                     progress(.transferred(totalBytes: total))
                 }
-                condition.withLock { pipes[index] = nil }
-                progress(.segmentVerified(name: segments[index].displayName, bytes: segmentBytes))
+                condition.withLock {
+                    assemblies[index] = nil
+                    startedBytes[index] = nil
+                }
+                progress(.segmentVerified(name: segments[index].displayName, bytes: length))
             }
             try sink.finish()
         } catch {
@@ -87,106 +114,89 @@ final class SegmentedDownload: @unchecked Sendable {
         return total
     }
 
-    /// What to report when the sink failed while segment `index` streamed into it: the sink reads the bytes
-    /// before their segment's MD5 can be checked (memory is bounded), so a segment replaced in the store (other
-    /// bytes of the same size, two segments swapped) breaks the stream first. The store is asked for the current
-    /// MD5 of this segment and of the one before; one that differs from the manifest is named instead of the
-    /// sink's error.
-    private func blame(sinkError: any Error, at index: Int) -> any Error {
-        for candidate in [index, index - 1] where segments.indices.contains(candidate) {
-            let segment = segments[candidate]
-            guard let expected = segment.md5, let stored = try? reader.storedMD5(of: segment, abort: abort),
-                stored != expected
-            else { continue }
-            logger.error(
-                "the stream broke inside a segment that no longer matches its manifest",
-                metadata: ["segment": "\(segment.displayName)", "error": "\(sinkError)"])
-            return ObjectStorageError.segmentChecksumMismatch(segment: segment.displayName, expected: expected, actual: stored)
-        }
-        return sinkError
-    }
-
-    /// The pipe of segment `index`, created on first use. Call with `condition` held.
-    private func pipeLocked(_ index: Int) -> BoundedChunkPipe {
-        if let pipe = pipes[index] { return pipe }
-        let pipe = BoundedChunkPipe(capacity: configuration.downloadBufferChunks)
-        pipes[index] = pipe
-        return pipe
-    }
-
-    /// Starts the next segments allowed to run: within `downloadParallelism` of the one being consumed, and only
-    /// after the previous one has been received entirely.
-    private func startEligibleSegments() {
+    /// Starts the next parts, in order, while fewer than `downloadParallelism` run and the next one is of the
+    /// consumer's segment or within `downloadParallelism` × `downloadPartSize` bytes past it.
+    private func startParts() {
+        let partSize = configuration.downloadPartSize
+        let lookahead = Int64(configuration.downloadParallelism) * partSize
         while true {
-            let next: (Int, BoundedChunkPipe)? = condition.withLock {
-                guard failure == nil, started < segments.count,
-                    started < consuming + configuration.downloadParallelism,
-                    started == 0 || received.contains(started - 1)
-                else { return nil }
-                started += 1
-                return (started - 1, pipeLocked(started - 1))
+            let next: (SegmentAssembly, Int)?
+            do {
+                next = try condition.withLock { () throws -> (SegmentAssembly, Int)? in
+                    guard failure == nil, nextSegment < segments.count, inFlight < configuration.downloadParallelism
+                    else { return nil }
+                    let segment = nextSegment
+                    let part = nextPart
+                    // An unknown size counts as a whole part.
+                    let bytes = segments[segment].size.map { min(partSize, $0 - Int64(part) * partSize) } ?? partSize
+                    guard segment == consuming || aheadBytes + bytes <= lookahead else { return nil }
+                    let assembly: SegmentAssembly
+                    if let existing = assemblies[segment] {
+                        assembly = existing
+                    } else {
+                        assembly = try SegmentAssembly(
+                            segment: segments[segment], partSize: partSize, directory: spoolDirectory)
+                        assemblies[segment] = assembly
+                        condition.broadcast()
+                    }
+                    nextPart += 1
+                    if nextPart == assembly.parts.count {
+                        nextSegment += 1
+                        nextPart = 0
+                    }
+                    inFlight += 1
+                    startedBytes[segment, default: 0] += bytes
+                    if segment != consuming { aheadBytes += bytes }
+                    return (assembly, part)
+                }
+            } catch {
+                recordFailure(error)
+                return
             }
-            guard let (index, pipe) = next else { return }
-            workers.spawn(name: "segment-\(index)") { [self] in fetchSegment(index: index, into: pipe) }
+            guard let (assembly, part) = next else { return }
+            workers.spawn(name: "segment-part") { [self] in
+                fetchPart(part, of: assembly)
+                condition.withLock { inFlight -= 1 }
+                startParts()
+            }
         }
     }
 
-    private func fetchSegment(index: Int, into pipe: BoundedChunkPipe) {
-        let segment = segments[index]
+    /// Fetches part `index` of `assembly` (resuming after transient failures) and hands it over; a failure fails
+    /// only that segment, met by the consumer when it reaches it: of two bad segments, the one first in the stream
+    /// is named, whichever download ended first.
+    private func fetchPart(_ index: Int, of assembly: SegmentAssembly) {
+        let segment = assembly.segment
+        let part = assembly.parts[index]
         do {
-            let md5 = try ObjectNaming.makeHasher()
-            var receivedBytes: Int64 = 0
-            var pending: [UInt8] = []
-            let chunkSize = configuration.chunkSize
-            pending.reserveCapacity(chunkSize)
+            var received: Int64 = 0
             let retry = RetryLoop(policy: configuration.retry, progress: progress, abort: abort)
             try retry.run(object: segment.displayName) { _ in
-                if let size = segment.size, receivedBytes >= size { return }
-                try reader.fetch(segment, from: receivedBytes, abort: abort) { bytes in
-                    md5.update(bytes)
-                    receivedBytes += Int64(bytes.count)
-                    if let size = segment.size, receivedBytes > size {
+                if let end = part.end, part.offset + received >= end { return }
+                try reader.fetch(segment, from: part.offset + received, upTo: part.end, abort: abort) { bytes in
+                    if let size = segment.size, part.offset + received + Int64(bytes.count) > size {
                         throw ObjectStorageError.segmentSizeMismatch(
-                            segment: segment.displayName, expected: size, actual: receivedBytes)
+                            segment: segment.displayName, expected: size,
+                            actual: part.offset + received + Int64(bytes.count))
                     }
-                    var rest = bytes[...]
-                    while !rest.isEmpty {
-                        let take = min(rest.count, chunkSize - pending.count)
-                        pending.append(contentsOf: rest.prefix(take))
-                        rest = rest.dropFirst(take)
-                        if pending.count == chunkSize {
-                            try pipe.write(pending)
-                            pending.removeAll(keepingCapacity: true)
-                        }
-                    }
+                    try assembly.write(bytes, at: part.offset + received)
+                    received += Int64(bytes.count)
                 }
             }
-            if !pending.isEmpty { try pipe.write(pending) }
-            if let size = segment.size, receivedBytes != size {
-                throw ObjectStorageError.segmentSizeMismatch(
-                    segment: segment.displayName, expected: size, actual: receivedBytes)
-            }
-            let actual = md5.finalizeHex()
-            if let expected = segment.md5, expected != actual {
-                throw ObjectStorageError.segmentChecksumMismatch(
-                    segment: segment.displayName, expected: expected, actual: actual)
-            }
-            try pipe.finish()
-            logger.debug("segment verified", metadata: ["segment": "\(segment.displayName)", "bytes": "\(receivedBytes)"])
-            condition.withLock { _ = received.insert(index) }
-            startEligibleSegments()
+            assembly.finishPart(index, length: received)
         } catch {
-            recordFailure(error)
+            assembly.fail(error)
         }
     }
 
-    /// Keeps the first failure, aborts every transfer, and fails every pipe so that nobody waits for ever.
+    /// Keeps the first failure, aborts every transfer, and fails every segment so that nobody waits for ever.
     private func recordFailure(_ error: any Error) {
-        let (first, open): (any Error, [BoundedChunkPipe]) = condition.withLock {
+        let open: [SegmentAssembly] = condition.withLock {
             if failure == nil { failure = error }
-            return (failure!, Array(pipes.values))
+            condition.broadcast()
+            return Array(assemblies.values)
         }
         abort.abort(reason: "download failed")
-        for pipe in open { pipe.fail(first) }
+        for assembly in open { assembly.fail(error) }
     }
 }

@@ -1,18 +1,26 @@
 import HTTPTransport
 
-/// Fetches segments from Swift with `GET`, resuming with `Range: bytes=<offset>-`.
+/// Fetches segments from Swift with `GET`, a part or a resumed transfer with `Range: bytes=<offset>-<last>`.
 struct SwiftSegmentReader: SegmentReader {
     let connection: SwiftConnection
 
     func fetch(
         _ segment: SegmentReference,
         from offset: Int64,
+        upTo end: Int64?,
         abort: TransferAbortSignal,
         into consumer: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
         var headers: HTTPHeaders = [:]
-        if offset > 0 { headers.set("Range", "bytes=\(offset)-") }
+        // A range only when it is not the whole object: to its end from `offset`, or a part before its end.
+        if let end, end != segment.size {
+            headers.set("Range", "bytes=\(offset)-\(end - 1)")
+        } else if offset > 0 {
+            headers.set("Range", "bytes=\(offset)-")
+        }
         var skip: Int64 = 0
+        // Bytes still wanted, when the range ends before the object does.
+        var wanted = end.map { $0 - offset }
         // The consumer only runs during `perform`, so it does not really escape.
         let response = try withoutActuallyEscaping(consumer) { consumer in
             try connection.perform(
@@ -20,7 +28,8 @@ struct SwiftSegmentReader: SegmentReader {
                 abort: abort
             ) { head in
                 guard head.status == 200 || head.status == 206 else { return nil }
-                // A server that ignores Range answers 200 with the whole object: skip what was already received.
+                // A server that ignores Range answers 200 with the whole object: skip what was already received,
+                // and drop what lies past the range.
                 skip = head.status == 200 ? offset : 0
                 return { bytes in
                     var bytes = bytes
@@ -30,6 +39,11 @@ struct SwiftSegmentReader: SegmentReader {
                         bytes = UnsafeRawBufferPointer(rebasing: bytes[dropped...])
                         if bytes.isEmpty { return }
                     }
+                    if let left = wanted {
+                        bytes = UnsafeRawBufferPointer(rebasing: bytes[..<Int(min(left, Int64(bytes.count)))])
+                        wanted = left - Int64(bytes.count)
+                        if bytes.isEmpty { return }
+                    }
                     try consumer(bytes)
                 }
             }
@@ -37,14 +51,5 @@ struct SwiftSegmentReader: SegmentReader {
         try connection.check(
             response, accepted: [200, 206], operation: "GET segment", container: segment.container,
             object: segment.object)
-    }
-
-    func storedMD5(of segment: SegmentReference, abort: TransferAbortSignal) throws -> String {
-        let response = try connection.perform(
-            .head, container: segment.container, object: segment.object, operation: "HEAD segment", abort: abort)
-        try connection.check(
-            response, accepted: [200, 204], operation: "HEAD segment", container: segment.container,
-            object: segment.object)
-        return ObjectNaming.normalizedETag(response.headers["Etag"] ?? "")
     }
 }

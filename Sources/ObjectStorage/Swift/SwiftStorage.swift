@@ -16,12 +16,13 @@ import Logging
 /// cases (Trove sends none on an SLO manifest). A final `HEAD` confirms the checksum Trove records: the MD5 of
 /// the single segment, or the MD5 of the concatenated segment MD5s.
 ///
-/// Restores read Trove's SLO backups, older DLO backups (`X-Object-Manifest`) and plain objects, and verify every
-/// segment while streaming. As in Trove, a location's container and object are its last two path components; the
+/// Restores read Trove's SLO backups, older DLO backups (`X-Object-Manifest`) and plain objects, several segments
+/// at once, and use no byte of a segment before it matched its manifest (``SegmentedDownload``). As in Trove, a location's container and object are its last two path components; the
 /// storage URL used is this storage's (the request context's), not the one recorded in the location.
 ///
 /// Segments in flight are spooled to disk (``StorageConfiguration/spoolDirectory``) so that a failed segment is
-/// sent again without restarting the backup; memory stays bounded by a few chunks per transfer.
+/// sent again without restarting the backup, and a downloaded one is checked before it is used; memory stays
+/// bounded by a few chunks per transfer.
 public final class SwiftStorage: BackupStorage {
     /// The account and token used.
     public let endpoint: SwiftEndpoint
@@ -192,6 +193,7 @@ public final class SwiftStorage: BackupStorage {
                 stored, container: container, object: object, checksum: checksum, retry: retry, abort: abort)
             let download = SegmentedDownload(
                 segments: segments, reader: SwiftSegmentReader(connection: connection), configuration: configuration,
+                spoolDirectory: configuration.spoolDirectory ?? FileManager.default.temporaryDirectory.path,
                 abort: abort, progress: progress, logger: logger)
             let bytes = try download.run(into: sink)
             logger.info(
