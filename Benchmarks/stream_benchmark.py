@@ -70,7 +70,7 @@ def tree_bytes(path):
     return int(output.stdout)
 
 
-def stage_costs(data, packed, binary, tar_bytes, ours_rate):
+def stage_costs(data, packed, binary, key_file, tar_bytes, ours_rate):
     """Measures, on this data, the CPU each stage of our pack costs when run alone, and prints the throughput
     those costs allow on this machine's cores: tar + deflate spread over every core, AES and the storage's MD5
     each on one core, in parallel with the rest. Our measured pack speed is printed as a fraction of that limit."""
@@ -86,6 +86,12 @@ def stage_costs(data, packed, binary, tar_bytes, ours_rate):
                           ("MD5 of the compressed stream (openssl)", md5)]:
         print("  %-52s %7.2f s  %6.2f ms/MB" % (name, seconds, 1000 * seconds / (tar_bytes / 1e6)))
     bound = max((deflate + aes + md5) / cores, aes, md5, deflate / cores)
+    timed = subprocess.run("%s stream pack %s --key-file %s --stage-times > /dev/null"
+                           % (q(binary), q(data), q(key_file)),
+                           shell=True, check=True, capture_output=True, text=True)
+    print("\nwhere our pack's time goes (one more run, its own accounting; waits are wall time blocked on a neighbour)")
+    for line in timed.stderr.splitlines():
+        print("  " + line)
     limit = tar_bytes / bound / 1e6
     print("  %-52s %7.1f MB/s on %d cores; ours %.1f MB/s = %.0f%% of it"
           % ("limit these costs imply", limit, cores, ours_rate, 100 * ours_rate / limit))
@@ -181,7 +187,7 @@ def measure_data_set(title, data, work, binary, key_file, runs, results):
     target("unpack (Trove's stream) vs Trove's restore", "%.2fx" % (rate(unpack[1]) / rate(unpack[2])), ">= 2x",
            rate(unpack[1]) >= 2 * rate(unpack[2]))
     print("  %-56s %8s" % ("unpack (Trove's stream) vs the pigz -d restore", "%.2fx" % (rate(unpack[1]) / rate(unpack[3]))))
-    stage_costs(data, files["ours.enc"], binary, tar_bytes, rate(ours))
+    stage_costs(data, files["ours.enc"], binary, key_file, tar_bytes, rate(ours))
     target("pack peak RSS", "%.1f MiB" % (ours["rss"] / 2**20), "< 64 MiB", ours["rss"] < 64 * 2**20)
     target("unpack peak RSS", "%.1f MiB" % (unpack[0]["rss"] / 2**20), "< 64 MiB", unpack[0]["rss"] < 64 * 2**20)
     target("restores are byte-identical", "yes" if identical else "no", "yes", identical)

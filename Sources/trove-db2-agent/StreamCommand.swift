@@ -58,13 +58,17 @@ struct StreamCommand: AsyncParsableCommand {
         @Option(help: "Compression level 1-12 (backup_compression_level).")
         var level = 6
 
+        @Flag(name: .customLong("stage-times"), help: "Print each stage's CPU and waiting time on standard error.")
+        var stageTimes = false
+
         func run() async throws {
             signal(SIGPIPE, SIG_IGN)
             let options = BackupPackOptions(
                 compress: !common.noCompress, compressionLevel: level, encryptionKey: try await common.key(),
                 digest: try StandardStreams.digest(named: digest), parallelism: common.threads)
             _ = try await StandardStreams.pack(
-                directory: URL(fileURLWithPath: directory), options: options, logger: common.logger)
+                directory: URL(fileURLWithPath: directory), options: options, stageTimes: stageTimes,
+                logger: common.logger)
         }
     }
 

@@ -9,15 +9,23 @@ import Logging
 /// The operator commands `trove-db2-agent stream pack|unpack`: a backup stream to standard output, or from
 /// standard input, with a progress line on standard error when it is a terminal.
 public enum StandardStreams {
-    /// Packs `directory` to standard output.
+    /// Packs `directory` to standard output; with `stageTimes`, then prints where the time went (see
+    /// ``PackStageTimes``) on standard error.
     ///
     /// - Throws: what ``BackupPacker/pack(directory:into:progress:)`` throws.
-    public static func pack(directory: URL, options: BackupPackOptions, logger: Logger) async throws -> PackSummary {
+    public static func pack(directory: URL, options: BackupPackOptions, stageTimes: Bool = false, logger: Logger)
+        async throws -> PackSummary
+    {
         let progress = TerminalProgress(verb: "packed")
         let summary = try await BackupPacker(options: options, logger: logger).pack(
             directory: directory, into: FileDescriptorByteSink(fileDescriptor: STDOUT_FILENO)
         ) { progress.update(bytes: $0.archiveBytes, written: $0.outputBytes) }
         progress.finish(bytes: summary.archiveBytes, written: summary.outputBytes)
+        if stageTimes {
+            let lines = ["pack stage times (\(summary.archiveBytes) bytes of tar in \(summary.elapsed))"]
+                + summary.stages.lines.map { "  " + $0 }
+            TextOutput.write(lines.joined(separator: "\n") + "\n")
+        }
         return summary
     }
 

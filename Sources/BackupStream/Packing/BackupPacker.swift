@@ -20,7 +20,8 @@ import Synchronization
 /// gzip member (libdeflate), so plain `gzip -d` reads the result and our unpacker inflates it in parallel again.
 /// Stages run on their own threads, never on Swift's cooperative pool, with bounded queues between them: memory
 /// stays flat whatever the size of the directory. The output is decryptable with
-/// `openssl enc -d -aes-256-cbc -md <digest> -pass pass:<key>`.
+/// `openssl enc -d -aes-256-cbc -md <digest> -pass pass:<key>`. The summary says where the time went, stage by
+/// stage (``PackStageTimes``).
 public struct BackupPacker: Sendable {
     public let options: BackupPackOptions
     private let logger: Logger
@@ -62,12 +63,19 @@ public struct BackupPacker: Sendable {
             queue.fail($0)
             onFailure($0)
         }
-        let tally = Mutex(PackSummary(archiveBytes: 0, outputBytes: 0, files: 0, directories: 0, elapsed: .zero))
+        var initial = PackSummary(archiveBytes: 0, outputBytes: 0, files: 0, directories: 0, elapsed: .zero)
+        let workers = options.compress ? options.parallelism : 0
+        initial.stages.deflate = Array(repeating: PackStageTimes.Stage(), count: workers)
+        let tally = Mutex(initial)
         let logger = self.logger
         let compressors = ReusablePool<GzipBlockCompressor> { try GzipBlockCompressor(level: options.compressionLevel) }
 
         pipeline.addStage("pack-tar") {
+            let meter = StageMeter()
+            var waiting = Duration.zero
             let assembler = TarBlockAssembler(blockSize: options.blockSize) { block in
+                let before = ContinuousClock.now
+                defer { waiting += ContinuousClock.now - before }
                 if options.compress {
                     try queue.submit {
                         let member = try compressors.withObject { compressor in
@@ -83,35 +91,64 @@ public struct BackupPacker: Sendable {
             try archiving(archiver)
             try assembler.flush()
             queue.finishSubmitting()
+            let stage = meter.stage(waiting: waiting)
             tally.withLock {
                 $0.files = archiver.counts.files
                 $0.directories = archiver.counts.directories
+                $0.stages.tar = stage
             }
         }
-        for index in 0..<(options.compress ? options.parallelism : 0) {
-            pipeline.addStage("pack-deflate-\(index)") { queue.runWorker() }
+        for index in 0..<workers {
+            pipeline.addStage("pack-deflate-\(index)") {
+                let meter = StageMeter()
+                let waiting = queue.runWorker()
+                let stage = meter.stage(waiting: waiting)
+                tally.withLock { $0.stages.deflate[index] = stage }
+            }
         }
         pipeline.addStage("pack-out") {
+            let meter = StageMeter()
             let encryptor = try options.encryptionKey.map {
                 try OpenSSLEncEncryptor(password: Array($0.revealed.utf8), digest: options.digest)
             }
             var archiveBytes: Int64 = 0
             var outputBytes: Int64 = 0
+            var waiting = Duration.zero
+            var encryptCPU = Duration.zero
+            var sinkWall = Duration.zero
             func emit(_ bytes: [UInt8]) throws {
                 guard !bytes.isEmpty else { return }
+                let before = ContinuousClock.now
                 try sink.write(bytes)
+                sinkWall += ContinuousClock.now - before
                 outputBytes += Int64(bytes.count)
             }
-            while let block = try queue.next() {
-                try emit(try encryptor.map { encryptor in try block.bytes.withUnsafeBytes { try encryptor.update($0) } } ?? block.bytes)
+            func encrypted(_ bytes: [UInt8]) throws -> [UInt8] {
+                guard let encryptor else { return bytes }
+                let before = ThreadCPUClock.now()
+                defer { encryptCPU += ThreadCPUClock.now() - before }
+                return try bytes.withUnsafeBytes { try encryptor.update($0) }
+            }
+            while true {
+                let before = ContinuousClock.now
+                let next = try queue.next()
+                waiting += ContinuousClock.now - before
+                guard let block = next else { break }
+                try emit(try encrypted(block.bytes))
                 archiveBytes += Int64(block.archiveBytes)
                 progress?(PackProgress(archiveBytes: archiveBytes, outputBytes: outputBytes))
             }
             if let encryptor { try emit(encryptor.finish()) }
+            let finishing = ContinuousClock.now
             try sink.finish()
+            sinkWall += ContinuousClock.now - finishing
+            let stage = meter.stage(waiting: waiting)
             tally.withLock {
                 $0.archiveBytes = archiveBytes
                 $0.outputBytes = outputBytes
+                $0.stages.output = stage
+                $0.stages.encryptCPU = encryptCPU
+                $0.stages.sinkWall = sinkWall
             }
         }
 
@@ -125,6 +162,12 @@ public struct BackupPacker: Sendable {
         try await pipeline.run()
         var summary = tally.withLock { $0 }
         summary.elapsed = ContinuousClock.now - started
+        logger.debug(
+            "packed",
+            metadata: [
+                "backup.archiveBytes": "\(summary.archiveBytes)", "backup.elapsed": "\(summary.elapsed)",
+                "backup.stages": .array(summary.stages.lines.map { .string($0) }),
+            ])
         return summary
     }
 }

@@ -10,6 +10,8 @@ public struct PackSummary: Sendable, Equatable {
     public var directories: Int
     /// Wall-clock time from start to the sink's `finish()`.
     public var elapsed: Duration
+    /// CPU and waiting time of each stage of the pipeline.
+    public var stages = PackStageTimes()
 }
 
 /// Progress of a running pack, reported after each block leaves the pipeline.

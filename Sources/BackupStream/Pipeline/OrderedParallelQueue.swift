@@ -88,8 +88,12 @@ final class OrderedParallelQueue<Output: Sendable>: @unchecked Sendable {
     }
 
     /// Runs jobs until the queue is finished or failed; call it on each worker thread.
-    func runWorker() {
-        while let (sequence, job) = takeJob() {
+    ///
+    /// - Returns: the wall time the worker spent waiting for a job.
+    @discardableResult
+    func runWorker() -> Duration {
+        var waiting = Duration.zero
+        while let (sequence, job) = takeJob(waiting: &waiting) {
             do {
                 let output = try job()
                 condition.lock()
@@ -98,12 +102,14 @@ final class OrderedParallelQueue<Output: Sendable>: @unchecked Sendable {
                 condition.unlock()
             } catch {
                 fail(error)
-                return
+                return waiting
             }
         }
+        return waiting
     }
 
-    private func takeJob() -> (Int, Job)? {
+    /// The next job, waiting for one; adds the time spent blocked to `waiting`.
+    private func takeJob(waiting: inout Duration) -> (Int, Job)? {
         condition.lock()
         defer { condition.unlock() }
         while true {
@@ -112,7 +118,9 @@ final class OrderedParallelQueue<Output: Sendable>: @unchecked Sendable {
                 return pending.removeFirst()  // at most `window` jobs: cheaper than a deque
             }
             if finishedSubmitting { return nil }
+            let started = ContinuousClock.now
             condition.wait()
+            waiting += ContinuousClock.now - started
         }
     }
 
