@@ -14,30 +14,43 @@ extension SwiftIntegrationTests {
 
         init() throws { swift = try SwiftTestEnvironment.load() }
 
-        @Test func segmentsDownloadOverSeveralConnectionsAtOnceAndArriveInOrder() async throws {
-            let (direct, endpoint) = try await swift.storage { $0.downloadParallelism = 3 }
-            let container = direct.configuration.container
-            let data = testBytes(count: 5 * 64 * 1024 + 1000)
-            let stored = try await direct.save(objectName: "wide.gz.enc", from: MemorySource(data), metadata: [:]) { _ in }
-            #expect(stored.segments.count == 6)
+        /// Runs `body` with a storage that reaches Swift through a ``FlakyProxy`` that injects no failures (`truncations`
+        /// and `together` as ``FlakyProxy/start(python:upstreamPort:failures:truncations:together:)`` takes them);
+        /// the proxy is stopped afterwards, whatever happened.
+        private func throughProxy(
+            _ direct: SwiftStorage, _ endpoint: SwiftEndpoint, truncations: Int = 0, together: Int = 1,
+            _ body: (SwiftStorage, FlakyProxy) async throws -> Void
+        ) async throws {
             guard let port = URL(string: swift.authURL)?.port else { throw TestFailure("no port in \(swift.authURL)") }
-            // The proxy holds the first segment GETs until three have arrived: one connection at a time would be
-            // seen as one, and more than three would break the bound.
-            let proxy = try await FlakyProxy.start(python: swift.python, upstreamPort: port, failures: 0, together: 3)
+            let proxy = try await FlakyProxy.start(
+                python: swift.python, upstreamPort: port, failures: 0, truncations: truncations, together: together)
             do {
                 let storage = try SwiftStorage(
                     endpoint: SwiftEndpoint(
                         storageURL: endpoint.storageURL.replacingOccurrences(of: ":\(port)/", with: ":\(proxy.port)/"),
                         token: endpoint.token),
                     configuration: direct.configuration, logger: SwiftTestEnvironment.logger)
-                try await expectLoadsBack(stored, from: storage, equalTo: data, container: container)
-                let seen = try await proxy.stats()
-                #expect(seen["most_at_once"] == 3, "three segment GETs in flight at once, never more")
+                try await body(storage, proxy)
             } catch {
                 await proxy.stop()
                 throw error
             }
             await proxy.stop()
+        }
+
+        @Test func segmentsDownloadOverSeveralConnectionsAtOnceAndArriveInOrder() async throws {
+            let (direct, endpoint) = try await swift.storage { $0.downloadParallelism = 3 }
+            let container = direct.configuration.container
+            let data = testBytes(count: 5 * 64 * 1024 + 1000)
+            let stored = try await direct.save(objectName: "wide.gz.enc", from: MemorySource(data), metadata: [:]) { _ in }
+            #expect(stored.segments.count == 6)
+            // The proxy holds the first segment GETs until three have arrived: one connection at a time would be
+            // seen as one, and more than three would break the bound.
+            try await throughProxy(direct, endpoint, together: 3) { storage, proxy in
+                try await expectLoadsBack(stored, from: storage, equalTo: data, container: container)
+                let seen = try await proxy.stats()
+                #expect(seen["most_at_once"] == 3, "three segment GETs in flight at once, never more")
+            }
         }
 
         @Test func largeSegmentsDownloadInPartsOverSeveralConnectionsAtOnce() async throws {
@@ -50,14 +63,7 @@ extension SwiftIntegrationTests {
             let data = testBytes(count: 1_000_000)
             let stored = try await direct.save(objectName: "big.gz.enc", from: MemorySource(data), metadata: [:]) { _ in }
             #expect(stored.segments.count == 2)
-            guard let port = URL(string: swift.authURL)?.port else { throw TestFailure("no port in \(swift.authURL)") }
-            let proxy = try await FlakyProxy.start(python: swift.python, upstreamPort: port, failures: 0, together: 3)
-            do {
-                let storage = try SwiftStorage(
-                    endpoint: SwiftEndpoint(
-                        storageURL: endpoint.storageURL.replacingOccurrences(of: ":\(port)/", with: ":\(proxy.port)/"),
-                        token: endpoint.token),
-                    configuration: direct.configuration, logger: SwiftTestEnvironment.logger)
+            try await throughProxy(direct, endpoint, together: 3) { storage, proxy in
                 let sink = CollectingSink()
                 let events = EventLog()
                 _ = try await storage.load(
@@ -69,11 +75,7 @@ extension SwiftIntegrationTests {
                 // Parts start in order: the first three in flight are ranges of the first segment.
                 #expect(seen["most_at_once"] == 3, "three ranges in flight at once, never more")
                 #expect(seen["ranged"] == 10, "the segments fetched as ten ranges of at most 100 000 bytes")
-            } catch {
-                await proxy.stop()
-                throw error
             }
-            await proxy.stop()
         }
 
         @Test func aPartCutMidTransferResumesWhereItBrokeOff() async throws {
@@ -84,25 +86,14 @@ extension SwiftIntegrationTests {
             let data = testBytes(count: 600 * 1024)
             let stored = try await direct.save(objectName: "cut.gz.enc", from: MemorySource(data), metadata: [:]) { _ in }
             #expect(stored.segments.count == 3)
-            guard let port = URL(string: swift.authURL)?.port else { throw TestFailure("no port in \(swift.authURL)") }
-            let proxy = try await FlakyProxy.start(python: swift.python, upstreamPort: port, failures: 0, truncations: 1)
-            do {
-                let storage = try SwiftStorage(
-                    endpoint: SwiftEndpoint(
-                        storageURL: endpoint.storageURL.replacingOccurrences(of: ":\(port)/", with: ":\(proxy.port)/"),
-                        token: endpoint.token),
-                    configuration: direct.configuration, logger: SwiftTestEnvironment.logger)
+            try await throughProxy(direct, endpoint, truncations: 1) { storage, proxy in
                 let sink = CollectingSink()
                 _ = try await storage.load(location: stored.location, expectedChecksum: stored.checksum, into: sink) { _ in }
                 let same = sink.bytes == data
                 #expect(same, "the bytes restored are the bytes stored")
                 let injected = try await proxy.stats()
                 #expect(injected["truncated"] == 3, "the first GET of each segment was cut")
-            } catch {
-                await proxy.stop()
-                throw error
             }
-            await proxy.stop()
         }
 
         @Test func noByteOfASegmentThatFailsItsChecksumReachesTheSink() async throws {
