@@ -24,6 +24,8 @@ struct AgentParts: Sendable {
     let activity: AgentActivity
     let statusProvider: any ServiceStatusProvider
     let reloader: LogLevelReloader
+    /// Open once the consumer was first declared and consuming (`READY=1`).
+    let ready: Latch
     let logger: Logger
 
     /// - Throws: when `instance_rpc_encr_key` cannot be used.
@@ -35,7 +37,10 @@ struct AgentParts: Sendable {
         self.notifier = notifier
         activity = AgentActivity { text in notifier?.send("STATUS=\\(text)") }
         reloader = LogLevelReloader(configFiles: configFiles, configDirectories: configDirectories, logger: logger)
-        messaging = try AgentMessaging(configuration: configuration, notifier: notifier, logger: logger)
+        let ready = Latch()
+        self.ready = ready
+        messaging = try AgentMessaging(
+            configuration: configuration, notifier: notifier, logger: logger, onReady: { ready.open() })
         let manager = AgentLauncher.makeDB2Manager(config, logger: logger)
         self.manager = manager
         statusProvider = manager.map(DB2StatusProvider.init)
@@ -85,7 +90,8 @@ struct AgentParts: Sendable {
             let monitor = HealthMonitor(
                 notifier: notifier, watchdogTimeout: timeout,
                 consumerLastLoop: { consumer.lastLoopUptimeNanoseconds },
-                probes: manager.map { manager in [{ await manager.isResponsive() }] } ?? [], logger: logger)
+                probes: manager.map { manager in [{ await manager.isResponsive() }] } ?? [],
+                isReady: { [ready] in ready.isOpen }, logger: logger)
             services.append(.init(service: UntilShutdown("watchdog") { await monitor.run() }))
         }
         let heartbeat = HeartbeatLoop(

@@ -7,7 +7,8 @@ import Logging
 
 /// Feeds systemd's watchdog only while the agent is really alive: the AMQP consumer thread keeps going round
 /// its loop, and every registered async probe (e.g. the DB2 actor answering) returns in time. A stuck consumer
-/// or actor stops the pings, and systemd restarts the agent.
+/// or actor stops the pings, and systemd restarts the agent. Nothing is judged before the agent is ready (its
+/// consumer declared and consuming): systemd arms the watchdog only once `READY=1` came.
 public struct HealthMonitor: Sendable {
     public typealias Probe = @Sendable () async -> Bool
 
@@ -17,17 +18,19 @@ public struct HealthMonitor: Sendable {
     let consumerStaleness: Duration
     let consumerLastLoop: @Sendable () -> UInt64
     let probes: [Probe]
+    let isReady: @Sendable () -> Bool
     let logger: Logger
 
     public init(
         notifier: SystemdNotifier, watchdogTimeout: Duration, consumerLastLoop: @escaping @Sendable () -> UInt64,
-        probes: [Probe], logger: Logger
+        probes: [Probe], isReady: @escaping @Sendable () -> Bool = { true }, logger: Logger
     ) {
         self.notifier = notifier
         interval = watchdogTimeout / 3
         consumerStaleness = watchdogTimeout / 2
         self.consumerLastLoop = consumerLastLoop
         self.probes = probes
+        self.isReady = isReady
         self.logger = logger
     }
 
@@ -35,7 +38,9 @@ public struct HealthMonitor: Sendable {
     public func run() async {
         var reported = false
         while !Task.isCancelled {
-            if await healthy() {
+            if !isReady() {
+                // Not started yet: a consumer that has not looped is not a stalled one.
+            } else if await healthy() {
                 notifier.send("WATCHDOG=1")
                 if reported { logger.notice("healthy again; watchdog pings resumed") }
                 reported = false
