@@ -86,6 +86,8 @@ import TestSupport
 
         #expect(await daemon.stop(timeout: 60) == 0)
         #expect(notify.received.contains { $0.1.contains("STOPPING=1") })
-        #expect(notify.received.contains { $0.1.hasPrefix("STATUS=") })
+        // The status line says what the agent does: idle once serving, stopping at the end.
+        #expect(notify.received.contains { $0.1 == "STATUS=idle" })
+        #expect(notify.received.contains { $0.1 == "STATUS=stopping" })
     }
 }

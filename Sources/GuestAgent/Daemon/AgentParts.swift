@@ -35,7 +35,7 @@ struct AgentParts: Sendable {
         self.configuration = configuration
         let notifier = SystemdNotifier()
         self.notifier = notifier
-        activity = AgentActivity { text in notifier?.send("STATUS=\\(text)") }
+        activity = AgentActivity { text in notifier?.send("STATUS=\(text)") }
         reloader = LogLevelReloader(configFiles: configFiles, configDirectories: configDirectories, logger: logger)
         let ready = Latch()
         self.ready = ready
