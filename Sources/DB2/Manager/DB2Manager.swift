@@ -221,12 +221,13 @@ public actor DB2Manager {
     /// some images make), else `instance/db2iauto` under the install the instance uses, which `db2level` names
     /// (`Product is installed at "/opt/ibm/db2/V11.5".`). Nil when neither exists.
     func autostartTool() async -> String? {
-        if FileManager.default.isExecutableFile(atPath: configuration.autostartTool) { return configuration.autostartTool }
+        let configured = configuration.autostartTool
+        if await BlockingThreadPool.shared.run({ ExecutableFile.exists(at: configured) }) { return configured }
         guard let outcome = try? await executor.tool("db2level", [], step: "db2level", timeout: configuration.commandTimeout),
             outcome.exitCode == 0, let directory = Self.installDirectory(in: outcome.standardOutput)
         else { return nil }
         let tool = "\(directory)/instance/db2iauto"
-        return FileManager.default.isExecutableFile(atPath: tool) ? tool : nil
+        return await BlockingThreadPool.shared.run { ExecutableFile.exists(at: tool) } ? tool : nil
     }
 
     /// The directory of `Product is installed at "<directory>".` in db2level's output (an absolute path).

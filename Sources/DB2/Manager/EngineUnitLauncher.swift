@@ -28,7 +28,7 @@ public struct EngineUnitLauncher: Sendable {
         for directory in ["/usr/bin", "/bin"] {
             let run = "\(directory)/systemd-run"
             let control = "\(directory)/systemctl"
-            if FileManager.default.isExecutableFile(atPath: run), FileManager.default.isExecutableFile(atPath: control) {
+            if ExecutableFile.exists(at: run), ExecutableFile.exists(at: control) {
                 return EngineUnitLauncher(systemdRun: run, systemctl: control, outputDirectory: outputDirectory)
             }
         }

@@ -12,7 +12,7 @@ enum SystemTool {
     ///
     /// - Throws: ``DB2Error`` `.environment` when it is not installed.
     static func path(_ name: String, step: String) throws(DB2Error) -> String {
-        for directory in directories where FileManager.default.isExecutableFile(atPath: "\(directory)/\(name)") {
+        for directory in directories where ExecutableFile.exists(at: "\(directory)/\(name)") {
             return "\(directory)/\(name)"
         }
         throw DB2Error(.environment, step: step, detail: "\(name) is not installed (looked in \(directories.joined(separator: ", ")))")

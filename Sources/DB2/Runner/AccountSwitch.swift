@@ -37,10 +37,7 @@ struct AccountSwitch: Sendable, Equatable {
 
     /// The first of `candidates` that is an executable file.
     static func find(in candidates: [String]) -> AccountSwitch? {
-        candidates.first { path in
-            var status = stat()
-            return stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFREG && access(path, X_OK) == 0
-        }.map(AccountSwitch.init(setpriv:))
+        candidates.first(where: ExecutableFile.exists(at:)).map(AccountSwitch.init(setpriv:))
     }
 
     /// The program and arguments that run `executable` with `arguments` as `account`.

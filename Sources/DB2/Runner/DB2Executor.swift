@@ -115,7 +115,7 @@ public final class DB2Executor: Sendable {
         let path = try await environment()["PATH"] ?? ""
         for directory in path.split(separator: ":") where directory.hasPrefix("/") {
             let candidate = "\(directory)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            if ExecutableFile.exists(at: candidate) { return candidate }
         }
         throw DB2Error(.environment, step: name, detail: "\(name) is not on the DB2 PATH (\(path))")
     }
