@@ -200,7 +200,7 @@ public final class DirectoryHandle: Sendable {
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
             let count = buffer.withUnsafeMutableBytes { bytes in
-                SystemCalls.retryingInterrupted { read(file, bytes.baseAddress, bytes.count) }
+                SystemCalls.read(file, into: bytes.baseAddress!, count: bytes.count)
             }
             guard count >= 0 else { throw PathFailure("read", child(name), code: errno) }
             if count == 0 { return contents }
@@ -238,7 +238,7 @@ public final class DirectoryHandle: Sendable {
             unlinkat(descriptor, temporary, 0)
             throw PathFailure("write", child(name), code: code)
         }
-        guard SystemCalls.retryingInterrupted({ fsync(descriptor) }) == 0 else { throw PathFailure("sync", path, code: errno) }
+        try sync()
     }
 
     /// Removes the entry `name` (a file or a link, never what a link points to); none is fine.
@@ -315,13 +315,8 @@ public final class DirectoryHandle: Sendable {
                 throw PathFailure("change the owner of", child(displayName), code: errno)
             }
             guard fchmod(file, mode) == 0 else { throw PathFailure("change the mode of", child(displayName), code: errno) }
-            var written = 0
-            while written < contents.count {
-                let count = contents.withUnsafeBytes { bytes in
-                    SystemCalls.retryingInterrupted { write(file, bytes.baseAddress! + written, bytes.count - written) }
-                }
-                guard count > 0 else { throw PathFailure("write", child(displayName), code: count == 0 ? EIO : errno) }
-                written += count
+            if let code = contents.withUnsafeBytes({ SystemCalls.writeAll(file, $0) }) {
+                throw PathFailure("write", child(displayName), code: code)
             }
             if sync, SystemCalls.retryingInterrupted({ fsync(file) }) != 0 { throw PathFailure("sync", child(displayName), code: errno) }
         } catch {

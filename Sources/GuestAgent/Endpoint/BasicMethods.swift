@@ -11,11 +11,11 @@ public enum BasicMethods {
                 return { true }
             },
             // The API calls it `get_volume_info`; Trove ignores `fs_path` and reports the DB2 mount point. One
-            // statvfs: prompt.
+            // statvfs (on a thread of the blocking pool: a hung volume must not hold a cooperative thread): prompt.
             GuestMethod("get_filesystem_stats", lane: .prompt) { _, args in
                 try args.allowOnly(["fs_path"])
                 _ = try args.optionalString("fs_path")
-                return { try FilesystemStats.of(path: mountPoint) }
+                return { try await BlockingThreadPool.shared.run { try FilesystemStats.of(path: mountPoint) } }
             },
         ]
     }
