@@ -97,8 +97,12 @@ import TestSupport
             }
             // The readers of create_backup's and prepare's backup_info, run by the coordinator.
             if case .object(let info) = Self.value(for: "backup_info", &fuzz) {
-                _ = try? BackupRequest(backupInfo: info, context: RequestContext())
-                _ = try? RestoreRequest(backupInfo: info, context: RequestContext())
+                do { _ = try BackupRequest(backupInfo: info, context: RequestContext()) } catch {
+                    #expect(error is any RemoteErrorConvertible, "backup_info refused with \(type(of: error)): \(error)")
+                }
+                do { _ = try RestoreRequest(backupInfo: info, context: RequestContext()) } catch {
+                    #expect(error is any RemoteErrorConvertible, "backup_info refused with \(type(of: error)): \(error)")
+                }
             }
         }
         #expect(accepted > 20 && refused > 20, "accepted \(accepted), refused \(refused)")

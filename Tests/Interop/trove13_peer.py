@@ -556,6 +556,9 @@ def main():
         if started:
             break
         eventlet.sleep(0.05)
+    else:
+        sys.stderr.write("the conductor's RPC server did not start within 60 s\n")
+        sys.exit(1)
     emit("READY")
     while True:
         line = tpool.execute(sys.stdin.readline)
