@@ -151,15 +151,6 @@ import Testing
         pax.append(key, value)
         return member("PaxHeaders/x", .other(UInt8(ascii: flag.unicodeScalars.first!)), data: pax.encoded())
     }
-
-    /// This process's resident memory, from `/proc/self/status` (`VmRSS`).
-    private func residentBytes() throws -> Int64 {
-        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
-        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-            let kilobytes = Int64(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
-        else { throw CocoaError(.fileReadCorruptFile) }
-        return kilobytes * 1024
-    }
 }
 
 /// A stream made as it is read: `count` copies of one chunk, then a tail.

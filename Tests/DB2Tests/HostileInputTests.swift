@@ -12,10 +12,7 @@ import TestSupport
     @Test func deleteUserRemovesOnlyTheOSAccountsTheAgentCreated() async throws {
         try await SimulatedInstance.with { instance in
             let (foreign, created) = (uniqueLogin(), uniqueLogin())
-            defer {
-                _ = try? Process.run(URL(fileURLWithPath: "/usr/sbin/userdel"), arguments: ["-r", foreign]).waitUntilExit()
-                _ = try? Process.run(URL(fileURLWithPath: "/usr/sbin/userdel"), arguments: ["-r", created]).waitUntilExit()
-            }
+            defer { removeTestAccountsNow(foreign, created) }
             try await succeedRunning("/usr/sbin/useradd", ["-m", "-d", "/home/\(foreign)", foreign])
             let account = try #require(OSAccount.lookup(foreign))
             #expect(account.uid >= 1000)

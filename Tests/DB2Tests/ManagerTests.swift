@@ -130,7 +130,7 @@ import TestSupport
         try await SimulatedInstance.with { instance in
             let login = "t\(UUID().uuidString.prefix(8).lowercased().filter { $0.isLetter || $0.isNumber })"
             let name = try UserName(login)
-            defer { _ = try? Process.run(URL(fileURLWithPath: "/usr/sbin/userdel"), arguments: ["-r", login]).waitUntilExit() }
+            defer { removeTestAccountsNow(login) }
             let databases = try ["APP1", "APP2"].map(DatabaseName.init)
             try await instance.manager.createDatabases(databases)
             try await instance.manager.createUsers([NewDatabaseUser(name: name, password: Secret("s3cret-Pass"), databases: databases)])
@@ -171,7 +171,7 @@ import TestSupport
         try await SimulatedInstance.with { instance in
             let login = uniqueLogin()
             let name = try UserName(login)
-            defer { _ = try? Process.run(URL(fileURLWithPath: "/usr/sbin/userdel"), arguments: ["-r", login]).waitUntilExit() }
+            defer { removeTestAccountsNow(login) }
             let database = try DatabaseName("APP1")
             try await instance.manager.createDatabases([database])
             try await instance.manager.createUsers([NewDatabaseUser(name: name, password: Secret("s3cret-Pass"), databases: [database])])

@@ -124,6 +124,13 @@ func removeTestAccount(_ login: String) async {
     _ = try? await ProcessRunner.run("/usr/sbin/userdel", ["-r", login])
 }
 
+/// Removes OS accounts a test created, at once (for a `defer`, which cannot await).
+func removeTestAccountsNow(_ logins: String...) {
+    for login in logins {
+        _ = try? Process.run(URL(fileURLWithPath: "/usr/sbin/userdel"), arguments: ["-r", login]).waitUntilExit()
+    }
+}
+
 /// Runs a program and fails unless it exits 0.
 func succeedRunning(_ executable: String, _ arguments: [String]) async throws {
     let result = try await ProcessRunner.run(executable, arguments)
