@@ -95,7 +95,7 @@ struct AgentParts: Sendable {
             services.append(.init(service: UntilShutdown("watchdog") { await monitor.run() }))
         }
         let heartbeat = HeartbeatLoop(
-            interval: .milliseconds(Int64(configuration.reportInterval * 1000)), markers: configuration.prepareMarkers,
+            interval: configuration.reportInterval, markers: configuration.prepareMarkers,
             status: statusProvider, conductor: conductor, logger: logger,
             suppressed: { await conductor.periodicHeartbeatsPaused })
         services.append(.init(service: UntilShutdown("heartbeat") { await heartbeat.run() }))

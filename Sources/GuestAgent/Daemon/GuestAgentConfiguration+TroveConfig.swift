@@ -30,7 +30,7 @@ extension GuestAgentConfiguration {
             guestID: config.guestID,
             controlExchange: messaging.controlExchange,
             conductorTopic: config.conductorQueue,
-            reportInterval: config.reportInterval.seconds,
+            reportInterval: config.reportInterval,
             messaging: parameters,
             queueOptions: OsloQueueOptions(
                 durable: queues.durable, autoDelete: queues.autoDelete, haQueues: queues.haQueues,

@@ -16,8 +16,8 @@ public struct GuestAgentConfiguration: Sendable {
     public var controlExchange: String
     /// `conductor_queue` (`trove-conductor`).
     public var conductorTopic: String
-    /// `report_interval`, seconds.
-    public var reportInterval: Double
+    /// `report_interval`: between heartbeats.
+    public var reportInterval: Duration
     public var messaging: AMQPConnectionParameters
     public var queueOptions: OsloQueueOptions
     public var reconnectBackoff: ReconnectBackoff
@@ -35,7 +35,7 @@ public struct GuestAgentConfiguration: Sendable {
 
     public init(
         guestID: String, controlExchange: String = "trove", conductorTopic: String = "trove-conductor",
-        reportInterval: Double = 30, messaging: AMQPConnectionParameters, queueOptions: OsloQueueOptions = .init(),
+        reportInterval: Duration = .seconds(30), messaging: AMQPConnectionParameters, queueOptions: OsloQueueOptions = .init(),
         reconnectBackoff: ReconnectBackoff = .init(), rpc: RPCServerConfiguration = .init(),
         mountPoint: String = "/home/db2inst1/db2inst1", instanceOwner: String = "db2inst1",
         prepareMarkers: PrepareMarkers = .home, rpcEncryptionKey: Secret<String>? = nil,
