@@ -11,7 +11,8 @@ public protocol BackupStorage: Sendable {
     /// the upload fails for good, the segments already written are deleted before this throws.
     ///
     /// - Parameters:
-    ///   - metadata: stored with the backup (`X-Object-Meta-<key>`), added to the configuration's metadata.
+    ///   - metadata: stored with the backup (`X-Object-Meta-<key>`), added to the configuration's metadata; the
+    ///     part known only at the end is asked for once the stream has ended.
     ///   - progress: called with ``StorageEvent``s from storage threads.
     /// - Returns: the location, checksum, size and segments Trove records.
     /// - Throws: ``ObjectStorageError``, or the source's own error (after cleanup). If some objects could not be
@@ -19,7 +20,7 @@ public protocol BackupStorage: Sendable {
     func save(
         objectName: String,
         from source: any ByteSource,
-        metadata: [String: String],
+        metadata: BackupMetadata,
         progress: @escaping @Sendable (StorageEvent) -> Void
     ) async throws -> StoredBackup
 

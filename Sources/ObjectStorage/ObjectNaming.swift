@@ -93,6 +93,25 @@ enum ObjectNaming {
         guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw .invalidConfiguration("metadata value for \(key) contains a control character")
         }
+        // Swift's defaults (swift/common/constraints.py): a name of at most 128 bytes, a value of at most 256.
+        guard key.utf8.count <= maxMetadataNameBytes, value.utf8.count <= maxMetadataValueBytes else {
+            throw .invalidConfiguration(
+                "metadata \(key) is longer than Swift allows (name \(maxMetadataNameBytes), value \(maxMetadataValueBytes) bytes)")
+        }
+    }
+
+    static let maxMetadataNameBytes = 128
+    static let maxMetadataValueBytes = 256
+    static let maxMetadataCount = 90
+    static let maxMetadataTotalBytes = 4096
+
+    /// Swift's limits on an object's metadata as a whole: at most 90 entries and 4096 bytes of names and values.
+    static func validateMetadataTotal(_ metadata: [String: String]) throws(ObjectStorageError) {
+        let total = metadata.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count }
+        guard metadata.count <= maxMetadataCount, total <= maxMetadataTotalBytes else {
+            throw .invalidConfiguration(
+                "the backup's metadata (\(metadata.count) entries, \(total) bytes) is more than Swift allows (\(maxMetadataCount) entries, \(maxMetadataTotalBytes) bytes)")
+        }
     }
 
     /// Trove's header for a metadata key: `X-Object-Meta-` + key with `_` turned into `-`.

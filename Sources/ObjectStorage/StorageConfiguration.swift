@@ -89,6 +89,7 @@ public struct StorageConfiguration: Sendable, Equatable {
         try ObjectNaming.validateObjectName(objectName)
         let all = metadata.merging(extra) { _, call in call }
         for (key, value) in all { try ObjectNaming.validateMetadata(key: key, value: value) }
+        try ObjectNaming.validateMetadataTotal(all)
         return all
     }
 

@@ -68,20 +68,29 @@ extension DB2Manager {
         return nil
     }
 
-    /// `BACKUP DATABASE X ONLINE TO <directory> INCLUDE LOGS`: applications stay connected.
+    /// `BACKUP DATABASE X ONLINE [INCREMENTAL [DELTA]] TO <directory> INCLUDE LOGS`: applications stay connected.
     ///
-    /// - Returns: the image written (path, timestamp).
+    /// When Db2 refuses an incremental or delta (SQL2426N: `TRACKMOD` off, or no full backup since it was turned
+    /// on), a full backup is taken instead and the image says so (``BackupImage/fullBecause``).
+    ///
+    /// - Returns: the image written (path, timestamp, the kind taken).
     /// - Throws: ``DB2Error`` `.notRecoverable` (no archive logging: see ``ensureRecoverable()``), `.diskFull`,
     ///   `.timedOut`, `.cancelled`, ...
-    public nonisolated func onlineBackup(of name: DatabaseName, to directory: String) async throws(DB2Error) -> BackupImage {
-        try await backup(name, to: directory, online: true)
+    public nonisolated func onlineBackup(
+        of name: DatabaseName, to directory: String, kind: BackupImageKind = .full
+    ) async throws(DB2Error) -> BackupImage {
+        try await backup(name, to: directory, online: true, kind: kind)
     }
 
     /// Trove's offline strategy: `QUIESCE INSTANCE ... FORCE CONNECTIONS`, `BACKUP DATABASE X TO <directory>` for
     /// each database, then `UNQUIESCE INSTANCE`, also when a backup failed.
     ///
     /// - Throws: ``DB2Error`` of the first failed step (the unquiesce still ran).
-    public func offlineBackup(of names: [DatabaseName], to directory: String) async throws(DB2Error) -> [BackupImage] {
+    /// - Parameter kinds: the kind asked for per database (full when absent); a refused incremental is taken full,
+    ///   as ``onlineBackup(of:to:kind:)`` does.
+    public func offlineBackup(
+        of names: [DatabaseName], to directory: String, kinds: [DatabaseName: BackupImageKind] = [:]
+    ) async throws(DB2Error) -> [BackupImage] {
         try await exclusive { () throws(DB2Error) -> [BackupImage] in
             let instance = try await executor.environment()["DB2INSTANCE"] ?? configuration.instanceOwner
             // The agent's own connecting queries stay out of the window (a connection there fails the BACKUP with
@@ -101,7 +110,7 @@ extension DB2Manager {
             var failure: DB2Error?
             for name in names {
                 do throws(DB2Error) {
-                    images.append(try await backup(name, to: directory, online: false))
+                    images.append(try await backup(name, to: directory, online: false, kind: kinds[name] ?? .full))
                 } catch {
                     failure = error
                     break
@@ -146,14 +155,42 @@ extension DB2Manager {
         logger.info("instance unquiesced", metadata: ["db2.instance": "\(instance)"])
     }
 
-    nonisolated func backup(_ name: DatabaseName, to directory: String, online: Bool) async throws(DB2Error) -> BackupImage {
-        let step = online ? "BACKUP DATABASE ONLINE" : "BACKUP DATABASE"
+    nonisolated func backup(
+        _ name: DatabaseName, to directory: String, online: Bool, kind: BackupImageKind
+    ) async throws(DB2Error) -> BackupImage {
+        if kind != .full {
+            do throws(DB2Error) {
+                return try await backupOnce(name, to: directory, online: online, kind: kind)
+            } catch where error.message?.code == "SQL2426" {
+                // Db2 refused the incremental itself: only a full image is possible now.
+                let reason = error.message.map { "\($0)" } ?? error.description
+                logger.notice(
+                    "Db2 refused the \(kind.rawValue) backup: taking a full backup instead",
+                    metadata: ["db2.database": "\(name)", "db2.reason": "\(reason)"])
+                var image = try await backupOnce(name, to: directory, online: online, kind: .full)
+                image.fullBecause = "Db2 refused the \(kind.rawValue) backup: \(reason)"
+                return image
+            }
+        }
+        return try await backupOnce(name, to: directory, online: online, kind: .full)
+    }
+
+    private nonisolated func backupOnce(
+        _ name: DatabaseName, to directory: String, online: Bool, kind: BackupImageKind
+    ) async throws(DB2Error) -> BackupImage {
+        let step = "BACKUP DATABASE\(online ? " ONLINE" : "")\(kind.backupClause)"
         try await ensureOwnedDirectory(directory, mode: 0o750, step: "create the backup directory")
+        let target = try Self.clpPath(directory, step: step)
         let statement =
             online
-            ? "BACKUP DATABASE \(name) ONLINE TO \(try Self.clpPath(directory, step: step)) INCLUDE LOGS"
-            : "BACKUP DATABASE \(name) TO \(try Self.clpPath(directory, step: step))"
-        logger.info("backup started", metadata: ["db2.database": "\(name)", "db2.online": "\(online)", "db2.directory": "\(directory)"])
+            ? "BACKUP DATABASE \(name) ONLINE\(kind.backupClause) TO \(target) INCLUDE LOGS"
+            : "BACKUP DATABASE \(name)\(kind.backupClause) TO \(target)"
+        logger.info(
+            "backup started",
+            metadata: [
+                "db2.database": "\(name)", "db2.online": "\(online)", "db2.kind": "\(kind.rawValue)",
+                "db2.directory": "\(directory)",
+            ])
         let transcript = try await executor.clpChecked(
             [statement], step: step, database: name.value, timeout: configuration.backupTimeout)
         guard let timestamp = Self.backupTimestamp(in: transcript.output) else {
@@ -167,6 +204,7 @@ extension DB2Manager {
         }
         logger.info("backup done", metadata: ["db2.database": "\(name)", "db2.image": "\(image.path)"])
         image.completedAt = Date()
+        image.kind = kind
         return image
     }
 

@@ -19,6 +19,11 @@ public struct BackupImage: Sendable, Hashable, CustomStringConvertible {
     /// When the backup that wrote it ended (logs archived before then are in an online image); `nil` for an image
     /// found on disk.
     public var completedAt: Date?
+    /// What the backup that wrote it was asked for and took (``BackupImageKind/full`` for an image found on disk:
+    /// its name does not say).
+    public var kind: BackupImageKind = .full
+    /// Why a full image was taken where an incremental or delta was asked for (Db2's refusal), if it was.
+    public var fullBecause: String?
 
     /// The image named by `path`'s last component, or nil when it is not a backup image name.
     public init?(path: String) {

@@ -14,12 +14,12 @@ extension BackupJob {
     /// The store verified the backup: journal it as `stored` with its `COMPLETED` report, then remove the archived
     /// logs it carries and the local images, then deliver the report.
     func completed(
-        _ stored: StoredBackup, images: [BackupImage], record: JournalEntry, logger: Logger
+        _ stored: StoredBackup, images: [BackupImage], index: [ChainImage], record: JournalEntry, logger: Logger
     ) async -> BackupOutcome {
         let fields: [String: JSONValue] = [
             "state": "COMPLETED", "size": .double(FilesystemStats.toGB(stored.size)),
             "checksum": .string(stored.checksum), "location": .string(stored.location),
-            "backup_type": .string(strategy.rawValue),
+            "backup_type": .string(backupType(images: index)),
             "note": .string(settings.storage.strategy == .swift
                 ? "Successfully saved data to Swift!" : "Successfully saved data to local storage!"),
             "success": true,
@@ -29,6 +29,7 @@ extension BackupJob {
             metadata: [
                 "backup.location": "\(stored.location)", "backup.checksum": "\(stored.checksum)",
                 "backup.bytes": "\(stored.size)", "backup.segments": "\(stored.segments.count)",
+                "backup.images": "\(index.map(\.description).joined(separator: "; "))",
             ])
         let sent = await reports.reserveSent()
         let carried = images.map {

@@ -63,7 +63,7 @@ struct BackupJob: Sendable {
             "backup requested",
             metadata: ["backup.strategy": "\(strategy.rawValue)", "backup.object": "\(objectName)"])
         var storage: (any BackupStorage)?
-        let result: Result<(StoredBackup, [BackupImage]), any Error>
+        let result: Result<(StoredBackup, [BackupImage], [ChainImage]), any Error>
         do {
             try await record.save()
             await reports.send(
@@ -82,8 +82,8 @@ struct BackupJob: Sendable {
         let abort = Task.isCancelled ? abortReason() ?? "the backup was cancelled" : nil
         return await Task {
             switch result {
-            case .success(let (stored, images)):
-                await completed(stored, images: images, record: record, logger: logger)
+            case .success(let (stored, images, index)):
+                await completed(stored, images: images, index: index, record: record, logger: logger)
             case .failure(let error):
                 await failed(
                     error, storage: finished, volumeSize: volumeSize, record: record, abortedBecause: abort,
@@ -104,7 +104,7 @@ struct BackupJob: Sendable {
     private func perform(
         storage: any BackupStorage, objectName: String, record: JournalEntry, progress: OperationProgress,
         logger: Logger
-    ) async throws -> (StoredBackup, [BackupImage]) {
+    ) async throws -> (StoredBackup, [BackupImage], [ChainImage]) {
         await record.enter(.checking, step: "listing the databases")
         let databases = try await step("listing the databases") { try await database.databases() }
         if databases.isEmpty { logger.warning("the instance has no database: the backup holds an empty directory") }
@@ -116,6 +116,10 @@ struct BackupJob: Sendable {
             }
             for repair in repairs { logger.notice("recoverability repaired before the backup: \(repair)") }
         }
+        // After the recoverability check: its backup to /dev/null (clearing BACKUP PENDING) is one Db2 bases a
+        // delta on.
+        await record.update(step: "choosing the images (full, incremental, delta)")
+        let plan = try await planChain(databases, storage: storage, logger: logger)
         var estimates: [Int64] = []
         for name in databases {
             let estimate = try await step("estimating the size of \(name)") {
@@ -152,6 +156,17 @@ struct BackupJob: Sendable {
             logger.warning("could not delete an archived image", metadata: ["path": "\(path)", "errno": "\(code)"])
         }
         let files = ArrivingFiles { handOff.archived($0) }
+        // The manifest is the archive's first member.
+        try await step("writing the backup's manifest") {
+            try await BlockingThreadPool.shared.run {
+                try DirectoryHandle.open(directory).writeNewFile(
+                    BackupManifest.memberName, contents: plan.manifest.json, mode: 0o640, uid: nil, gid: nil)
+            }
+        }
+        handOff.add(BackupManifest.memberName, checking: false)
+        files.add(BackupManifest.memberName)
+        let taken = TakenImages()
+        let metadata = storedMetadata(plan: plan, taken: taken, logger: logger)
         let parts = StreamParts<Part>()
         let packer = BackupPacker(options: settings.pack, logger: logger)
         let packing: StreamParts<Part>.Part = {
@@ -162,7 +177,7 @@ struct BackupJob: Sendable {
         }
         let saving: StreamParts<Part>.Part = {
             .stored(
-                try await storage.save(objectName: objectName, from: pipe, metadata: request.metadata) { event in
+                try await storage.save(objectName: objectName, from: pipe, metadata: metadata) { event in
                     if case .retrying(let object, let attempt, let delay, let reason) = event {
                         logger.warning(
                             "store request failed; retrying",
@@ -175,7 +190,8 @@ struct BackupJob: Sendable {
         }
         let producing: StreamParts<Part>.Part = {
             let images = try await produceImages(
-                databases, estimates: estimated, handOff: handOff, files: files, record: record, progress: progress)
+                databases, plan: plan, taken: taken, estimates: estimated, handOff: handOff, files: files,
+                record: record, progress: progress, logger: logger)
             files.finish()
             await record.update(step: "storing the last segments and the manifest of \(objectName)")
             return .produced(images)
@@ -204,19 +220,27 @@ struct BackupJob: Sendable {
                 "backup.archive_bytes": "\(packed.archiveBytes)", "backup.stored_bytes": "\(stored.size)",
                 "backup.seconds": "\(Int(packed.elapsed.seconds))",
             ])
-        let outcome = (stored, images)
+        let outcome = (stored, images, taken.all)
         progress.end("upload")
         return outcome
     }
 
     /// The database backups, handing each image to the stream as soon as it is written.
     private func produceImages(
-        _ databases: [DatabaseName], estimates: [Int64], handOff: BackupImageHandOff, files: ArrivingFiles,
-        record: JournalEntry, progress: OperationProgress
+        _ databases: [DatabaseName], plan: ChainPlan, taken: TakenImages, estimates: [Int64],
+        handOff: BackupImageHandOff, files: ArrivingFiles, record: JournalEntry, progress: OperationProgress,
+        logger: Logger
     ) async throws -> [BackupImage] {
         var images: [BackupImage] = []
         let checking = settings.verifyImages
         let uploadLabel = "upload to \(settings.storage.strategy.rawValue)"
+        func taking(_ image: BackupImage) async throws {
+            if let reason = image.fullBecause {
+                logger.notice("a full image was taken instead", metadata: ["database": "\(image.database)", "reason": "\(reason)"])
+            }
+            try await confirmBase(of: image, planned: plan.entry(of: image.database))
+            taken.add(image, planned: plan.entry(of: image.database))
+        }
         @Sendable func announce(_ image: BackupImage) {
             var info = stat()
             let size = stat(image.path, &info) == 0 ? Int64(info.st_size) : 0
@@ -235,13 +259,17 @@ struct BackupJob: Sendable {
                 if handOff.waitingCount > 0 {
                     try await handOff.waitForRoom(needed: needed) { space(directory)?.availableBytes ?? 0 }
                 }
-                let command = "BACKUP DATABASE \(name) ONLINE"
+                let kind = plan.kind(of: name)
+                let command = "BACKUP DATABASE \(name) ONLINE\(kind.backupClause)"
                 await record.update(step: command)
                 progress.begin(
                     "database", label: "\(command) (\(index + 1)/\(databases.count))", totalBytes: estimates[index],
                     measure: { handOff.bytesBeingWritten() })
-                let image = try await step(command) { try await database.onlineBackup(of: name, to: directory) }
+                let image = try await step(command) {
+                    try await database.onlineBackup(of: name, to: directory, kind: kind)
+                }
                 announce(image)
+                try await taking(image)
                 try await verify(image, record: record, progress: progress, handOff: handOff)
                 images.append(image)
             }
@@ -256,9 +284,13 @@ struct BackupJob: Sendable {
             }
             progress.begin(
                 "database", label: command, totalBytes: estimates.reduce(0, +), measure: { handOff.bytesBeingWritten() })
-            images = try await step(command) { try await database.offlineBackup(of: databases, to: directory) }
+            let kinds = Dictionary(uniqueKeysWithValues: databases.map { ($0, plan.kind(of: $0)) })
+            images = try await step(command) {
+                try await database.offlineBackup(of: databases, to: directory, kinds: kinds)
+            }
             await record.enter(.streaming, step: "streaming the offline images") { $0.quiesced = false }
             for image in images { announce(image) }
+            for image in images { try await taking(image) }
             for image in images { try await verify(image, record: record, progress: progress, handOff: handOff) }
         }
         progress.end("database")
@@ -278,7 +310,7 @@ struct BackupJob: Sendable {
     }
 
     /// Runs one step, naming it in the error when it fails.
-    private func step<T: Sendable>(_ name: String, _ body: () async throws -> T) async throws -> T {
+    func step<T: Sendable>(_ name: String, _ body: () async throws -> T) async throws -> T {
         do { return try await body() } catch { throw Self.rootCause(error, step: name) }
     }
 

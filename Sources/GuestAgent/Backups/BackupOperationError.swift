@@ -22,6 +22,13 @@ public enum BackupOperationError: Error, CustomStringConvertible {
     case aborted(reason: String)
     /// The operation could not be recorded in `state_dir`, so it was not started (a crash would go unnoticed).
     case notJournaled(cause: any Error)
+    /// A backup's manifest (the first member of its archive) is not one the agent wrote, or contradicts the
+    /// object's metadata or its images.
+    case invalidManifest(String)
+    /// The parent named by `backup_info` cannot be used: missing, or not matching its checksum.
+    case parentUnusable(location: String, cause: any Error)
+    /// A backup's chain cannot be restored: a link is missing, does not match, or lacks an image it needs.
+    case brokenChain(String)
 
     public var description: String {
         switch self {
@@ -37,6 +44,9 @@ public enum BackupOperationError: Error, CustomStringConvertible {
         case .noImages(let directory): "the backup holds no DB2 backup image (no *.001 file in \(directory))"
         case .aborted(let reason): reason
         case .notJournaled(let cause): "the backup could not be recorded in the agent's state directory, so it was not started: \(cause)"
+        case .invalidManifest(let detail): "the backup's manifest (\(BackupManifest.memberName)) cannot be used: \(detail)"
+        case .parentUnusable(let location, let cause): "the parent backup \(location) cannot be used: \(cause)"
+        case .brokenChain(let detail): "the backup chain cannot be restored: \(detail)"
         }
     }
 }

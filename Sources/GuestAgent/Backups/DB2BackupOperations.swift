@@ -17,13 +17,24 @@ public protocol DB2BackupOperations: Sendable {
     /// Makes every database recoverable (archive logging on, no BACKUP PENDING), repairing what it can.
     func ensureRecoverable() async throws -> RecoverabilityReport
 
-    /// `BACKUP DATABASE <database> ONLINE TO <directory> INCLUDE LOGS`: applications stay connected. The image's
-    /// `completedAt` is when DB2 finished.
-    func onlineBackup(of database: DatabaseName, to directory: String) async throws -> BackupImage
+    /// Turns `TRACKMOD` on when it is off; false when it was off (the next backup must then be full).
+    func ensureChangeTracking(of database: DatabaseName) async throws -> Bool
 
-    /// Offline backup of `databases`: quiesce the instance, back up each database to `directory`, unquiesce (also
-    /// when a backup fails, and outside the caller's cancellation).
-    func offlineBackup(of databases: [DatabaseName], to directory: String) async throws -> [BackupImage]
+    /// The successful backups of `database` Db2's recovery history records, oldest first: what Db2 bases an
+    /// incremental or delta on.
+    func backupHistory(of database: DatabaseName) async throws -> [BackupHistoryEntry]
+
+    /// `BACKUP DATABASE <database> ONLINE [INCREMENTAL [DELTA]] TO <directory> INCLUDE LOGS`: applications stay
+    /// connected. The image's `completedAt` is when DB2 finished; its `kind` what was taken (full when Db2 refused
+    /// the incremental, with `fullBecause` saying why).
+    func onlineBackup(of database: DatabaseName, to directory: String, kind: BackupImageKind) async throws -> BackupImage
+
+    /// Offline backup of `databases`, each of the kind asked for in `kinds` (full when absent): quiesce the
+    /// instance, back up each database to `directory`, unquiesce (also when a backup fails, and outside the
+    /// caller's cancellation).
+    func offlineBackup(
+        of databases: [DatabaseName], to directory: String, kinds: [DatabaseName: BackupImageKind]
+    ) async throws -> [BackupImage]
 
     /// `UNQUIESCE INSTANCE`, outside any backup: after a crash or an abort that may have left an offline backup's
     /// quiesce in place. Harmless when the instance is not quiesced.
@@ -45,6 +56,13 @@ public protocol DB2BackupOperations: Sendable {
 
     /// Restores an offline image (no rollforward: the database is usable at once).
     func restoreOffline(_ image: BackupImage) async throws
+
+    /// Db2's manual incremental restore: `target` first, then `chain` (the full image first, then each
+    /// incremental or delta in order), then `target` again; an online target is rolled forward to the end of the
+    /// backup with the logs extracted into `logDirectory`. A failed step ends with `RESTORE ... INCREMENTAL ABORT`.
+    func restoreIncremental(
+        _ target: BackupImage, chain: [BackupImage], online: Bool, logDirectory: String
+    ) async throws
 }
 
 extension DB2Manager: DB2BackupOperations {}

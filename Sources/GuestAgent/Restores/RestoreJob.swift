@@ -46,7 +46,7 @@ struct RestoreJob: Sendable {
             journal: journal, logger: logger)
         logger.info(
             "restore requested",
-            metadata: ["backup.type": "\(request.type.rawValue)", "backup.location": "\(request.location)"])
+            metadata: ["backup.type": "\(request.typeName)", "backup.location": "\(request.location)"])
         do {
             try await record.save()
             try await perform(record: record, progress: progress, logger: logger)
@@ -59,7 +59,7 @@ struct RestoreJob: Sendable {
         }
         await removeLocalCopies(logger: logger)
         await record.remove()
-        logger.notice("restore completed", metadata: ["backup.type": "\(request.type.rawValue)"])
+        logger.notice("restore completed", metadata: ["backup.type": "\(request.typeName)"])
     }
 
     private func perform(record: JournalEntry, progress: OperationProgress, logger: Logger) async throws {
@@ -74,11 +74,75 @@ struct RestoreJob: Sendable {
                 try await BlockingThreadPool.shared.run { _ = try DirectoryHandle.open(spool, creatingMissing: 0o700) }
             }
         }
-        let stored = try await step("reading the backup's size and checksum") {
-            try await storage.info(location: request.location, expectedChecksum: request.checksum)
+        // The backup's own metadata says whether it builds on others (Trove's `parent-location`, with the agent's
+        // index of what each image builds on): never its type.
+        let chain = try await step("reading the backup's size, checksum and metadata") {
+            try await BackupChain(storage: storage, location: request.location, checksum: request.checksum)
         }
-        await record.update(step: "download and unpack")
-        progress.begin("download", label: "download and unpack", totalBytes: stored.size)
+        if let index = chain.links[0].index, index.kind != .full {
+            try await restoreChain(chain, storage: storage, record: record, progress: progress, logger: logger)
+            return
+        }
+        if chain.links[0].parent != nil {
+            logger.info("the backup names a parent but holds only full images: it is restored on its own")
+        }
+        let online = chain.links[0].index?.online ?? ((request.type ?? settings.strategy) == .online)
+        try await download(
+            request.location, checksum: request.checksum, size: chain.links[0].info.size, into: directory,
+            storage: storage, record: record, progress: progress)
+        let images = try await step("listing the images in \(directory)") { try await database.listImages(in: directory) }
+        guard !images.isEmpty else {
+            throw BackupOperationError.noImages(directory: directory)
+        }
+        try await step("preparing \(settings.restoreLogDirectory)") {
+            try await BackupDirectories.makeEmpty(settings.restoreLogDirectory, ownedLike: settings.mountPoint)
+        }
+        for (index, image) in images.enumerated() {
+            if online {
+                let label = "RESTORE and ROLLFORWARD DATABASE \(image.database)"
+                await record.update(step: label)
+                progress.begin("database", label: "\(label) (\(index + 1)/\(images.count))")
+                let logTarget = try await logTarget(for: image.database)
+                try await step(label) { try await database.restoreOnline(image, logDirectory: logTarget) }
+            } else {
+                let label = "RESTORE DATABASE \(image.database)"
+                await record.update(step: label)
+                progress.begin("database", label: "\(label) (\(index + 1)/\(images.count))")
+                try await step(label) { try await database.restoreOffline(image) }
+            }
+            logger.info("database restored", metadata: ["database": "\(image.database)", "image": "\(image.timestamp)"])
+        }
+        progress.end("database")
+        try await afterRestore(online: online, record: record, logger: logger)
+    }
+
+    /// An empty directory for the logs an online image of `database` carries.
+    func logTarget(for database: DatabaseName) async throws -> String {
+        let logTarget = settings.restoreLogDirectory + "/" + database.value
+        try await step("preparing \(logTarget)") {
+            try await BackupDirectories.makeEmpty(logTarget, ownedLike: settings.mountPoint)
+        }
+        return logTarget
+    }
+
+    /// Archive logging set up again for this instance.
+    func afterRestore(online: Bool, record: JournalEntry, logger: Logger) async throws {
+        guard settings.strategy == .online || online else { return }
+        await record.update(step: "archive logging")
+        let repairs = try await step("setting up archive logging after the restore") {
+            try await database.ensureRecoverable()
+        }
+        for repair in repairs.repaired { logger.info("after the restore: \(repair)") }
+    }
+
+    /// Downloads the backup at `location` (its checksum checked first, several segments at once, each verified
+    /// before it is unpacked) and unpacks it into `directory`, which is empty.
+    func download(
+        _ location: String, checksum: String?, size: Int64, into directory: String, storage: any BackupStorage,
+        record: JournalEntry, progress: OperationProgress
+    ) async throws {
+        await record.update(step: "download and unpack of \(location)")
+        progress.begin("download", label: "download and unpack", totalBytes: size)
         let pipe = BoundedChunkPipe(capacity: 32)
         var options = settings.unpack
         if let available = space(directory)?.availableBytes {
@@ -89,8 +153,6 @@ struct RestoreJob: Sendable {
             options.minimumFreeBytes = limits.keepFree
         }
         let unpacker = BackupUnpacker(options: options, logger: logger)
-        let location = request.location
-        let checksum = request.checksum
         // Both sides run to their end: when the stream breaks, the download still says whether a segment in the
         // store no longer matches its manifest, which names the damage better than the decoder's error.
         let outcomes = await StreamParts<Void>().run(
@@ -106,44 +168,9 @@ struct RestoreJob: Sendable {
         let loaded = outcomes[0].failure
         let unpacked = outcomes[1].failure
         if let failure = Self.cause(loaded: loaded, unpacked: unpacked) {
-            throw BackupJob.rootCause(failure, step: "download and unpack of \(request.location)")
+            throw BackupJob.rootCause(failure, step: "download and unpack of \(location)")
         }
         progress.end("download")
-
-        let images = try await step("listing the images in \(directory)") { try await database.listImages(in: directory) }
-        guard !images.isEmpty else {
-            throw BackupOperationError.noImages(directory: directory)
-        }
-        try await step("preparing \(settings.restoreLogDirectory)") {
-            try await BackupDirectories.makeEmpty(settings.restoreLogDirectory, ownedLike: settings.mountPoint)
-        }
-        for (index, image) in images.enumerated() {
-            switch request.type {
-            case .online:
-                let label = "RESTORE and ROLLFORWARD DATABASE \(image.database)"
-                await record.update(step: label)
-                progress.begin("database", label: "\(label) (\(index + 1)/\(images.count))")
-                let logTarget = settings.restoreLogDirectory + "/" + image.database.value
-                try await step("preparing \(logTarget)") {
-                    try await BackupDirectories.makeEmpty(logTarget, ownedLike: settings.mountPoint)
-                }
-                try await step(label) { try await database.restoreOnline(image, logDirectory: logTarget) }
-            case .offline:
-                let label = "RESTORE DATABASE \(image.database)"
-                await record.update(step: label)
-                progress.begin("database", label: "\(label) (\(index + 1)/\(images.count))")
-                try await step(label) { try await database.restoreOffline(image) }
-            }
-            logger.info("database restored", metadata: ["database": "\(image.database)", "image": "\(image.timestamp)"])
-        }
-        progress.end("database")
-        if settings.strategy == .online || request.type == .online {
-            await record.update(step: "archive logging")
-            let repairs = try await step("setting up archive logging after the restore") {
-                try await database.ensureRecoverable()
-            }
-            for repair in repairs.repaired { logger.info("after the restore: \(repair)") }
-        }
     }
 
     /// What a restore may write where the images land, given the free space there: everything but a margin (5 %,
@@ -170,7 +197,7 @@ struct RestoreJob: Sendable {
         return unpacked ?? loaded
     }
 
-    private func step<T: Sendable>(_ name: String, _ body: () async throws -> T) async throws -> T {
+    func step<T: Sendable>(_ name: String, _ body: () async throws -> T) async throws -> T {
         do { return try await body() } catch { throw BackupJob.rootCause(error, step: name) }
     }
 

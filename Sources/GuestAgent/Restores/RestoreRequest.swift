@@ -13,30 +13,50 @@ public struct RestoreRequest: Sendable {
     public var location: String
     /// The checksum recorded for it, checked before anything is downloaded (when verification is on).
     public var checksum: String?
-    /// Its `backup_type`: which restore runs.
-    public var type: BackupStrategy
+    /// Its `backup_type` as Trove recorded it (`DB2OnlineBackup`, `DB2OfflineBackupIncremental`, `full`...).
+    public var typeName: String
+    /// Online or offline, as the type says; nil for Victoria's `full` and `incremental`, which do not say (the
+    /// backup's own metadata then does, or the configured strategy). Whether it is incremental is never read
+    /// from the type, only from the backup's `parent-location` and chain index, as Trove's own restore does.
+    public var type: BackupStrategy?
     /// The request's context.
     public var context: RequestContext
 
     public init(
-        backupID: String, location: String, checksum: String?, type: BackupStrategy,
+        backupID: String, location: String, checksum: String?, type: BackupStrategy?, typeName: String? = nil,
         context: RequestContext
     ) {
         self.backupID = backupID
         self.location = location
         self.checksum = checksum
         self.type = type
+        self.typeName = typeName ?? type?.rawValue ?? "full"
         self.context = context
+    }
+
+    /// The strategy a `backup_type` names: the runner class names this agent reports (Trove's `<Full>Incremental`
+    /// naming included), or Victoria's `full`/`incremental` (`.some(nil)`: the type does not say); nil for
+    /// anything else.
+    static func strategy(named name: String) -> BackupStrategy?? {
+        switch name {
+        case "full", "incremental": return .some(nil)
+        default:
+            for strategy in [BackupStrategy.online, .offline] where name == strategy.rawValue || name == strategy.rawValue + "Incremental" {
+                return .some(strategy)
+            }
+            return nil
+        }
     }
 
     /// Reads `backup_info`.
     ///
-    /// - Throws: ``TroveError/unknownBackupType(type:namespace:)`` for a type other than `DB2OnlineBackup` and
-    ///   `DB2OfflineBackup` (as Trove's `import_class` failure is reported);
+    /// - Throws: ``TroveError/unknownBackupType(type:namespace:)`` for a type other than `DB2OnlineBackup`,
+    ///   `DB2OfflineBackup`, their `...Incremental` forms, `full` and `incremental` (as Trove's `import_class`
+    ///   failure is reported);
     ///   ``BackupOperationError/invalidBackupInfo(_:)`` when `location` is missing.
     public init(backupInfo: [String: JSONValue], context: RequestContext) throws {
         let typeName = backupInfo["type"]?.stringValue ?? (backupInfo["type"].map(JSONWriter.string) ?? "None")
-        guard let type = BackupStrategy(rawValue: typeName) else {
+        guard let type = Self.strategy(named: typeName) else {
             throw TroveError.unknownBackupType(type: typeName, namespace: Self.restoreNamespace)
         }
         guard let location = backupInfo["location"]?.stringValue, !location.isEmpty else {
@@ -45,6 +65,6 @@ public struct RestoreRequest: Sendable {
         let checksum = backupInfo["checksum"]?.stringValue
         self.init(
             backupID: backupInfo["id"]?.stringValue ?? "unknown", location: location,
-            checksum: checksum?.isEmpty == true ? nil : checksum, type: type, context: context)
+            checksum: checksum?.isEmpty == true ? nil : checksum, type: type, typeName: typeName, context: context)
     }
 }

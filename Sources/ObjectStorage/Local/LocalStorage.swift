@@ -46,10 +46,10 @@ public final class LocalStorage: BackupStorage {
     public func save(
         objectName: String,
         from source: any ByteSource,
-        metadata: [String: String],
+        metadata: BackupMetadata,
         progress: @escaping @Sendable (StorageEvent) -> Void
     ) async throws -> StoredBackup {
-        let allMetadata = try configuration.metadata(for: objectName, adding: metadata)
+        _ = try configuration.metadata(for: objectName, adding: metadata.known)
         return try await runBlocking(name: "local-save") { [self] abort in
             let folder = containerDirectory
             try Self.makeDirectories(folder)
@@ -60,6 +60,7 @@ public final class LocalStorage: BackupStorage {
             let checksum = try ObjectNaming.checksum(segmentMD5s: result.segments.map(\.md5))
             let manifestPath = folder + "/" + objectName
             do {
+                let allMetadata = try configuration.metadata(for: objectName, adding: metadata.resolved())
                 let manifest = LocalManifest(
                     object: objectName, checksum: checksum, sizeBytes: result.size, metadata: allMetadata,
                     segments: result.segments.map { ManifestEntry(container: configuration.container, segment: $0) })

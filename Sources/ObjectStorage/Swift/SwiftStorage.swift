@@ -61,19 +61,19 @@ public final class SwiftStorage: BackupStorage {
     public func save(
         objectName: String,
         from source: any ByteSource,
-        metadata: [String: String],
+        metadata: BackupMetadata,
         progress: @escaping @Sendable (StorageEvent) -> Void
     ) async throws -> StoredBackup {
-        let allMetadata = try configuration.metadata(for: objectName, adding: metadata)
+        _ = try configuration.metadata(for: objectName, adding: metadata.known)
         return try await runBlocking(name: "swift-save") { [self] abort in
-            try saveBlocking(objectName, source: source, metadata: allMetadata, progress: progress, abort: abort)
+            try saveBlocking(objectName, source: source, metadata: metadata, progress: progress, abort: abort)
         }
     }
 
     private func saveBlocking(
         _ objectName: String,
         source: any ByteSource,
-        metadata: [String: String],
+        metadata: BackupMetadata,
         progress: @escaping @Sendable (StorageEvent) -> Void,
         abort: TransferAbortSignal
     ) throws -> StoredBackup {
@@ -91,12 +91,13 @@ public final class SwiftStorage: BackupStorage {
             logger: logger)
         let result = try upload.run(source: source)
         let checksum = try ObjectNaming.checksum(segmentMD5s: result.segments.map(\.md5))
-        var metadataHeaders: HTTPHeaders = [:]
-        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
-            metadataHeaders.set(ObjectNaming.metadataHeader(key), value)
-        }
         let segments: [StoredSegment]
         do {
+            var metadataHeaders: HTTPHeaders = [:]
+            let allMetadata = try configuration.metadata(for: objectName, adding: metadata.resolved())
+            for (key, value) in allMetadata.sorted(by: { $0.key < $1.key }) {
+                metadataHeaders.set(ObjectNaming.metadataHeader(key), value)
+            }
             if result.segments.count == 1 {
                 let segment = result.segments[0]
                 try copySegment(segment, to: objectName, metadataHeaders: metadataHeaders, retry: retry, abort: abort)

@@ -20,6 +20,7 @@ final class FakeDB2: DB2BackupOperations {
         var verifyFailure: String?
         var calls: [String] = []
         var logRemovals: [String] = []
+        var history: [String: [BackupHistoryEntry]] = [:]
         var restoreLogTargets: [String] = []
         var nextTimestamp = 20_260_101_120_000 as Int64
         var logBytes: Int64 = 4096
@@ -84,19 +85,31 @@ final class FakeDB2: DB2BackupOperations {
         }
     }
 
-    func onlineBackup(of database: DatabaseName, to directory: String) async throws -> BackupImage {
-        try await backup(database.value, to: directory, online: true)
+    func ensureChangeTracking(of database: DatabaseName) async throws -> Bool { true }
+
+    func backupHistory(of database: DatabaseName) async throws -> [BackupHistoryEntry] {
+        state.withLock { $0.history[database.value] ?? [] }
     }
 
-    func offlineBackup(of databases: [DatabaseName], to directory: String) async throws -> [BackupImage] {
+    func onlineBackup(of database: DatabaseName, to directory: String, kind: BackupImageKind) async throws -> BackupImage {
+        try await backup(database.value, to: directory, online: true, kind: kind)
+    }
+
+    func offlineBackup(
+        of databases: [DatabaseName], to directory: String, kinds: [DatabaseName: BackupImageKind]
+    ) async throws -> [BackupImage] {
         state.withLock { $0.calls.append("QUIESCE") }
         defer { state.withLock { $0.calls.append("UNQUIESCE") } }
         var images: [BackupImage] = []
-        for name in databases { images.append(try await backup(name.value, to: directory, online: false)) }
+        for name in databases {
+            images.append(try await backup(name.value, to: directory, online: false, kind: kinds[name] ?? .full))
+        }
         return images
     }
 
-    private func backup(_ database: String, to directory: String, online: Bool) async throws -> BackupImage {
+    private func backup(
+        _ database: String, to directory: String, online: Bool, kind: BackupImageKind
+    ) async throws -> BackupImage {
         let present = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
         state.withLock { $0.filesAtBackupStart[database] = present }
         let (gate, failure, bytes, timestamp) = state.withLock { state in
@@ -120,6 +133,11 @@ final class FakeDB2: DB2BackupOperations {
         try Data(Self.header(database, timestamp) + bytes).write(to: URL(fileURLWithPath: path))
         guard var image = BackupImage(path: path) else { throw Failure(description: "\(path) is no image name") }
         image.completedAt = Date()
+        image.kind = kind
+        state.withLock {
+            $0.history[database, default: []].append(
+                BackupHistoryEntry(timestamp: timestamp, kind: kind, online: online, location: directory))
+        }
         return image
     }
 
@@ -162,6 +180,13 @@ final class FakeDB2: DB2BackupOperations {
 
     func restoreOffline(_ image: BackupImage) async throws {
         try restore(image, online: false)
+    }
+
+    func restoreIncremental(
+        _ target: BackupImage, chain: [BackupImage], online: Bool, logDirectory: String
+    ) async throws {
+        state.withLock { $0.calls.append("RESTORE INCREMENTAL \(target.database) \(chain.map(\.timestamp))") }
+        try restore(target, online: online)
     }
 
     private func restore(_ image: BackupImage, online: Bool) throws {
