@@ -4,6 +4,8 @@ import Foundation
 struct BackupRequest: Equatable {
     var database: String
     var online = false
+    /// INCREMENTAL (cumulative) or INCREMENTAL DELTA.
+    var kind: BackupKind = .full
     /// Directories (or devices) the image goes to; the current directory when empty.
     var targets: [String] = []
     /// INCLUDE LOGS / EXCLUDE LOGS; nil when neither was given (online backups then include logs).
@@ -24,6 +26,12 @@ struct RestoreRequest: Equatable {
     var replaceExisting = false
     var withoutRollingForward = false
     var withoutPrompting = false
+    /// INCREMENTAL: one step of a manual incremental restore.
+    var incremental = false
+    /// INCREMENTAL AUTOMATIC (refused: the stand-in models the manual sequence only).
+    var incrementalAutomatic = false
+    /// INCREMENTAL ABORT: ends an incremental restore under way.
+    var incrementalAbort = false
 }
 
 /// `ROLLFORWARD DATABASE` as parsed.

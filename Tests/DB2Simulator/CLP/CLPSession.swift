@@ -87,6 +87,7 @@ final class CLPSession {
             if database.rollforward != nil { return DB2Message("SQL1117N", entry.alias) }
             if !active.contains(entry.alias) {
                 // Changes that wait for the next activation take effect now.
+                database.applyTrackmodChange()
                 if database.archivingPendingActivation {
                     database.archivingPendingActivation = false
                     database.backupPending = true

@@ -263,7 +263,7 @@ enum CommandParser {
             if words.accept("ONLINE") {
                 request.online = true
             } else if words.accept("INCREMENTAL") {
-                _ = words.accept("DELTA")
+                request.kind = words.accept("DELTA") ? .delta : .incremental
             } else if words.accept("TO") {
                 request.targets = try paths(&words)
             } else if try skipTuning(&words) {
@@ -293,6 +293,13 @@ enum CommandParser {
         while !words.isAtEnd {
             if words.accept("LOGS") {
                 request.logsOnly = true
+            } else if words.accept("INCREMENTAL") {
+                request.incremental = true
+                if words.accept("AUTOMATIC") || words.accept("AUTO") {
+                    request.incrementalAutomatic = true
+                } else if words.accept("ABORT") {
+                    request.incrementalAbort = true
+                }
             } else if words.accept("FROM") {
                 request.sources = try paths(&words)
             } else if words.accept(["TAKEN", "AT"]) {

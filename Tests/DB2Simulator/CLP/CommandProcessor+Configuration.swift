@@ -69,9 +69,15 @@ extension CommandProcessor {
 
     /// Updates database parameters. Switching LOGARCHMETH1 (or LOGARCHMETH2) on from circular logging makes the
     /// database recoverable from its next activation, which then finds it BACKUP PENDING until a full backup.
+    ///
+    /// TRACKMOD is "Configurable" (not "Configurable online": IBM, *trackmod*,
+    /// https://www.ibm.com/docs/en/SSCJDQ/com.ibm.db2.luw.admin.config.doc/doc/r0004469.html): a change takes effect
+    /// at the next activation. Changed while the database is active, the CLP says so with SQL1363W instead of
+    /// DB20000I [mem].
     func updateDatabaseConfiguration(_ alias: String?, _ changes: [ConfigurationChange]) throws -> CommandOutput {
         let entry = try configurationTarget(alias)
-        try session.instance.databaseStore(for: entry).update { database in
+        let active = try session.instance.read().activeDatabases.contains(entry.alias)
+        let deferred = try session.instance.databaseStore(for: entry).update { database -> Bool in
             let table = ConfigurationTables.database
             func archiving(_ values: ConfigurationValues) -> Bool {
                 values.value("LOGARCHMETH1", in: table) != "OFF" || values.value("LOGARCHMETH2", in: table) != "OFF"
@@ -89,7 +95,10 @@ extension CommandProcessor {
                 database.archivingPendingActivation = false
                 database.backupPending = false
             }
+            if !active { database.applyTrackmodChange() }
+            return active && (database.trackmodInEffect ?? false) != database.trackmodConfigured
         }
+        if deferred { return .message(DB2Message("SQL1363W")) }
         return .message(.completed("UPDATE DATABASE CONFIGURATION"))
     }
 }

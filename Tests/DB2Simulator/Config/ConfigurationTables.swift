@@ -216,7 +216,7 @@ enum ConfigurationTables {
         ConfigParameter("Sequential detect flag", "SEQDETECT", "YES", .keyword(["YES", "NO"])),
         ConfigParameter("Default prefetch size (pages)", "DFT_PREFETCH_SZ", "AUTOMATIC", .automaticInteger(0...32767)),
         .blank,
-        ConfigParameter("Track modified pages", "TRACKMOD", "NO", .keyword(["YES", "NO"])),
+        ConfigParameter("Track modified pages", "TRACKMOD", "YES", .keyword(["YES", "NO"])),
         .blank,
         ConfigParameter("Default number of containers", nil, "1", .status),
         ConfigParameter("Default tablespace extentsize (pages)", "DFT_EXTENT_SZ", "32", .integer(2...256)),

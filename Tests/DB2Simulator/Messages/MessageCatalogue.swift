@@ -108,6 +108,9 @@ enum MessageCatalogue {
         "SQL5130N": Template(
             "The value specified for the configuration parameter \"{1}\" is not in the valid range of \"{2}\" to \"{3}\"."
         ),
+        "SQL1363W": Template(
+            "One or more of the parameters submitted for immediate modification were not changed dynamically. For these configuration parameters, the database must be shutdown and reactivated before the configuration parameter changes become effective."
+        ),
         // Backup, restore, rollforward.
         "SQL1260N": Template("Database \"{1}\" is not in ROLL-FORWARD PENDING state on member(s) \"0\"."),
         "SQL1273N": Template(
@@ -126,6 +129,8 @@ enum MessageCatalogue {
             "Online backup is not allowed because the database is not recoverable or a backup pending condition is in effect."
         ),
         "SQL2419N": Template("The target disk \"{1}\" has become full."),
+        "SQL2426N": Template(
+            "The database has not been configured to allow the incremental backup operation. Reason code = \"{1}\"."),
         "SQL2522N": Template(
             "More than one backup file matches the time stamp value provided for the backed up database image."),
         "SQL2523W": Template(
@@ -138,6 +143,17 @@ enum MessageCatalogue {
         ),
         "SQL2542N": Template(
             "No match for a database image file was found based on the source database alias \"{1}\" and timestamp \"{2}\" provided."
+        ),
+        "SQL2571N": Template("Automatic incremental restore is unable to proceed. Reason code: \"{1}\"."),
+        "SQL2572N": Template(
+            "Attempted an incremental restore of an out of order image. The restore of table space \"{1}\" encountered an error because the backup image with timestamp \"{2}\" must be restored before the image that was just attempted."
+        ),
+        "SQL2573N": Template("An incremental backup image must be restored as part of an incremental restore operation."),
+        "SQL2574N": Template(
+            "A backup image being restored as part of an incremental restore operation cannot be newer than the target image."
+        ),
+        "SQL2576N": Template(
+            "Table space \"{1}\" is being restored as part of an incremental RESTORE operation, but the RESTORE command did not specify the INCREMENTAL clause."
         ),
         "SQL2580W": Template(
             "Warning! Restoring logs to a path which contains existing log files. Attempting to overwrite an existing log file during restore will cause the restore operation to fail."

@@ -39,6 +39,16 @@ enum BackupImage {
         var start: LogPosition
         var startTime: Int64
         var release: String
+        /// Full, incremental or delta; absent (full) in images written before incremental backups existed.
+        var kind: BackupKind?
+        /// An incremental or delta image: the timestamp of the backup it holds the changes since.
+        var baseTimestamp: String?
+        /// An incremental or delta image: for each data file it holds, the offset its bytes start at (the file's
+        /// length in the base backup; 0 for a file the base did not have). Data files it does not hold did not
+        /// change.
+        var dataOffsets: [String: Int64]?
+
+        var backupKind: BackupKind { kind ?? .full }
     }
 
     /// How the backup ended: written last.
@@ -111,12 +121,14 @@ final class BackupImageWriter {
         try writeEntry(kind, name: name, bytes: Array(try encoder.encode(value)))
     }
 
-    /// Copies the first `length` bytes of the file at `source` as an entry, 1 MB at a time.
-    func writeFileEntry(_ kind: BackupImage.EntryKind, name: String, source: String, length: Int64) throws {
-        try writeEntryHead(kind, name: name, length: length)
+    /// Copies the bytes of the file at `source` from `start` up to `length` as an entry, 1 MB at a time.
+    func writeFileEntry(
+        _ kind: BackupImage.EntryKind, name: String, source: String, from start: Int64 = 0, length: Int64
+    ) throws {
+        try writeEntryHead(kind, name: name, length: length - start)
         let input = try RawFile(path: source, flags: O_RDONLY)
         var entryChecksum = CRC32()
-        var at: Int64 = 0
+        var at: Int64 = start
         while at < length {
             let chunk = try input.read(at: at, count: Int(min(1 << 20, length - at)))
             // The file is shorter than the database recorded: never pass that off as a good image.

@@ -22,12 +22,23 @@ struct RestoreUtility {
     let commandText: String
 
     /// What the image held, unpacked.
-    private struct Unpacked {
+    struct Unpacked {
         var header: BackupImage.Header
         var trailer: BackupImage.Trailer
         var catalog: DatabaseState
         var directory: String
         var logFiles: [String]
+        /// The directory the image was found in (the history's LOCATION).
+        var source: String
+    }
+
+    /// How ``install(_:as:replacing:nodeDirectory:mode:)`` leaves the database.
+    enum InstallMode {
+        /// A restore that completed (a full image, or the last step of an incremental restore).
+        case complete
+        /// The first step of a manual incremental restore: the target image's catalog, configuration and history,
+        /// no data, RESTORE PENDING until the sequence completes.
+        case incrementalStart(IncrementalRestoreProgress)
     }
 
     func run() throws -> CommandOutput {
@@ -41,15 +52,24 @@ struct RestoreUtility {
     }
 
     private func restore(warnings messages: inout [DB2Message]) throws -> CommandOutput {
+        if request.incrementalAutomatic { throw DB2Failure(DB2Message("SQL2571N", "1")) }
+        if request.incrementalAbort { return try abortIncrementalRestore() }
+        let target = request.into ?? request.database
+        let progress = try incrementalProgress(of: target)
         let image = try findImage()
         let header = try readHeader(image)
+        if !request.incremental, header.backupKind != .full { throw DB2Failure(DB2Message("SQL2573N")) }
+        if !request.incremental, progress != nil {
+            throw DB2Failure(DB2Message("SQL2576N", IncrementalRestoreStep.tableSpace))
+        }
         if let logTarget = request.logTarget {
             guard FileSystem.isDirectory(logTarget) else { throw DB2Failure(DB2Message("SQL2036N", logTarget)) }
             guard header.includesLogs else { throw DB2Failure(DB2Message("SQL2581N", "1")) }
         } else if request.logsOnly {
             throw DB2Failure(DB2Message("SQL2032N", "LOGTARGET"))
         }
-        if request.withoutRollingForward, header.online { throw DB2Failure(DB2Message("SQL2537N")) }
+        let finalStep = progress.map { $0.targetTimestamp == header.timestamp } ?? (header.backupKind == .full)
+        if finalStep, request.withoutRollingForward, header.online { throw DB2Failure(DB2Message("SQL2537N")) }
         if let logTarget = request.logTarget, !existingLogs(in: logTarget).isEmpty {
             try confirm(DB2Message("SQL2580W"), into: &messages)
         }
@@ -58,7 +78,14 @@ struct RestoreUtility {
             _ = try unpack(image, into: nil)
             return .messages(messages + [.completed("RESTORE DATABASE")])
         }
-        let target = request.into ?? request.database
+        if let progress {
+            let step = IncrementalRestoreStep(restore: self, image: image, header: header, progress: progress)
+            try step.run(target: target)
+            return .messages(messages + [.completed("RESTORE DATABASE")])
+        }
+        if header.backupKind != .full {
+            return try startIncrementalRestore(image: image, header: header, target: target, messages: &messages)
+        }
         let (existing, utility) = try prepareTarget(target, header: header, messages: &messages)
         defer { session.unregisterUtility(utility) }
         let defaultPath = try session.instance.read().defaultDatabasePath
@@ -76,7 +103,7 @@ struct RestoreUtility {
             throw error
         }
         do {
-            try install(unpacked, as: target, replacing: existing, nodeDirectory: nodeDirectory)
+            try install(unpacked, as: target, replacing: existing, nodeDirectory: nodeDirectory, mode: .complete)
         } catch {
             FileSystem.remove(workDirectory)
             throw error
@@ -84,10 +111,77 @@ struct RestoreUtility {
         return .messages(messages + [.completed("RESTORE DATABASE")])
     }
 
+    // MARK: Manual incremental restore
+
+    /// The incremental restore under way on `target`, if any.
+    private func incrementalProgress(of target: String) throws -> IncrementalRestoreProgress? {
+        guard let entry = try session.instance.read().entry(target) else { return nil }
+        return try? session.instance.databaseStore(for: entry).read { $0.incrementalRestore }
+    }
+
+    /// The first step: the target image (an incremental or delta image) is read for its catalog, configuration and
+    /// history, and replaces (or creates) the database, which stays RESTORE PENDING, without data, until the full
+    /// image, each incremental or delta image in order, and the target again have been restored. LOGTARGET given
+    /// here extracts the target's logs now [inference: IBM does not say on which step of a manual sequence].
+    private func startIncrementalRestore(
+        image: String, header: BackupImage.Header, target: String, messages: inout [DB2Message]
+    ) throws -> CommandOutput {
+        let (existing, utility) = try prepareTarget(target, header: header, messages: &messages)
+        defer { session.unregisterUtility(utility) }
+        let defaultPath = try session.instance.read().defaultDatabasePath
+        let nodeDirectory = session.layout.nodeDirectory(
+            onPath: existing?.localDirectory ?? request.onPath ?? defaultPath)
+        try FileSystem.createDirectory(nodeDirectory)
+        let workDirectory = "\(nodeDirectory)/RESTORE.\(getpid())"
+        FileSystem.remove(workDirectory)
+        let unpacked: Unpacked
+        do {
+            unpacked = try unpack(image, into: workDirectory, data: false)
+        } catch {
+            FileSystem.remove(workDirectory)
+            if let existing { markRestorePending(existing) }
+            throw error
+        }
+        let progress = IncrementalRestoreProgress(targetTimestamp: header.timestamp, seed: header.seed, restored: [])
+        do {
+            try install(
+                unpacked, as: target, replacing: existing, nodeDirectory: nodeDirectory,
+                mode: .incrementalStart(progress))
+        } catch {
+            FileSystem.remove(workDirectory)
+            throw error
+        }
+        return .messages(messages + [.completed("RESTORE DATABASE")])
+    }
+
+    /// RESTORE DATABASE ... INCREMENTAL ABORT: forgets the incremental restore under way; the database stays
+    /// RESTORE PENDING (SQL1119N) until a RESTORE completes, or is dropped [inference: IBM says ABORT "cleans up
+    /// any remaining resources" (DB2 V7 FP10 release notes 13.5) but not in what state it leaves the database].
+    private func abortIncrementalRestore() throws -> CommandOutput {
+        let target = request.into ?? request.database
+        let (entry, utility) = try session.instance.update { state in
+            try session.requireStarted(state)
+            let entry = try session.entry(target, in: state)
+            if !state.connections(to: entry.alias).isEmpty || state.activatedDatabases.contains(entry.alias) {
+                throw DB2Failure(DB2Message("SQL1035N"))
+            }
+            let utility = try session.registerUtility(
+                database: entry.alias, type: "RESTORE", description: "db", exclusive: true, in: &state)
+            return (entry, utility)
+        }
+        defer { session.unregisterUtility(utility) }
+        try session.instance.databaseStore(for: entry).update { database in
+            guard database.incrementalRestore != nil else { return }
+            database.incrementalRestore = nil
+            database.restorePending = true
+        }
+        return .message(.completed("RESTORE DATABASE"))
+    }
+
     // MARK: Finding and checking
 
     /// The one image in the FROM directories for the alias (and TAKEN AT, a timestamp or its leading part).
-    private func findImage() throws -> String {
+    func findImage() throws -> String {
         let sources = request.sources.isEmpty ? [FileSystem.currentDirectory()] : request.sources
         var matches: [String] = []
         for source in sources {
@@ -105,7 +199,7 @@ struct RestoreUtility {
         return matches[0]
     }
 
-    private func readHeader(_ path: String) throws -> BackupImage.Header {
+    func readHeader(_ path: String) throws -> BackupImage.Header {
         do {
             let reader = try BackupImageReader(path: path)
             guard let entry = try reader.nextEntry(), entry.kind == .header else { throw DB2Failure(DB2Message("SQL2530N")) }
@@ -142,7 +236,7 @@ struct RestoreUtility {
     }
 
     /// Checks the target database can be replaced (or created), asks about replacing it, and registers the restore.
-    private func prepareTarget(
+    func prepareTarget(
         _ target: String, header: BackupImage.Header, messages: inout [DB2Message]
     ) throws -> (InstanceState.DirectoryEntry?, InstanceState.Utility) {
         let existing: InstanceState.DirectoryEntry? = try session.instance.update { state in
@@ -167,15 +261,17 @@ struct RestoreUtility {
     }
 
     /// Leaves the database restored over RESTORE PENDING (best effort: the failure being reported matters more).
-    private func markRestorePending(_ existing: InstanceState.DirectoryEntry) {
+    func markRestorePending(_ existing: InstanceState.DirectoryEntry) {
         _ = try? session.instance.databaseStore(for: existing).update { database in database.restorePending = true }
     }
 
     // MARK: Unpacking
 
-    /// Reads the whole image, checking every checksum: data files go into `directory` (nil: only logs are wanted),
-    /// logs into LOGTARGET (under temporary names, renamed only once the image proved whole).
-    private func unpack(_ path: String, into directory: String?) throws -> Unpacked {
+    /// Reads the whole image, checking every checksum: data files go into `directory` (nil, or `data` false: only
+    /// logs are wanted), logs into LOGTARGET (under temporary names, renamed only once the image proved whole). The
+    /// data of an incremental or delta image is written at the offsets its header gives, over the files earlier
+    /// images of the sequence left there.
+    func unpack(_ path: String, into directory: String?, data: Bool = true) throws -> Unpacked {
         var temporaries: [(String, String)] = []
         defer { for (temporary, _) in temporaries { unlink(temporary) } }
         do {
@@ -191,11 +287,12 @@ struct RestoreUtility {
                 case .trailer: trailer = try reader.decodeBody(BackupImage.Trailer.self, entry)
                 case .catalog: catalog = try reader.decodeBody(DatabaseState.self, entry)
                 case .dataFile:
-                    guard let directory else {
+                    guard let directory, data else {
                         try reader.streamBody(entry) { _ in }
                         continue
                     }
-                    try copy(reader, entry, to: "\(directory)/DATA/\(entry.name)")
+                    let offset = header?.dataOffsets?[entry.name] ?? 0
+                    try copy(reader, entry, to: "\(directory)/DATA/\(entry.name)", at: offset)
                 case .logFile:
                     logFiles.append(entry.name)
                     guard let logTarget = request.logTarget else {
@@ -216,7 +313,8 @@ struct RestoreUtility {
             }
             temporaries.removeAll()
             return Unpacked(
-                header: header, trailer: trailer, catalog: catalog, directory: directory ?? "", logFiles: logFiles)
+                header: header, trailer: trailer, catalog: catalog, directory: directory ?? "", logFiles: logFiles,
+                source: String(path.prefix(upTo: path.lastIndex(of: "/") ?? path.startIndex)))
         } catch is BackupImageReader.Damage {
             throw DB2Failure(DB2Message("SQL2530N"))
         } catch is DecodingError {
@@ -226,18 +324,24 @@ struct RestoreUtility {
         }
     }
 
-    private func copy(_ reader: BackupImageReader, _ entry: BackupImageReader.Entry, to path: String) throws {
-        let file = try RawFile(path: path, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
-        var offset: Int64 = 0
+    /// Writes the body of `entry` into the file at `path` from `start` on (0: the whole file), cutting off
+    /// whatever the file held past it.
+    func copy(_ reader: BackupImageReader, _ entry: BackupImageReader.Entry, to path: String, at start: Int64 = 0)
+        throws
+    {
+        let flags = start == 0 ? O_WRONLY | O_CREAT | O_TRUNC : O_WRONLY | O_CREAT
+        let file = try RawFile(path: path, flags: flags, mode: 0o600)
+        var offset = start
         try reader.streamBody(entry) { chunk in
             try file.write(chunk, at: offset)
             offset += Int64(chunk.count)
         }
+        if start > 0 { try file.truncate(to: offset) }
     }
 
     /// Keeps the active log files of the database restored over when it is the same database (SQL2539W): ROLLFORWARD
     /// ... TO END OF LOGS reads them after the logs in the image and the archive.
-    private func keepLogFiles(of old: DatabaseLocation, seed: UInt32, in new: DatabaseLocation) throws {
+    func keepLogFiles(of old: DatabaseLocation, seed: UInt32, in new: DatabaseLocation) throws {
         for name in FileSystem.list(old.logDirectory) where LogFile.number(ofName: name) != nil {
             let source = "\(old.logDirectory)/\(name)"
             guard let header = try? RawFile(path: source, flags: O_RDONLY).read(at: 0, count: Int(LogFile.headerSize)),
@@ -248,11 +352,43 @@ struct RestoreUtility {
     }
 
     /// Writes the restored database's state into the unpacked directory and puts it in place.
-    private func install(
+    ///
+    /// Its recovery history: a new database gets the image's ("Restores the recovery history file for the
+    /// database", IBM, *Restoring to a new database*, https://www.ibm.com/docs/en/db2/11.5.x?topic=data-new-database;
+    /// "If you restore the dropped database, the database history will be restored to its state at the time of the
+    /// restored backup", IBM, *Limitations to automatic incremental restore*,
+    /// https://www.ibm.com/docs/en/db2/12.1?topic=recovery-limitations-automatic-incremental-restore), which
+    /// includes the backup itself [inference]; an existing database keeps its own unless it has none [mem: IBM,
+    /// *Restoring to an existing database*]. A completed restore adds its own entry (`R`). Modification tracking
+    /// comes from the image: the restored backup is the base of the next DELTA (and, a full, of the next
+    /// INCREMENTAL).
+    func install(
         _ unpacked: Unpacked, as target: String, replacing existing: InstanceState.DirectoryEntry?,
-        nodeDirectory: String
+        nodeDirectory: String, mode: InstallMode
     ) throws {
         var state = unpacked.catalog
+        let header = unpacked.header
+        let retained = existing.flatMap { try? session.instance.databaseStore(for: $0).read { $0.history } } ?? nil
+        state.history = unpacked.catalog.history
+        state.recordHistory(
+            BackupUtility.historyEntry(
+                database: header.databaseName, timestamp: header.timestamp, kind: header.backupKind,
+                online: header.online, end: unpacked.trailer.endTime, firstLog: header.start.file,
+                lastLog: unpacked.trailer.end.file, location: unpacked.source))
+        if let retained, !retained.isEmpty { state.history = retained }
+        if state.tracking != nil {
+            let record = BackupUtility.record(of: unpacked.catalog, timestamp: header.timestamp, kind: header.backupKind)
+            state.tracking?.lastBackup = record
+            if header.backupKind == .full { state.tracking?.lastFull = record }
+        }
+        if case .complete = mode {
+            state.recordHistory(
+                HistoryEntry(
+                    eid: 0, operation: "R", operationType: request.incremental ? "I" : "F",
+                    startTime: DB2Time.backupTimestamp(DB2Time.now()), endTime: DB2Time.backupTimestamp(DB2Time.now()),
+                    firstLog: nil, lastLog: nil, backupID: header.timestamp, comment: "DB2 RESTORE \(target)",
+                    location: unpacked.source, deviceType: "D", sqlcode: nil))
+        }
         state.name = target
         state.backupPending = false
         state.restorePending = nil
@@ -274,6 +410,12 @@ struct RestoreUtility {
                 firstFileProcessed: nil, lastFileProcessed: nil, working: false)
         } else {
             state.rollforward = nil
+        }
+        state.incrementalRestore = nil
+        if case .incrementalStart(let progress) = mode {
+            state.tables = []
+            state.restorePending = true
+            state.incrementalRestore = progress
         }
         let work = DatabaseStore(location: DatabaseLocation(root: unpacked.directory), instance: session.layout.instanceName)
         state.log.position = LogPosition(file: unpacked.trailer.end.file + 1, offset: LogFile.headerSize)

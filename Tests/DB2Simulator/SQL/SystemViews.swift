@@ -11,6 +11,8 @@ enum SystemViews {
             return databaseAuthorities(state)
         case ("SYSIBMADM", "LOG_UTILIZATION"), ("SYSIBMADM", "MON_TRANSACTION_LOG_UTILIZATION"):
             return logUtilization(state)
+        case ("SYSIBMADM", "DB_HISTORY"):
+            return history(state)
         case ("SYSIBM", "SYSDUMMY1"):
             return ([ColumnDefinition(name: "IBMREQD", type: .char(1), nullable: false)], [[.string("Y")]])
         case ("SYSCAT", "TABLES"), ("SYSIBM", "SYSTABLES"):
@@ -90,5 +92,54 @@ enum SystemViews {
             .integer(0), .integer(0),
         ]
         return (columns, [row])
+    }
+
+    /// `SYSIBMADM.DB_HISTORY`: the recovery history file, one row per entry (IBM, *DB_HISTORY administrative view*,
+    /// https://www.ibm.com/support/knowledgecenter/en/SSEPGG_11.1.0/com.ibm.db2.luw.sql.rtn.doc/doc/r0022351.html;
+    /// the OPERATION and OPERATIONTYPE letters as LIST HISTORY lists them). The columns are IBM's, in IBM's order,
+    /// without the CLOB ones (CMD_TEXT, TBSPNAMES) and the SQLCA fields past SQLSTATE; an entry recorded without an
+    /// SQLCA (every successful operation) has NULL in the SQLCA columns [mem].
+    private static func history(_ state: DatabaseState) -> ([ColumnDefinition], [[SQLValue]]) {
+        let columns = [
+            ColumnDefinition(name: "DBPARTITIONNUM", type: .smallint, nullable: true),
+            ColumnDefinition(name: "EID", type: .bigint, nullable: true),
+            ColumnDefinition(name: "START_TIME", type: .varchar(14), nullable: true),
+            ColumnDefinition(name: "SEQNUM", type: .smallint, nullable: true),
+            ColumnDefinition(name: "END_TIME", type: .varchar(14), nullable: true),
+            ColumnDefinition(name: "NUM_LOG_ELEMS", type: .integer, nullable: true),
+            ColumnDefinition(name: "FIRSTLOG", type: .varchar(254), nullable: true),
+            ColumnDefinition(name: "LASTLOG", type: .varchar(254), nullable: true),
+            ColumnDefinition(name: "BACKUP_ID", type: .varchar(24), nullable: true),
+            ColumnDefinition(name: "TABSCHEMA", type: .varchar(128), nullable: true),
+            ColumnDefinition(name: "TABNAME", type: .varchar(128), nullable: true),
+            ColumnDefinition(name: "COMMENT", type: .varchar(254), nullable: true),
+            ColumnDefinition(name: "NUM_TBSPS", type: .integer, nullable: true),
+            ColumnDefinition(name: "OPERATION", type: .char(1), nullable: true),
+            ColumnDefinition(name: "OPERATIONTYPE", type: .char(1), nullable: true),
+            ColumnDefinition(name: "OBJECTTYPE", type: .char(1), nullable: true),
+            ColumnDefinition(name: "LOCATION", type: .varchar(255), nullable: true),
+            ColumnDefinition(name: "DEVICETYPE", type: .char(1), nullable: true),
+            ColumnDefinition(name: "ENTRY_STATUS", type: .char(1), nullable: true),
+            ColumnDefinition(name: "SQLCAID", type: .varchar(8), nullable: true),
+            ColumnDefinition(name: "SQLCABC", type: .integer, nullable: true),
+            ColumnDefinition(name: "SQLCODE", type: .integer, nullable: true),
+            ColumnDefinition(name: "SQLERRML", type: .smallint, nullable: true),
+            ColumnDefinition(name: "SQLERRMC", type: .varchar(70), nullable: true),
+            ColumnDefinition(name: "SQLERRP", type: .varchar(8), nullable: true),
+            ColumnDefinition(name: "SQLSTATE", type: .varchar(5), nullable: true),
+        ]
+        func text(_ value: String?) -> SQLValue { value.map { .string($0) } ?? .null }
+        let rows: [[SQLValue]] = (state.history ?? []).map { entry in
+            let sqlca: SQLValue = entry.sqlcode == nil ? .null : .string("SQLCA")
+            return [
+                .integer(0), .integer(entry.eid), .string(entry.startTime), .integer(1), .string(entry.endTime),
+                .integer(0), text(entry.firstLog), text(entry.lastLog), text(entry.backupID), .null, .null,
+                .string(entry.comment), .integer(entry.operation == "B" ? 2 : 0), .string(entry.operation),
+                .string(entry.operationType), .string("D"), .string(entry.location), .string(entry.deviceType),
+                .string("A"), sqlca, entry.sqlcode == nil ? .null : .integer(136),
+                entry.sqlcode.map { .integer(Int64($0)) } ?? .null, .null, .null, .null, .null,
+            ]
+        }
+        return (columns, rows)
     }
 }

@@ -104,6 +104,16 @@ struct DatabaseState: Codable, Equatable, Sendable {
     var backupsInProgress: [BackupInProgress]
     /// Data files of dropped tables, deleted once no backup needs them.
     var filesToDelete: [String]
+    /// TRACKMOD as in effect since the last activation (a change waits for the next one). Optional: absent in
+    /// states written before it existed, and for databases whose TRACKMOD was never in effect.
+    var tracking: ModificationTracking?
+    /// TRACKMOD is in effect (``tracking`` holds its baseline). Optional for older states.
+    var trackmodInEffect: Bool?
+    /// The recovery history file. Optional for older states.
+    var history: [HistoryEntry]?
+    /// A manual incremental restore has read its target image and waits for the others (RESTORE PENDING until it
+    /// completes).
+    var incrementalRestore: IncrementalRestoreProgress?
 
     struct BackupInProgress: Codable, Equatable, Sendable {
         var process: ProcessIdentity
@@ -131,6 +141,27 @@ struct DatabaseState: Codable, Equatable, Sendable {
         let method = configuration.value("LOGARCHMETH1", in: ConfigurationTables.database)
         guard method.hasPrefix("DISK:") else { return nil }
         return String(method.dropFirst(5))
+    }
+
+    /// TRACKMOD as configured (it takes effect at the next activation).
+    var trackmodConfigured: Bool { configuration.value("TRACKMOD", in: ConfigurationTables.database) == "YES" }
+
+    /// Puts a TRACKMOD change into effect, as an activation does (TRACKMOD is "Configurable", not online: IBM,
+    /// *trackmod*). Turning it on starts with no baseline: a full backup must come first.
+    mutating func applyTrackmodChange() {
+        let configured = trackmodConfigured
+        guard (trackmodInEffect ?? false) != configured else { return }
+        trackmodInEffect = configured
+        tracking = configured ? ModificationTracking() : nil
+    }
+
+    /// Adds an entry to the recovery history file.
+    mutating func recordHistory(_ entry: HistoryEntry) {
+        var entries = history ?? []
+        var entry = entry
+        entry.eid = (entries.map(\.eid).max() ?? 0) + 1
+        entries.append(entry)
+        history = entries
     }
 
     func configurationInteger(_ name: String) -> Int {
