@@ -1,4 +1,7 @@
 import DB2
+#if canImport(Glibc)
+import Glibc
+#endif
 import ObjectStorage
 
 /// A backup and its ancestors, read from the store one HEAD at a time, only as far as needed: from the backup a
@@ -35,7 +38,7 @@ public struct BackupChain: Sendable {
         let info: StoredObjectInfo
         do {
             info = try await storage.info(location: parent.location, expectedChecksum: parent.checksum)
-        } catch ObjectStorageError.notFound {
+        } catch let error where Self.isMissing(error) {
             throw BackupOperationError.brokenChain(
                 "the parent \(parent.location) of \(child.location) is missing (deleted from the store?)")
         } catch ObjectStorageError.checksumMismatch(_, let expected, let actual) {
@@ -44,6 +47,15 @@ public struct BackupChain: Sendable {
         }
         links.append(ChainLink(location: parent.location, checksum: parent.checksum, info: info))
         return true
+    }
+
+    /// Whether `error` says the object is not in the store: Swift's 404, or no manifest file in a local store.
+    static func isMissing(_ error: any Error) -> Bool {
+        switch error {
+        case ObjectStorageError.notFound: true
+        case ObjectStorageError.localFile(_, _, let code): code == ENOENT
+        default: false
+        }
     }
 
     /// The images `image` (held by link `linkIndex`) builds on, the full image first and `image` last, each with
