@@ -93,8 +93,13 @@ public struct BackupVerifier: Sendable {
                 guard try await chain.readParent() else { break }
             } catch {
                 if Task.isCancelled { return true }
-                let parent = chain.links[current].parent?.location ?? "?"
-                add(ObjectVerification(location: parent, index: .unread, images: [], problem: "\(error)"))
+                let child = chain.links[current]
+                let parent = child.parent?.location ?? "?"
+                // The chain names the parent and why it cannot be used; any other error is the store's own.
+                let problem =
+                    error is BackupOperationError
+                    ? "\(error)" : "the parent \(parent) of \(child.location) cannot be read: \(error)"
+                add(ObjectVerification(location: parent, index: .unread, images: [], problem: problem))
                 return false
             }
             current += 1
@@ -168,7 +173,7 @@ public struct BackupVerifier: Sendable {
     /// Why the named backup cannot be read, as a sentence.
     static func unreadable(_ error: any Error) -> String {
         switch error {
-        case ObjectStorageError.notFound:
+        case _ where BackupChain.isMissing(error):
             "it is missing from the store (\(error))"
         case ObjectStorageError.checksumMismatch(_, let expected, let actual):
             "it does not match the checksum given (\(expected), stored \(actual))"
