@@ -171,4 +171,23 @@ import Testing
                     && lines[3].contains("cannot be restored from the chain"), "\(lines[3])")
         }
     }
+
+    @Test func anInterruptedVerificationSaysSoAndRemovesItsWorkDirectory() async throws {
+        try await withTemporaryDirectory { base in
+            let chain = try await Chain(in: base)
+            let db2 = FakeDB2()
+            let gate = db2.holdVerification()
+            let verifier = try chain.verifier(db2: db2)
+            let location = chain.backups[2].location
+            let task = Task { await verifier.verify(location: location, checksum: nil) }
+            await gate.reached.wait()
+            #expect(FileManager.default.fileExists(atPath: chain.workDirectory + "/object"), "the first object is unpacked")
+            task.cancel()
+            let result = await task.value
+            #expect(result.interrupted && !result.held)
+            #expect(result.objects.isEmpty, "the object cut short is not reported as failed: \(result.objects)")
+            #expect(result.verdict.hasPrefix("verdict: INTERRUPTED"), "\(result.verdict)")
+            #expect(!FileManager.default.fileExists(atPath: chain.workDirectory), "the work directory is removed")
+        }
+    }
 }
