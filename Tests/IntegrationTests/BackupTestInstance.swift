@@ -93,20 +93,15 @@ final class BackupTestInstance: @unchecked Sendable {
         return heartbeat["args"]?["payload"]?["service_status"]?.stringValue ?? "?"
     }
 
-    /// Casts `create_backup` for backup `id` in `context`; with `parent` (its location and checksum), as Trove's
-    /// taskmanager asks for an incremental backup.
-    func createBackup(
-        id: String, context: [String: JSONValue], parent: (location: String, checksum: String)? = nil
-    ) async throws {
-        let parentInfo: JSONValue =
-            parent.map { ["location": .string($0.location), "checksum": .string($0.checksum)] } ?? nil
+    /// Casts `create_backup` for backup `id` in `context`; `parent` is Trove's `{location, checksum}` of the
+    /// backup to build on (an incremental backup), or nil.
+    func createBackup(id: String, context: [String: JSONValue], parent: JSONValue = nil) async throws {
         try await client.cast(
             "create_backup",
             [
                 "backup_info": [
                     "id": .string(id), "name": "test backup", "description": nil, "instance_id": .string(guestID),
-                    "backup_type": nil, "checksum": nil, "parent": parentInfo, "datastore": "db2",
-                    "datastore_version": "11.5",
+                    "backup_type": nil, "checksum": nil, "parent": parent, "datastore": "db2", "datastore_version": "11.5",
                 ]
             ], context: context)
     }

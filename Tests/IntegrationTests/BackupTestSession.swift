@@ -168,11 +168,19 @@ final class BackupTestSession: @unchecked Sendable {
         return call["args"]?.objectValue ?? [:]
     }
 
-    /// Backs up `instance` and waits for the end; returns the id and the final fields.
-    func backup(_ instance: BackupTestInstance, context: [String: JSONValue]) async throws -> (id: String, end: [String: JSONValue]) {
+    /// Backs up `instance` (on `parent`, Trove's `{location, checksum}`, when given) and waits for the end;
+    /// returns the id and the final fields.
+    func backup(
+        _ instance: BackupTestInstance, context: [String: JSONValue], parent: JSONValue = nil
+    ) async throws -> (id: String, end: [String: JSONValue]) {
         let id = UUID().uuidString.lowercased()
-        try await instance.createBackup(id: id, context: context)
+        try await instance.createBackup(id: id, context: context, parent: parent)
         return (id, try await waitForEnd(id))
+    }
+
+    /// Trove's `parent` for a child of the backup that ended with `end`.
+    static func parent(_ end: [String: JSONValue]) -> JSONValue {
+        ["location": end["location"] ?? nil, "checksum": end["checksum"] ?? nil]
     }
 
     /// The restore request prepare carries, as the taskmanager builds it from a COMPLETED backup.

@@ -83,6 +83,20 @@ struct BackupTestSwift: Sendable {
         return (etag, pair[1].stringValue?.lowercased() == "true")
     }
 
+    /// python-swiftclient's view of an object's `X-Object-Meta-*` metadata: keys lower-cased without the prefix
+    /// (`parent-location`, `db2-kind`...).
+    func metadata(container: String, object: String) async throws -> [String: String] {
+        let output = try await swiftclient(
+            """
+            from swiftclient import client
+            url, token = client.get_auth(AUTH, USER, KEY)
+            headers = client.head_object(url, token, ARGS[0], ARGS[1])
+            print(json.dumps({k[len("x-object-meta-"):]: v for k, v in headers.items() if k.startswith("x-object-meta-")}))
+            """, [container, object])
+        guard case .object(let fields) = try JSONParser.parse(output) else { throw BackupTestFailure(output) }
+        return fields.compactMapValues(\.stringValue)
+    }
+
     /// The names in `container` (empty when it does not exist).
     func list(container: String) async throws -> [String] {
         let output = try await swiftclient(

@@ -16,6 +16,7 @@ extension BackupIntegration {
                 let (token, storageURL) = try await session.swift.authenticate()
                 let context = session.swift.context(token: token, storageURL: storageURL)
                 var backups: [(id: String, location: String, checksum: String)] = []
+                var parent: JSONValue = nil
                 for number in 1...3 {
                     if number == 2 {
                         // The middle backup carries enough new data to be several segments.
@@ -23,14 +24,12 @@ extension BackupIntegration {
                     } else if number == 3 {
                         try await session.insertRows(50, into: "SAMPLE", of: source)
                     }
-                    let id = UUID().uuidString.lowercased()
-                    try await source.createBackup(
-                        id: id, context: context, parent: backups.last.map { ($0.location, $0.checksum) })
-                    let end = try await session.waitForEnd(id)
+                    let (id, end) = try await session.backup(source, context: context, parent: parent)
                     guard end["state"] == "COMPLETED", let location = end["location"]?.stringValue,
                         let checksum = end["checksum"]?.stringValue
                     else { throw BackupTestFailure("backup \(number) did not complete: \(end)") }
                     backups.append((id, location, checksum))
+                    parent = BackupTestSession.parent(end)
                 }
                 // Rows committed after the last backup: a restore by verify would lose them.
                 try await session.insertRows(7, into: "SAMPLE", of: source)

@@ -38,7 +38,7 @@ public struct BackupChain: Sendable {
         let info: StoredObjectInfo
         do {
             info = try await storage.info(location: parent.location, expectedChecksum: parent.checksum)
-        } catch let error where Self.isMissing(error) {
+        } catch let error as ObjectStorageError where Self.isMissing(error) {
             throw BackupOperationError.brokenChain(
                 "the parent \(parent.location) of \(child.location) is missing (deleted from the store?)")
         } catch ObjectStorageError.checksumMismatch(_, let expected, let actual) {
@@ -49,11 +49,11 @@ public struct BackupChain: Sendable {
         return true
     }
 
-    /// Whether `error` says the object is not in the store: Swift's 404, or no manifest file in a local store.
-    static func isMissing(_ error: any Error) -> Bool {
+    /// Swift's 404, or a local store's missing file.
+    static func isMissing(_ error: ObjectStorageError) -> Bool {
         switch error {
-        case ObjectStorageError.notFound: true
-        case ObjectStorageError.localFile(_, _, let code): code == ENOENT
+        case .notFound: true
+        case .localFile(_, _, let code): code == ENOENT
         default: false
         }
     }

@@ -173,7 +173,7 @@ public struct BackupVerifier: Sendable {
     /// Why the named backup cannot be read, as a sentence.
     static func unreadable(_ error: any Error) -> String {
         switch error {
-        case _ where BackupChain.isMissing(error):
+        case let error as ObjectStorageError where BackupChain.isMissing(error):
             "it is missing from the store (\(error))"
         case ObjectStorageError.checksumMismatch(_, let expected, let actual):
             "it does not match the checksum given (\(expected), stored \(actual))"

@@ -46,7 +46,8 @@ extension OptionTable {
         deprecated: [inDefault("restore_namespace")], compatibilityOnly: true)
     static let backupIncrementalStrategy = Option.dict(
         DB2, "backup_incremental_strategy", origin: .trove,
-        help: "Incremental runner per strategy; DB2 has none, so incremental requests take full backups.",
+        help: "Trove's incremental runner per strategy. Not used: an incremental request (`parent` set) takes Db2 "
+            + "INCREMENTAL or DELTA images chosen from Db2's history, or full images when none can build on the parent.",
         compatibilityOnly: true)
     static let replicationStrategy = Option.optionalString(
         DB2, "replication_strategy", origin: .trove, help: "Replication strategy; DB2 has none.",

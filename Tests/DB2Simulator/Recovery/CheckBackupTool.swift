@@ -59,6 +59,15 @@ enum CheckBackupTool {
         return (output, errors.isEmpty)
     }
 
+    /// The media header's backup granularity: 16 incremental, 48 delta [mem].
+    private static func granularity(_ kind: BackupKind) -> String {
+        switch kind {
+        case .full: "0 (Non-incremental)"
+        case .incremental: "16 (Incremental)"
+        case .delta: "48 (Delta)"
+        }
+    }
+
     private static func mediaHeader(_ header: BackupImage.Header, path: String) -> String {
         let fields: [(String, String)] = [
             ("Server Database Name", header.databaseName),
@@ -76,7 +85,7 @@ enum CheckBackupTool {
             ("Includes Logs", header.includesLogs ? "1 (Yes)" : "0 (No)"),
             ("Compression", "0 (Not Compressed)"),
             ("Backup Type", "0 (Database-level)"),
-            ("Backup Granularity", "0 (Non-incremental)"),
+            ("Backup Granularity", granularity(header.backupKind)),
             ("Merged Backup Image", "0 (No)"),
             ("Status Flags", header.online ? "0x20" : "0x1"),
             ("System Catalogs in this image", "1 (Yes)"),

@@ -41,6 +41,15 @@ final class FakeDB2: DB2BackupOperations {
     func failRecoverability(with message: String) { state.withLock { $0.recoverabilityFailure = message } }
     func failVerification(with message: String) { state.withLock { $0.verifyFailure = message } }
 
+    /// A backup of `name` the agent did not take (an operator's, or one to /dev/null): Db2's history has it.
+    func recordOutOfBandBackup(of name: String, kind: BackupImageKind) {
+        state.withLock { state in
+            state.nextTimestamp += 1
+            state.history[name, default: []].append(
+                BackupHistoryEntry(timestamp: String(state.nextTimestamp), kind: kind, online: false, location: "/dev/null"))
+        }
+    }
+
     /// The next backup of `name` waits at the returned gate (after `gate.reached` fires) until it is opened.
     func holdBackup(of name: String) -> Gate {
         let gate = Gate()
@@ -113,7 +122,7 @@ final class FakeDB2: DB2BackupOperations {
         let present = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
         state.withLock { $0.filesAtBackupStart[database] = present }
         let (gate, failure, bytes, timestamp) = state.withLock { state in
-            state.calls.append("BACKUP \(database)\(online ? " ONLINE" : "")")
+            state.calls.append("BACKUP \(database)\(online ? " ONLINE" : "")\(kind.backupClause)")
             state.nextTimestamp += 1
             return (
                 state.gates.removeValue(forKey: database), state.backupFailures[database], state.databases[database],
