@@ -46,7 +46,7 @@ extension OptionTable {
         deprecated: [inDefault("restore_namespace")], compatibilityOnly: true)
     static let backupIncrementalStrategy = Option.dict(
         DB2, "backup_incremental_strategy", origin: .trove,
-        help: "Trove's incremental runner per strategy. Not used: an incremental request (`parent` set) takes Db2 "
+        help: "Trove's incremental runner per strategy; instead, an incremental request (`parent` set) takes Db2 "
             + "INCREMENTAL or DELTA images chosen from Db2's history, or full images when none can build on the parent.",
         compatibilityOnly: true)
     static let replicationStrategy = Option.optionalString(
