@@ -7,7 +7,9 @@ struct TroveDB2Agent: AsyncParsableCommand {
         commandName: "trove-db2-agent",
         abstract: "OpenStack Trove guest agent for DB2, with full online backup and restore.",
         version: "0.1.0",
-        subcommands: [RunCommand.self, CheckConfigCommand.self, StreamCommand.self, ConfigReferenceCommand.self],
+        subcommands: [
+            RunCommand.self, CheckConfigCommand.self, VerifyCommand.self, StreamCommand.self, ConfigReferenceCommand.self,
+        ],
         defaultSubcommand: RunCommand.self
     )
 }

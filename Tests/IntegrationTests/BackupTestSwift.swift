@@ -140,6 +140,18 @@ struct BackupTestSwift: Sendable {
             """, [container, segment])
     }
 
+    /// Flips one bit of the byte in the middle of a stored object (a segment: its manifest is left as it was).
+    func flipByte(container: String, object: String) async throws {
+        _ = try await swiftclient(
+            """
+            from swiftclient import client
+            url, token = client.get_auth(AUTH, USER, KEY)
+            _, body = client.get_object(url, token, ARGS[0], ARGS[1])
+            middle = len(body) // 2
+            client.put_object(url, token, ARGS[0], ARGS[1], body[:middle] + bytes([body[middle] ^ 1]) + body[middle + 1:])
+            """, [container, object])
+    }
+
     /// Swaps the bytes of two stored objects (the manifest is left as it was).
     func swap(container: String, _ first: String, _ second: String) async throws {
         _ = try await swiftclient(

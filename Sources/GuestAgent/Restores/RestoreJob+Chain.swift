@@ -43,7 +43,7 @@ extension RestoreJob {
                 location, checksum: chain.links[link].checksum,
                 size: chain.links[link].info.size, into: directory, storage: storage, record: record,
                 progress: progress)
-            try await checkManifest(of: chain.links[link], in: directory)
+            try await chain.links[link].checkManifest(unpackedIn: directory)
             directories[link] = directory
         }
 
@@ -82,39 +82,6 @@ extension RestoreJob {
         }
         progress.end("database")
         try await afterRestore(online: target.online, record: record, logger: logger)
-    }
-
-    /// The backup unpacked in `directory` must hold the manifest the agent wrote and the images its index names:
-    /// the same databases, each image by its timestamp, the same parent.
-    ///
-    /// - Throws: ``BackupOperationError/invalidManifest(_:)`` or ``BackupOperationError/brokenChain(_:)``.
-    private func checkManifest(of link: ChainLink, in directory: String) async throws {
-        guard let index = link.index else { return }
-        let path = directory + "/" + BackupManifest.memberName
-        let read: [UInt8]?
-        do {
-            read = try await BlockingThreadPool.shared.run {
-                try DirectoryHandle.open(directory).readFile(BackupManifest.memberName, limit: 1 << 20)
-            }
-        } catch {
-            throw BackupOperationError.brokenChain("\(link.location): its manifest \(path) cannot be read: \(error)")
-        }
-        guard let bytes = read else {
-            throw BackupOperationError.brokenChain("\(link.location) has a chain index but no manifest (\(path))")
-        }
-        let manifest = try BackupManifest(json: bytes)
-        let planned = Dictionary(uniqueKeysWithValues: manifest.entries.map { ($0.database, $0) })
-        let problem: String? =
-            if manifest.online != index.online { "its manifest says \(manifest.online ? "online" : "offline"), its metadata does not" }
-            else if manifest.parentLocation != index.parentLocation { "its manifest and its metadata name different parents" }
-            else if Set(planned.keys) != Set(index.images.map(\.database)) { "its manifest and its metadata list different databases" }
-            else if let image = index.images.first(where: { image in
-                // Db2 may have refused an incremental the manifest planned, and taken a full image instead.
-                guard let entry = planned[image.database] else { return true }
-                return !(entry.kind == image.kind && entry.base == image.base) && image.kind != .full
-            }) { "the \(image) its metadata names is not what its manifest planned" }
-            else { nil }
-        if let problem { throw BackupOperationError.brokenChain("\(link.location): \(problem)") }
     }
 
     /// The image file of `image` in `directory`.

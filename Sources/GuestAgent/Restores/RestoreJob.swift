@@ -143,58 +143,9 @@ struct RestoreJob: Sendable {
     ) async throws {
         await record.update(step: "download and unpack of \(location)")
         progress.begin("download", label: "download and unpack", totalBytes: size)
-        let pipe = BoundedChunkPipe(capacity: 32)
-        var options = settings.unpack
-        if let available = space(directory)?.availableBytes {
-            // A backup is not trusted to be what it says: it may write only what the file system can hold, and
-            // never fill it (DB2's RESTORE and the databases need room too).
-            let limits = Self.unpackLimits(availableBytes: available)
-            options.maximumUnpackedBytes = limits.maximum
-            options.minimumFreeBytes = limits.keepFree
-        }
-        let unpacker = BackupUnpacker(options: options, logger: logger)
-        // Both sides run to their end: when the stream breaks, the download still says whether a segment in the
-        // store no longer matches its manifest, which names the damage better than the decoder's error.
-        let outcomes = await StreamParts<Void>().run(
-            [
-                { _ = try await storage.load(location: location, expectedChecksum: checksum, into: pipe) { _ in } },
-                {
-                    try await unpacker.unpack(
-                        from: pipe, into: URL(fileURLWithPath: directory),
-                        progress: { progress.update("download", doneBytes: $0.inputBytes) })
-                },
-            ], cancellingOthers: false
-        ) { pipe.fail($0) }
-        let loaded = outcomes[0].failure
-        let unpacked = outcomes[1].failure
-        if let failure = Self.cause(loaded: loaded, unpacked: unpacked) {
-            throw BackupJob.rootCause(failure, step: "download and unpack of \(location)")
-        }
+        try await BackupDownload(storage: storage, options: settings.unpack, space: space, logger: logger).run(
+            location, checksum: checksum, into: directory) { progress.update("download", doneBytes: $0) }
         progress.end("download")
-    }
-
-    /// What a restore may write where the images land, given the free space there: everything but a margin (5 %,
-    /// at least 64 MiB, at most half of it), which must also stay free while it writes (other writers share the
-    /// file system).
-    static func unpackLimits(availableBytes: Int64) -> (maximum: Int64, keepFree: Int64) {
-        let available = max(0, availableBytes)
-        let margin = min(max(64 << 20, available / 20), available / 2)
-        return (available - margin, margin)
-    }
-
-    /// The error that says what went wrong: a store's integrity finding (a segment that does not match its
-    /// manifest, a checksum mismatch) over the decoder's, otherwise whichever side failed first on its own (the
-    /// other then only saw the pipe fail).
-    static func cause(loaded: (any Error)?, unpacked: (any Error)?) -> (any Error)? {
-        if let loaded {
-            switch loaded {
-            case ObjectStorageError.segmentChecksumMismatch, ObjectStorageError.segmentSizeMismatch,
-                ObjectStorageError.checksumMismatch:
-                return loaded
-            default: break
-            }
-        }
-        return unpacked ?? loaded
     }
 
     func step<T: Sendable>(_ name: String, _ body: () async throws -> T) async throws -> T {
