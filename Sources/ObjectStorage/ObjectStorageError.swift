@@ -96,6 +96,15 @@ public enum ObjectStorageError: Error, CustomStringConvertible {
         }
     }
 
+    /// Whether this says the object is not there: Swift's 404, or a local store's missing file (`ENOENT`).
+    public var isNotFound: Bool {
+        switch self {
+        case .notFound: true
+        case .localFile(_, _, let code): code == ENOENT
+        default: false
+        }
+    }
+
     /// The typed error for an HTTP error status.
     static func http(_ failure: SwiftFailure) -> ObjectStorageError {
         switch failure.status {

@@ -17,16 +17,21 @@ final class DecryptionLayer {
     private let password: [UInt8]
     private let selection: BackupUnpackOptions.DigestSelection
     private let compressed: Bool
+    private let payload: StreamProbe.Payload
     private var state = State.header([])
     /// The digest in use, once chosen.
     private(set) var digest: KeyDerivationDigest?
     /// Bytes of the encrypted stream received so far, header included.
     private(set) var ciphertextBytes: Int64 = 0
 
-    init(password: Secret<String>, selection: BackupUnpackOptions.DigestSelection, compressed: Bool) {
+    init(
+        password: Secret<String>, selection: BackupUnpackOptions.DigestSelection, compressed: Bool,
+        payload: StreamProbe.Payload = .tar
+    ) {
         self.password = Array(password.revealed.utf8)
         self.selection = selection
         self.compressed = compressed
+        self.payload = payload
     }
 
     /// Decrypts the next chunk; returns the plaintext it completes (possibly empty while the header and the
@@ -98,7 +103,7 @@ final class DecryptionLayer {
         for candidate in candidates {
             let decryptor = try OpenSSLEncDecryptor(password: password, salt: salt, digest: candidate)
             var plaintext = try buffered.withUnsafeBytes { try decryptor.update($0) }
-            if let reason = StreamProbe.rejection(of: plaintext, compressed: compressed, complete: false) {
+            if let reason = StreamProbe.rejection(of: plaintext, compressed: compressed, complete: false, payload: payload) {
                 rejections.append("\(candidate): \(reason)")
                 continue
             }
@@ -111,12 +116,12 @@ final class DecryptionLayer {
             } catch {
                 throw BackupStreamError.badDecrypt(ciphertextOffset: ciphertextBytes - 16)
             }
-            if let reason = StreamProbe.rejection(of: plaintext, compressed: compressed, complete: true) {
+            if let reason = StreamProbe.rejection(of: plaintext, compressed: compressed, complete: true, payload: payload) {
                 throw BackupStreamError.wrongKey("with the \(candidate) digest \(reason)")
             }
             return plaintext
         }
-        let expected = compressed ? "a gzip stream" : "a tar stream"
+        let expected = compressed ? "a gzip stream" : payload == .tar ? "a tar stream" : "the file"
         throw BackupStreamError.wrongKey(
             "the decrypted data is not \(expected) with the "
                 + candidates.map(\.rawValue).joined(separator: " or ")

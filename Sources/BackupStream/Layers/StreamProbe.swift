@@ -6,6 +6,14 @@ import Compression
 /// This is how a wrong key or key-derivation digest is told apart from a right one before the whole stream has
 /// been read: CBC with a wrong key yields valid-looking padding now and then, but not a valid gzip member.
 enum StreamProbe {
+    /// What the plain (decompressed) stream holds.
+    enum Payload: Sendable {
+        /// A tar stream: it must start with a tar header.
+        case tar
+        /// A single file's bytes (``FileStreamCodec``): anything; only the gzip layer can be judged.
+        case file
+    }
+
     /// How many bytes of plaintext to judge (unless the stream is shorter).
     static let prefixLength = 64 * 1024
 
@@ -15,8 +23,9 @@ enum StreamProbe {
     ///   - prefix: the first bytes of the plaintext.
     ///   - compressed: whether a gzip stream is expected (else a tar stream).
     ///   - complete: whether `prefix` is the whole stream.
-    static func rejection(of prefix: [UInt8], compressed: Bool, complete: Bool) -> String? {
-        guard compressed else { return tarRejection(of: prefix, complete: complete) }
+    ///   - payload: what the plain stream holds: a file's bytes are not judged, only their gzip layer.
+    static func rejection(of prefix: [UInt8], compressed: Bool, complete: Bool, payload: Payload = .tar) -> String? {
+        guard compressed else { return payload == .tar ? tarRejection(of: prefix, complete: complete) : nil }
         guard prefix.count >= 2, prefix[0] == 0x1f, prefix[1] == 0x8b else {
             return "it does not start with the gzip magic 1f 8b (found \(BackupStreamError.show(Array(prefix.prefix(8)))))"
         }
@@ -31,6 +40,7 @@ enum StreamProbe {
         } catch {
             return "its gzip data does not inflate (\(error))"
         }
+        guard payload == .tar else { return nil }
         return inflated.count >= TarMemberHeader.blockSize ? tarRejection(of: inflated, complete: false) : nil
     }
 

@@ -56,6 +56,23 @@ public struct BackupPacker: Sendable {
         onFailure: @escaping @Sendable (any Error) -> Void,
         archiving: @escaping @Sendable (DirectoryArchiver) throws -> Void
     ) async throws -> PackSummary {
+        let logger = self.logger
+        return try await pack(into: sink, describing: directory.path, progress: progress, onFailure: onFailure) {
+            assembler in
+            let archiver = DirectoryArchiver(directory: directory, output: assembler, logger: logger)
+            try archiving(archiver)
+            return (archiver.counts.files, archiver.counts.directories)
+        }
+    }
+
+    /// The pipeline itself, whatever makes the stream: `produce` writes the whole plain stream (a tar stream, or a
+    /// single file's bytes for ``FileStreamCodec``) through the block assembler on the first stage's thread and
+    /// returns the files and directories it holds; the blocks are compressed in parallel, encrypted and written.
+    func pack(
+        into sink: any ByteSink, describing source: String, progress: (@Sendable (PackProgress) -> Void)?,
+        onFailure: @escaping @Sendable (any Error) -> Void,
+        produce: @escaping @Sendable (TarBlockAssembler) throws -> (files: Int, directories: Int)
+    ) async throws -> PackSummary {
         let options = try options.validated()
         let started = ContinuousClock.now
         let queue = OrderedParallelQueue<PackedBlock>(window: 2 * options.parallelism + 2)
@@ -87,14 +104,13 @@ public struct BackupPacker: Sendable {
                     try queue.submitResult(PackedBlock(bytes: block, archiveBytes: block.count))
                 }
             }
-            let archiver = DirectoryArchiver(directory: directory, output: assembler, logger: logger)
-            try archiving(archiver)
+            let counts = try produce(assembler)
             try assembler.flush()
             queue.finishSubmitting()
             let stage = meter.stage(waiting: waiting)
             tally.withLock {
-                $0.files = archiver.counts.files
-                $0.directories = archiver.counts.directories
+                $0.files = counts.files
+                $0.directories = counts.directories
                 $0.stages.tar = stage
             }
         }
@@ -155,7 +171,7 @@ public struct BackupPacker: Sendable {
         logger.debug(
             "packing",
             metadata: [
-                "backup.directory": "\(directory.path)", "backup.compress": "\(options.compress)",
+                "backup.source": "\(source)", "backup.compress": "\(options.compress)",
                 "backup.level": "\(options.compressionLevel)", "backup.encrypt": "\(options.encryptionKey != nil)",
                 "backup.digest": "\(options.digest)", "backup.threads": "\(options.parallelism)",
             ])

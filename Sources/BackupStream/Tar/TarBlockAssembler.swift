@@ -81,6 +81,12 @@ final class TarBlockAssembler {
         if filled > 0 { try emitBlock() }
     }
 
+    /// Hands on an empty block when nothing at all was appended: an empty file still becomes one (empty) gzip
+    /// member, as `gzip -c` of an empty file does, so that the stream is never zero members.
+    func emitEmptyBlockIfNothingAppended() throws {
+        if totalBytes == 0 { try emit([]) }
+    }
+
     private func emitBlock() throws {
         var full = block
         if filled < blockSize { full.removeLast(blockSize - filled) }

@@ -50,6 +50,64 @@ public struct BackupUnpacker: Sendable {
     ) async throws -> UnpackSummary {
         let options = try options.validated()
         let started = ContinuousClock.now
+        let tally = Mutex(
+            UnpackSummary(
+                inputBytes: 0, archiveBytes: 0, files: 0, directories: 0, links: 0, digest: nil, elapsed: .zero))
+        let logger = self.logger
+        logger.debug(
+            "unpacking",
+            metadata: [
+                "backup.target": "\(target.path)", "backup.compressed": "\(options.compressed)",
+                "backup.encrypted": "\(options.decryptionKey != nil)", "backup.threads": "\(options.parallelism)",
+            ])
+        let decoded = try await Self.decode(from: source, options: options, payload: .tar, progress: progress) {
+            queue, storedBytes in
+            let extractor = try DirectoryExtractor(
+                target: target, owner: options.owner, maximumFileBytes: options.maximumUnpackedBytes,
+                minimumFreeBytes: options.minimumFreeBytes, logger: logger)
+            let reader = TarStreamReader(consumer: extractor)
+            do {
+                while let chunk = try queue.next() {
+                    try chunk.withUnsafeBytes { try reader.consume($0) }
+                    if let ratio = options.maximumExpansionRatio {
+                        try Self.checkExpansion(reader.offset, stored: storedBytes(), ratio: ratio)
+                    }
+                }
+                try reader.finish()
+                try extractor.finish()
+            } catch {
+                extractor.abort()
+                throw error
+            }
+            tally.withLock {
+                $0.archiveBytes = reader.offset
+                $0.files = extractor.counts.files
+                $0.directories = extractor.counts.directories
+                $0.links = extractor.counts.symlinks + extractor.counts.hardlinks
+            }
+        }
+        var summary = tally.withLock { $0 }
+        summary.inputBytes = decoded.inputBytes
+        summary.digest = decoded.digest
+        summary.elapsed = ContinuousClock.now - started
+        if let digest = summary.digest {
+            logger.debug("backup stream decrypted", metadata: ["backup.digest": "\(digest)"])
+        }
+        return summary
+    }
+
+    /// The pipeline's decrypting and inflating stages, shared by the tar extractor and ``FileStreamCodec``: reads
+    /// `source` to its end, decrypts it when a key is given (choosing the digest by what `payload` should look
+    /// like), inflates it when compressed (in parallel for our members), and hands the plain stream, in order, to
+    /// `consume`, which runs as the last stage on its own thread with the queue to drain and a way to read how many
+    /// stored bytes have come in so far.
+    ///
+    /// - Returns: the stored bytes read, and the digest used to decrypt.
+    static func decode(
+        from source: any ByteSource, options: BackupUnpackOptions, payload: StreamProbe.Payload,
+        progress: (@Sendable (UnpackProgress) -> Void)?,
+        consume: @escaping @Sendable (OrderedParallelQueue<[UInt8]>, @Sendable () -> Int64) throws -> Void
+    ) async throws -> (inputBytes: Int64, digest: KeyDerivationDigest?) {
         let queue = OrderedParallelQueue<[UInt8]>(window: 2 * options.parallelism + 2)
         // Decryption gets a thread of its own when there is something to decrypt: a single-member gzip stream
         // (plain `gzip`, what Trove's agent writes) is inflated on the decoder's thread, which then does nothing
@@ -59,10 +117,7 @@ public struct BackupUnpacker: Sendable {
             queue.fail($0)
             plaintext?.fail($0)
         }
-        let tally = Mutex(
-            UnpackSummary(
-                inputBytes: 0, archiveBytes: 0, files: 0, directories: 0, links: 0, digest: nil, elapsed: .zero))
-        let logger = self.logger
+        let tally = Mutex((inputBytes: Int64(0), digest: KeyDerivationDigest?.none))
 
         /// Reads the stored stream, counting and reporting its bytes, and hands each chunk to `forward`.
         @Sendable func readStored(_ forward: ([UInt8]) throws -> Void) throws {
@@ -77,7 +132,7 @@ public struct BackupUnpacker: Sendable {
         if let plaintext, let key = options.decryptionKey {
             pipeline.addStage("unpack-decrypt") {
                 let decryption = DecryptionLayer(
-                    password: key, selection: options.digest, compressed: options.compressed)
+                    password: key, selection: options.digest, compressed: options.compressed, payload: payload)
                 func forward(_ bytes: [UInt8]) throws { if !bytes.isEmpty { try plaintext.write(bytes) } }
                 try readStored { try forward(try decryption.feed($0)) }
                 try forward(try decryption.finish())
@@ -101,50 +156,16 @@ public struct BackupUnpacker: Sendable {
         for index in 0..<(options.compressed ? options.parallelism : 0) {
             pipeline.addStage("unpack-infl-\(index)") { queue.runWorker() }
         }
-        pipeline.addStage("unpack-tar") {
-            let extractor = try DirectoryExtractor(
-                target: target, owner: options.owner, maximumFileBytes: options.maximumUnpackedBytes,
-                minimumFreeBytes: options.minimumFreeBytes, logger: logger)
-            let reader = TarStreamReader(consumer: extractor)
-            do {
-                while let chunk = try queue.next() {
-                    try chunk.withUnsafeBytes { try reader.consume($0) }
-                    if let ratio = options.maximumExpansionRatio {
-                        try Self.checkExpansion(reader.offset, stored: tally.withLock { $0.inputBytes }, ratio: ratio)
-                    }
-                }
-                try reader.finish()
-                try extractor.finish()
-            } catch {
-                extractor.abort()
-                throw error
-            }
-            tally.withLock {
-                $0.archiveBytes = reader.offset
-                $0.files = extractor.counts.files
-                $0.directories = extractor.counts.directories
-                $0.links = extractor.counts.symlinks + extractor.counts.hardlinks
-            }
+        pipeline.addStage("unpack-out") {
+            try consume(queue) { tally.withLock { $0.inputBytes } }
         }
-
-        logger.debug(
-            "unpacking",
-            metadata: [
-                "backup.target": "\(target.path)", "backup.compressed": "\(options.compressed)",
-                "backup.encrypted": "\(options.decryptionKey != nil)", "backup.threads": "\(options.parallelism)",
-            ])
         try await pipeline.run()
-        var summary = tally.withLock { $0 }
-        summary.elapsed = ContinuousClock.now - started
-        if let digest = summary.digest {
-            logger.debug("backup stream decrypted", metadata: ["backup.digest": "\(digest)"])
-        }
-        return summary
+        return tally.withLock { $0 }
     }
 
     /// Refuses an archive grown past `ratio` times the stored bytes read so far (once past the threshold). The
     /// input stage reads ahead of the tar stage, so `stored` is never less than what produced the archive bytes.
-    private static func checkExpansion(_ archiveBytes: Int64, stored: Int64, ratio: Int) throws(BackupStreamError) {
+    static func checkExpansion(_ archiveBytes: Int64, stored: Int64, ratio: Int) throws(BackupStreamError) {
         guard archiveBytes > BackupUnpackOptions.expansionRatioThreshold else { return }
         let (allowed, overflow) = stored.multipliedReportingOverflow(by: Int64(ratio))
         if !overflow, archiveBytes > allowed {

@@ -22,7 +22,7 @@ public final class LocalStorage: BackupStorage {
     /// The root directory.
     public let directory: String
     public let configuration: StorageConfiguration
-    private let logger: Logger
+    let logger: Logger
 
     /// - Parameter directory: an absolute path; created on first save if missing.
     /// - Throws: ``ObjectStorageError/invalidConfiguration(_:)``.

@@ -78,11 +78,7 @@ public final class SwiftStorage: BackupStorage {
         abort: TransferAbortSignal
     ) throws -> StoredBackup {
         let retry = RetryLoop(policy: configuration.retry, progress: progress, abort: abort)
-        try retry.run(object: container) { _ in
-            let response = try connection.perform(.put, container: container, operation: "PUT container", abort: abort)
-            try connection.check(
-                response, accepted: [201, 202, 204], operation: "PUT container", container: container, object: nil)
-        }
+        try createContainer(retry: retry, abort: abort)
         let writer = SwiftSegmentWriter(
             connection: connection, container: container,
             spoolDirectory: configuration.spoolDirectory ?? FileManager.default.temporaryDirectory.path)
@@ -285,17 +281,32 @@ public final class SwiftStorage: BackupStorage {
             let retry = RetryLoop(policy: configuration.retry, progress: { _ in }, abort: abort)
             let stored = try retry.run(object: object) { _ in try head(container, object, abort: abort) }
             let checksum = try verifiedChecksum(stored, container: container, object: object, expected: expectedChecksum)
-            var metadata: [String: String] = [:]
-            for field in stored.headers.fields where field.name.lowercased().hasPrefix("x-object-meta-") {
-                let key = field.name.dropFirst("x-object-meta-".count).lowercased()
-                metadata[key.replacing("-", with: "_")] = field.value
-            }
-            let size = stored.headers["Content-Length"].flatMap { Int64($0) } ?? 0
-            return StoredObjectInfo(checksum: checksum, size: size, metadata: metadata)
+            return Self.storedInfo(stored, checksum: checksum)
         }
     }
 
     // MARK: - Helpers
+
+    /// Creates the container when it is missing (an existing one is fine).
+    func createContainer(retry: RetryLoop, abort: TransferAbortSignal) throws {
+        try retry.run(object: container) { _ in
+            let response = try connection.perform(.put, container: container, operation: "PUT container", abort: abort)
+            try connection.check(
+                response, accepted: [201, 202, 204], operation: "PUT container", container: container, object: nil)
+        }
+    }
+
+    /// What a HEAD says about an object: `checksum`, its `Content-Length` and its `X-Object-Meta-*` headers (keys
+    /// lower-cased with `-` turned into `_`, as Trove reads them).
+    static func storedInfo(_ stored: HTTPResponse, checksum: String) -> StoredObjectInfo {
+        var metadata: [String: String] = [:]
+        for field in stored.headers.fields where field.name.lowercased().hasPrefix("x-object-meta-") {
+            let key = field.name.dropFirst("x-object-meta-".count).lowercased()
+            metadata[key.replacing("-", with: "_")] = field.value
+        }
+        let size = stored.headers["Content-Length"].flatMap { Int64($0) } ?? 0
+        return StoredObjectInfo(checksum: checksum, size: size, metadata: metadata)
+    }
 
     func head(_ container: String, _ object: String, abort: TransferAbortSignal) throws -> HTTPResponse {
         let response = try connection.perform(.head, container: container, object: object, operation: "HEAD", abort: abort)
