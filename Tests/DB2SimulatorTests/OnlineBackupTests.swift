@@ -225,12 +225,17 @@ import TestSupport
     }
 }
 
-/// Local time in DB2's time stamp format, to the microsecond.
+/// The clock the stand-in stamps commits with, in DB2's time stamp format, to the microsecond.
 enum DB2Clock {
-    static func localTimestamp() -> String {
+    static func localTimestamp() -> String { timestamp(in: .current) }
+
+    /// UTC, the default time zone of ROLLFORWARD ... TO isotime.
+    static func utcTimestamp() -> String { timestamp(in: TimeZone(identifier: "UTC") ?? .gmt) }
+
+    private static func timestamp(in zone: TimeZone) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = .current
+        formatter.timeZone = zone
         formatter.dateFormat = "yyyy-MM-dd-HH.mm.ss.SSSSSS"
         return formatter.string(from: Date())
     }

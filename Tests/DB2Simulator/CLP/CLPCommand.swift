@@ -83,6 +83,8 @@ enum CLPCommand: Equatable {
     case backup(BackupRequest)
     case restore(RestoreRequest)
     case rollforward(RollforwardRequest)
+    /// ARCHIVE LOG FOR DATABASE alias.
+    case archiveLog(database: String)
     case forceApplications(all: Bool, handles: [Int])
     case quiesceInstance(name: String, restrictedAccess: Bool, forceConnections: Bool)
     case unquiesceInstance(name: String)

@@ -43,6 +43,8 @@ enum CommandParser {
             return .restore(try restore(&words))
         case "ROLLFORWARD":
             return .rollforward(try rollforward(&words))
+        case "ARCHIVE" where words.upper(at: 1) == "LOG":
+            return try archiveLog(&words)
         case "FORCE":
             return try force(&words)
         case "QUIESCE", "UNQUIESCE":
@@ -375,6 +377,45 @@ enum CommandParser {
             }
         }
         return request
+    }
+
+    /// `ARCHIVE LOG FOR DATABASE|DB alias [USER u [USING p]] [ON ALL DBPARTITIONNUMS | ON DBPARTITIONNUM(S) (n
+    /// [TO m], ...)]` (IBM, *ARCHIVE LOG command*, https://www.ibm.com/docs/en/db2/11.5.x?topic=commands-archive-log).
+    /// The partition clause is accepted and has no effect: the stand-in has one partition.
+    private static func archiveLog(_ words: inout CommandWords) throws -> CLPCommand {
+        words.skip(2)
+        try words.expect("FOR")
+        guard words.accept("DATABASE") || words.accept("DB") else { throw words.unexpected(expected: "DATABASE") }
+        let name = try databaseName(&words)
+        try skipUser(&words)
+        if words.accept("ON") {
+            if words.accept(["ALL", "DBPARTITIONNUMS"]) {
+                if words.accept("EXCEPT") { try partitionList(&words) }
+            } else {
+                try partitionList(&words)
+            }
+        }
+        try words.expectEnd()
+        return .archiveLog(database: name)
+    }
+
+    /// `DBPARTITIONNUM|DBPARTITIONNUMS (n [TO m], ...)`.
+    private static func partitionList(_ words: inout CommandWords) throws {
+        guard words.accept("DBPARTITIONNUM") || words.accept("DBPARTITIONNUMS") else {
+            throw words.unexpected(expected: "DBPARTITIONNUM")
+        }
+        try words.expect("(")
+        repeat {
+            guard Int(try words.value(expected: "<db-partition-number>").text) != nil else {
+                throw words.unexpected(expected: "<db-partition-number>")
+            }
+            if words.accept("TO") {
+                guard Int(try words.value(expected: "<db-partition-number>").text) != nil else {
+                    throw words.unexpected(expected: "<db-partition-number>")
+                }
+            }
+        } while words.accept(",")
+        try words.expect(")")
     }
 
     private static func force(_ words: inout CommandWords) throws -> CLPCommand {

@@ -49,6 +49,8 @@ struct CommandProcessor {
             return try RestoreUtility(session: session, request: request, commandText: text).run()
         case .rollforward(let request):
             return try RollforwardUtility(session: session, request: request, aliasAsTyped: typedAlias(text)).run()
+        case .archiveLog(let database):
+            return try ArchiveLogUtility(session: session, database: database).run()
         case .forceApplications(let all, let handles): return try forceApplications(all: all, handles: handles)
         case .quiesceInstance(let name, let restricted, let force):
             return try quiesceInstance(name, restrictedAccess: restricted, forceConnections: force)

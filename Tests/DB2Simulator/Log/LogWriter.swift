@@ -71,6 +71,21 @@ enum LogWriter {
         state.log.currentFileSize = size
     }
 
+    /// Closes the current log file before it is full, as ARCHIVE LOG does ("closes and truncates the active log file
+    /// ... If log data up to the time the ARCHIVE LOG command is issued is in the middle of a log file, this log file
+    /// will be truncated and logging will continue on the next file": IBM, *ARCHIVE LOG command*,
+    /// https://www.ibm.com/docs/en/db2/11.5.x?topic=commands-archive-log). The file is cut after the 4 KB page that
+    /// holds its last record [inference: IBM does not say how large a truncated file is]. A file that holds no record
+    /// yet is not "in the middle": it stays open and nothing is archived [inference]. Returns true when it closed one.
+    static func truncateAndClose(state: inout DatabaseState, location: DatabaseLocation) throws -> Bool {
+        guard state.log.position.offset > LogFile.headerSize else { return false }
+        let page: Int64 = 4096
+        let used = min(state.log.currentFileSize, (state.log.position.offset + page - 1) / page * page)
+        try RawFile(path: location.logFile(state.log.position.file), flags: O_RDWR).truncate(to: used)
+        try rollOver(state: &state, location: location)
+        return true
+    }
+
     /// Undoes what a killed writer left past the committed end of the log: later files are removed and the rest of
     /// the current file is zeroed again.
     static func recover(state: inout DatabaseState, location: DatabaseLocation) throws {

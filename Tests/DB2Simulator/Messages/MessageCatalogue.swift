@@ -97,6 +97,7 @@ enum MessageCatalogue {
         "SQL1390C": Template("The environment variable DB2INSTANCE is not defined or is invalid."),
         "SQL1490W": Template(
             "Activate database is successful, however, the database has already been activated on one or more nodes."),
+        "SQL1493N": Template("The application is already connected to an active database."),
         "SQL1495W": Template("Deactivate database is successful, however, there is still a connection to the database."),
         "SQL1496N": Template("Deactivate database failed because the database is not activated."),
         "SQL1611W": Template("No data was returned by Database System Monitor."),
@@ -113,6 +114,9 @@ enum MessageCatalogue {
         ),
         // Backup, restore, rollforward.
         "SQL1260N": Template("Database \"{1}\" is not in ROLL-FORWARD PENDING state on member(s) \"0\"."),
+        "SQL1265N": Template(
+            "The archive log file \"{1}\" is not associated with the current log sequence for database \"{2}\" on member \"0\"."
+        ),
         "SQL1273N": Template(
             "An operation reading the logs on database \"{1}\" cannot continue because of a missing log file \"{2}\" on database partition \"0\" and log stream \"0\"."
         ),

@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// ROLLFORWARD DATABASE: replays, in order, the transactions the log holds after the restored image, up to the end
 /// of the backup, the end of the logs or a point in time, and with AND COMPLETE ends ROLLFORWARD PENDING.
 ///
@@ -39,9 +43,11 @@ struct RollforwardUtility {
             guard var progress = database.rollforward else { return .notPending }
             if request.queryStatus { return .status(progress, completed: false) }
             if let stopPoint = request.stopPoint {
-                try replay(to: stopPoint, progress: &progress, database: &database, store: store)
+                let halt = try replay(to: stopPoint, progress: &progress, database: &database, store: store)
                 progress.working = true
                 database.rollforward = progress
+                // What was replayed stays replayed: a later ROLLFORWARD goes on from here (or STOP ends here).
+                if let halt { return .failed(halt, progress) }
             }
             guard request.complete else { return .status(progress, completed: false) }
             guard progress.reached >= progress.minimumEnd else {
@@ -64,10 +70,32 @@ struct RollforwardUtility {
 
     // MARK: Replay
 
+    /// Replays complete transactions from where the last ROLLFORWARD got to, up to the stop point.
+    ///
+    /// A point in time takes "all committed transactions ... including the transaction committed precisely at that
+    /// time" and stops at the first one committed later [mem: the wording of IBM's *ROLLFORWARD DATABASE command*,
+    /// `isotime`, https://www.ibm.com/docs/en/db2/11.5?topic=commands-rollforward-database]. Returns the message the
+    /// command fails with when replay halted before the stop point, nil when it got there:
+    /// * OVERFLOW LOG PATH holds, under the name of the next file, a file of another log chain or database, and no
+    ///   place holds the right one: SQL1265N naming it [mem];
+    /// * a log file needed up to the end of the backup (the minimum recovery point) is nowhere: SQL1273N naming it
+    ///   [mem];
+    /// * a log file is missing while a later one of the same database and log chain is there (a gap): SQL1273N naming
+    ///   the missing one [inference: Db2 knows the chain goes on];
+    /// * a point in time and the logs end before a transaction committed after it: SQL4970N naming the next log file
+    ///   ("A rollforward operation to a point in time returns a success message only if there is a transaction with
+    ///   a larger timestamp value in the log files. Even if there is no transaction with a larger timestamp, you can
+    ///   still issue a rollforward operation with the COMPLETE option", same page [mem]; IBM support, *SQL1268N ...
+    ///   INCLUDE LOGS*, http://www-1.ibm.com/support/docview.wss?uid=swg21209404: "the rollforward operation
+    ///   finishes successfully only after a timestamp2 greater than timestamp1 is found"). END OF LOGS ends there
+    ///   successfully ("When no additional logs can be found, the rollforward operation ends successfully", same
+    ///   support page).
+    ///
+    /// - Throws: ``DB2Failure`` SQL1275N for a point in time before the end of the backup (nothing is replayed).
     private func replay(
         to stopPoint: RollforwardRequest.StopPoint, progress: inout RollforwardState, database: inout DatabaseState,
         store: DatabaseStore
-    ) throws {
+    ) throws -> DB2Message? {
         var stopTime: Int64?
         if case .time(let text, let local) = stopPoint {
             guard let fields = DB2Time.parseFields(text), let time = DB2Time.instant(fields, local: local) else {
@@ -83,12 +111,18 @@ struct RollforwardUtility {
         var file = progress.reached.file
         scanning: while true {
             if case .endOfBackup = stopPoint, progress.reached >= progress.minimumEnd { break }
-            guard let bytes = findLogFile(file, progress: progress, database: database, store: store) else {
-                if progress.reached >= progress.minimumEnd { break }
-                // A log file the database needs to be consistent (up to the end of the backup) is nowhere: SQL1273N
-                // "... cannot continue because of a missing log file" [mem]; a later stop point past that end
-                // stops at the end of the logs found.
-                throw DB2Failure(DB2Message("SQL1273N", database.name, LogFile.name(file)))
+            let search = findLogFile(file, progress: progress, database: database, store: store)
+            guard let bytes = search.bytes else {
+                if let foreign = search.foreignInOverflowPath {
+                    return DB2Message("SQL1265N", foreign, database.name)
+                }
+                if progress.reached < progress.minimumEnd
+                    || hasLaterLogFile(than: file, progress: progress, database: database, store: store)
+                {
+                    return DB2Message("SQL1273N", database.name, LogFile.name(file))
+                }
+                if stopTime != nil { return DB2Message("SQL4970N", database.name, LogFile.name(file)) }
+                break
             }
             progress.firstFileProcessed = progress.firstFileProcessed ?? file
             progress.lastFileProcessed = file
@@ -106,27 +140,77 @@ struct RollforwardUtility {
             file += 1
             progress.reached = max(progress.reached, LogPosition(file: file, offset: LogFile.headerSize))
         }
+        return nil
     }
 
-    /// The bytes of log file `number` of the database's original log chain, from the first place that has it.
+    /// Where a log file was looked for and what was found.
+    private struct LogSearch {
+        /// The file of the database's log chain, from the first place that has it.
+        var bytes: [UInt8]?
+        /// The path of a file of that name in OVERFLOW LOG PATH that belongs to another log chain or database.
+        var foreignInOverflowPath: String?
+    }
+
+    /// Log file `number` of the database's original log chain: from OVERFLOW LOG PATH, the archive of the instance,
+    /// database and chain that wrote it, or the active log directory. Only a file whose header has the database's
+    /// seed, the source chain and that number counts.
     private func findLogFile(
         _ number: Int, progress: RollforwardState, database: DatabaseState, store: DatabaseStore
-    ) -> [UInt8]? {
+    ) -> LogSearch {
+        var search = LogSearch()
+        for path in candidatePaths(number, progress: progress, database: database, store: store) {
+            guard let bytes = try? FileSystem.read(path), let header = LogFile.readHeader(bytes) else { continue }
+            if header.seed == database.seed, header.chain == progress.sourceChain, header.fileNumber == number {
+                search.bytes = bytes
+                return search
+            }
+            if search.foreignInOverflowPath == nil,
+                request.overflowLogPaths.contains(where: { path.hasPrefix("\($0)/") })
+            {
+                search.foreignInOverflowPath = LogFile.name(number)
+            }
+        }
+        return search
+    }
+
+    private func candidatePaths(
+        _ number: Int, progress: RollforwardState, database: DatabaseState, store: DatabaseStore
+    ) -> [String] {
         var candidates = request.overflowLogPaths.map { "\($0)/\(LogFile.name(number))" }
-        if let base = database.archiveDirectory {
-            let archive = LogArchiver.archivePath(
-                base: base, instance: progress.sourceInstance, database: progress.sourceDatabase,
-                chain: progress.sourceChain)
+        if let archive = sourceArchive(progress: progress, database: database) {
             candidates.append("\(archive)/\(LogFile.name(number))")
         }
         candidates.append(store.location.logFile(number))
-        for path in candidates {
-            guard let bytes = try? FileSystem.read(path), let header = LogFile.readHeader(bytes),
-                header.seed == database.seed, header.chain == progress.sourceChain, header.fileNumber == number
-            else { continue }
-            return bytes
+        return candidates
+    }
+
+    /// The archive directory of the instance, database and log chain that wrote the logs, when LOGARCHMETH1 is DISK.
+    private func sourceArchive(progress: RollforwardState, database: DatabaseState) -> String? {
+        database.archiveDirectory.map {
+            LogArchiver.archivePath(
+                base: $0, instance: progress.sourceInstance, database: progress.sourceDatabase,
+                chain: progress.sourceChain)
         }
-        return nil
+    }
+
+    /// True when a log file numbered after `number`, of the database's seed and source chain, is in any place
+    /// ROLLFORWARD reads: the chain goes on past a missing file.
+    private func hasLaterLogFile(
+        than number: Int, progress: RollforwardState, database: DatabaseState, store: DatabaseStore
+    ) -> Bool {
+        var directories = request.overflowLogPaths
+        if let archive = sourceArchive(progress: progress, database: database) { directories.append(archive) }
+        directories.append(store.location.logDirectory)
+        for directory in directories {
+            for name in FileSystem.list(directory) {
+                guard let later = LogFile.number(ofName: name), later > number,
+                    let file = try? RawFile(path: "\(directory)/\(name)", flags: O_RDONLY),
+                    let header = LogFile.readHeader((try? file.read(at: 0, count: Int(LogFile.headerSize))) ?? [])
+                else { continue }
+                if header.seed == database.seed, header.chain == progress.sourceChain { return true }
+            }
+        }
+        return false
     }
 
     /// Ends ROLLFORWARD PENDING: the database continues its log, in a new chain, in a new file after the last one
@@ -134,11 +218,7 @@ struct RollforwardUtility {
     /// over) are archived first, so that a later restore of an older image can still roll forward through them.
     private func complete(progress: RollforwardState, database: inout DatabaseState, store: DatabaseStore) throws {
         let next = max(database.log.position.file, (progress.lastFileProcessed ?? -1) + 1)
-        let archive = database.archiveDirectory.map {
-            LogArchiver.archivePath(
-                base: $0, instance: progress.sourceInstance, database: progress.sourceDatabase,
-                chain: progress.sourceChain)
-        }
+        let archive = sourceArchive(progress: progress, database: database)
         for name in FileSystem.list(store.location.logDirectory) where LogFile.number(ofName: name) != nil {
             let path = "\(store.location.logDirectory)/\(name)"
             if let archive, !FileSystem.exists("\(archive)/\(name)"), let bytes = try? FileSystem.read(path),
