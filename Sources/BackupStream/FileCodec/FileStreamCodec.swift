@@ -34,6 +34,7 @@ public struct FileStreamCodec: Sendable {
     /// - Throws: ``BackupStreamError``: `fileSystem` (either file; `EEXIST` when `destination` exists),
     ///   `unsupportedFileType` (not a regular file), `fileChangedWhileReading` (its size changed), `invalidOptions`;
     ///   or `CancellationError`.
+    @discardableResult
     public func pack(_ source: String, to destination: String, options: BackupPackOptions) async throws
         -> (inputBytes: Int64, outputBytes: Int64)
     {

@@ -17,7 +17,10 @@ extension LocalStorage: WholeObjectStore {
     public func put(_ name: ObjectPath, fromFile file: String, metadata: [String: String], deleteAt: Date?)
         async throws -> String
     {
-        let metadata = try WholeObjectRules.checked(metadata)
+        // Keys as Swift gives them back (lower case, `-` as `_`), so that both stores answer alike.
+        let metadata = Dictionary(
+            try WholeObjectRules.checked(metadata).map { ($0.key.lowercased().replacing("-", with: "_"), $0.value) }
+        ) { _, last in last }
         let expiry = try WholeObjectRules.expiry(deleteAt)
         return try await runBlocking(name: "local-put") { [self] _ in
             let source = try OpenFile.openRegularFile(at: file)
