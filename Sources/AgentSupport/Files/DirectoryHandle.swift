@@ -126,6 +126,19 @@ public final class DirectoryHandle: Sendable {
         guard fchmod(descriptor, mode) == 0 else { throw PathFailure("change the mode of", path, code: errno) }
     }
 
+    /// The owner and mode of the regular file `name`, set through a descriptor opened without following a link (a
+    /// link planted there is refused, never followed).
+    public func setOwnerAndMode(of name: String, uid: uid_t?, gid: gid_t?, mode: mode_t) throws(PathFailure) {
+        try Self.checkName(name, "change the owner of", in: self)
+        let file = SystemCalls.retryingInterrupted { openat(descriptor, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
+        guard file >= 0 else { throw PathFailure("open", child(name), code: errno) }
+        defer { close(file) }
+        guard fchown(file, uid ?? uid_t.max, gid ?? gid_t.max) == 0 else {
+            throw PathFailure("change the owner of", child(name), code: errno)
+        }
+        guard fchmod(file, mode) == 0 else { throw PathFailure("change the mode of", child(name), code: errno) }
+    }
+
     /// `fsync` of the directory: the entries created, renamed or removed in it survive a power cut.
     public func sync() throws(PathFailure) {
         guard SystemCalls.retryingInterrupted({ fsync(descriptor) }) == 0 else { throw PathFailure("sync", path, code: errno) }

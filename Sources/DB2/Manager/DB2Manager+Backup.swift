@@ -247,7 +247,11 @@ extension DB2Manager {
     /// - Parameter logDirectory: an empty directory for the logs the image carries (created when missing; DB2
     ///   refuses to overwrite a log file there).
     /// - Throws: ``DB2Error`` naming RESTORE or ROLLFORWARD and the database.
-    public func restoreOnline(_ image: BackupImage, logDirectory: String) async throws(DB2Error) {
+    /// - Parameter target: how far to roll forward (the end of the backup unless a later point was asked for; the
+    ///   logs past the backup must then be in `logDirectory` too).
+    public func restoreOnline(
+        _ image: BackupImage, logDirectory: String, until target: RollforwardTarget = .endOfBackup
+    ) async throws(DB2Error) {
         try await exclusive { () throws(DB2Error) in
             try await ensureOwnedDirectory(logDirectory, mode: 0o750, step: "create the log target")
             let directory = try Self.clpPath(PathText.parent(image.path), step: "RESTORE DATABASE")
@@ -256,9 +260,7 @@ extension DB2Manager {
                 ["RESTORE DATABASE \(image.database) FROM \(directory) TAKEN AT \(image.timestamp) LOGTARGET \(logs) REPLACE EXISTING WITHOUT PROMPTING"],
                 step: "RESTORE DATABASE", database: image.database.value, timeout: configuration.restoreTimeout,
                 tolerating: ["SQL2539W", "SQL2580W"])
-            try await executor.clpChecked(
-                ["ROLLFORWARD DATABASE \(image.database) TO END OF BACKUP AND COMPLETE OVERFLOW LOG PATH (\(logs))"],
-                step: "ROLLFORWARD DATABASE", database: image.database.value, timeout: configuration.restoreTimeout)
+            try await rollforward(image.database, to: target, logs: logs)
             logger.info("database restored and rolled forward", metadata: ["db2.database": "\(image.database)", "db2.image": "\(image.path)"])
             if configuration.backupStrategy == .online {
                 _ = try await ensureRecoverable(image.database)

@@ -75,7 +75,8 @@ extension DB2Manager {
     ///   - chain: the images the target builds on, the full image first, in the order they were taken.
     ///   - online: the target is an online image (rolled forward); otherwise restored without rolling forward.
     public func restoreIncremental(
-        _ target: BackupImage, chain: [BackupImage], online: Bool, logDirectory: String
+        _ target: BackupImage, chain: [BackupImage], online: Bool, logDirectory: String,
+        until point: RollforwardTarget = .endOfBackup
     ) async throws(DB2Error) {
         try await exclusive { () throws(DB2Error) in
             let name = target.database
@@ -113,9 +114,7 @@ extension DB2Manager {
                 throw error
             }
             if online {
-                try await executor.clpChecked(
-                    ["ROLLFORWARD DATABASE \(name) TO END OF BACKUP AND COMPLETE OVERFLOW LOG PATH (\(logs))"],
-                    step: "ROLLFORWARD DATABASE", database: name.value, timeout: configuration.restoreTimeout)
+                try await rollforward(name, to: point, logs: logs)
             }
             logger.info(
                 "database restored from an incremental chain",
@@ -144,6 +143,29 @@ extension DB2Manager {
         } catch {
             logger.warning(
                 "could not abort the incremental restore", metadata: ["db2.database": "\(name)", "error": "\(error)"])
+        }
+    }
+}
+
+extension DB2Manager {
+    /// `ROLLFORWARD DATABASE d <target> OVERFLOW LOG PATH (<logs>)`. To a time: Db2 completes only once it has
+    /// seen a transaction committed after the time; when the logs end first it stops with SQL4970N, having replayed
+    /// every transaction in them (IBM, *ROLLFORWARD DATABASE*: the rollforward "returns a success message only if
+    /// there is a transaction with a larger timestamp value in the log files", and can then be ended with STOP).
+    /// The logs given were chosen to reach the time, so the agent then ends it with `ROLLFORWARD ... STOP`.
+    func rollforward(_ name: DatabaseName, to target: RollforwardTarget, logs: String) async throws(DB2Error) {
+        do throws(DB2Error) {
+            try await executor.clpChecked(
+                ["ROLLFORWARD DATABASE \(name) \(target.clause) OVERFLOW LOG PATH (\(logs))"],
+                step: "ROLLFORWARD DATABASE", database: name.value, timeout: configuration.restoreTimeout)
+        } catch where error.message?.code == "SQL4970" {
+            guard case .time = target else { throw error }
+            logger.notice(
+                "no transaction after the target time in the logs: every one in them is replayed; ending the rollforward there",
+                metadata: ["db2.database": "\(name)", "db2.target": "\(target)"])
+            try await executor.clpChecked(
+                ["ROLLFORWARD DATABASE \(name) STOP OVERFLOW LOG PATH (\(logs))"],
+                step: "ROLLFORWARD DATABASE STOP", database: name.value, timeout: configuration.restoreTimeout)
         }
     }
 }

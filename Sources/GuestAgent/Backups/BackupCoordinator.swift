@@ -47,14 +47,18 @@ public actor BackupCoordinator {
 
     private var running: Running?
     private var restoring: String?
+    private let shipper: LogShipper?
 
     /// - Parameters:
     ///   - activity: shown as the agent's status line while an operation runs.
     ///   - space: the free-space probe (statvfs; tests give their own).
+    ///   - shipper: the log shipper, told each request's context (the store's account and a fresh token).
     public init(
         settings: BackupSettings, database: any DB2BackupOperations, conductor: ConductorClient, logger: Logger,
-        activity: (any ActivityReporting)? = nil, space: @escaping @Sendable (String) -> BackupSpace? = { BackupSpace.of(path: $0) }
+        activity: (any ActivityReporting)? = nil, shipper: LogShipper? = nil,
+        space: @escaping @Sendable (String) -> BackupSpace? = { BackupSpace.of(path: $0) }
     ) {
+        self.shipper = shipper
         self.settings = settings
         self.database = database
         self.conductor = conductor
@@ -91,6 +95,7 @@ public actor BackupCoordinator {
     {
         let request = try BackupRequest(backupInfo: backupInfo, context: context)
         await cleaner.offer(context)
+        await shipper?.use(context)
         if let running, running.backupID == request.backupID {
             logger.warning("create_backup for the backup already running: ignored", metadata: ["backup_id": "\(request.backupID)"])
             return nil
@@ -142,6 +147,7 @@ public actor BackupCoordinator {
     public func restore(backupInfo: [String: JSONValue], context: RequestContext) async throws {
         let request = try RestoreRequest(backupInfo: backupInfo, context: context)
         await cleaner.offer(context)
+        await shipper?.use(context)
         if let busy = running?.backupID ?? restoring {
             throw BackupOperationError.anotherBackupRunning(runningBackupID: busy)
         }

@@ -1,5 +1,6 @@
 import AgentSupport
 import DB2
+import FoundationEssentials
 import Logging
 import ObjectStorage
 import Synchronization
@@ -35,6 +36,13 @@ extension BackupJob {
     /// The images taken so far, as the backup's index records them (written to the metadata once the stream ends).
     final class TakenImages: Sendable {
         private let images = Mutex<[ChainImage]>([])
+        private let logEnds = Mutex<[DatabaseName: ChainMetadata.ImageLogEnd]>([:])
+
+        func addLogEnd(_ position: LogPosition, of database: DatabaseName, endedAt: Date) {
+            logEnds.withLock { $0[database] = ChainMetadata.ImageLogEnd(position: position, endedAt: endedAt) }
+        }
+
+        var logs: [DatabaseName: ChainMetadata.ImageLogEnd] { logEnds.withLock { $0 } }
 
         func add(_ image: BackupImage, planned: BackupManifest.Entry?) {
             let base = image.kind == .full ? nil : planned?.base
@@ -159,7 +167,8 @@ extension BackupJob {
         return BackupMetadata(known: known) {
             let index = ChainMetadata(
                 parentLocation: plan.manifest.parentLocation, parentChecksum: plan.manifest.parentChecksum,
-                root: plan.root, online: online, images: taken.all)
+                root: plan.root, online: online, images: taken.all, guest: online ? settings.guestID : nil,
+                logs: taken.logs)
             let entries = index.entries
             let bytes = fixed.merging(entries) { _, index in index }.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count }
             guard bytes <= 3584, fixed.count + entries.count <= 80 else {

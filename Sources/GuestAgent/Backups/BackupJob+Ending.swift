@@ -42,7 +42,7 @@ extension BackupJob {
             $0.reportSent = sent
             $0.images = carried
         }
-        if strategy == .online {
+        if strategy == .online, !settings.shipsLogs {
             if journaled {
                 await Self.removeCarriedLogs(
                     of: images.compactMap { image in image.completedAt.map { (image.database, $0) } },

@@ -270,6 +270,9 @@ struct BackupJob: Sendable {
                 }
                 announce(image)
                 try await taking(image)
+                if let position = await database.logPosition(of: name) {
+                    taken.addLogEnd(position, of: name, endedAt: image.completedAt ?? Date())
+                }
                 try await verify(image, record: record, progress: progress, handOff: handOff)
                 images.append(image)
             }

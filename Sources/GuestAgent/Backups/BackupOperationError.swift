@@ -29,6 +29,9 @@ public enum BackupOperationError: Error, CustomStringConvertible {
     case parentUnusable(location: String, cause: any Error)
     /// A backup's chain cannot be restored: a link is missing, does not match, or lacks an image it needs.
     case brokenChain(String)
+    /// A restore to a point in time cannot be done (refused before anything is restored): the point is before the
+    /// end of the backup or after the last shipped log, or a shipped log is missing.
+    case pointInTimeRefused(point: String, reason: String)
 
     public var description: String {
         switch self {
@@ -47,6 +50,7 @@ public enum BackupOperationError: Error, CustomStringConvertible {
         case .invalidManifest(let detail): "the backup's manifest (\(BackupManifest.memberName)) cannot be used: \(detail)"
         case .parentUnusable(let location, let cause): "the parent backup \(location) cannot be used: \(cause)"
         case .brokenChain(let detail): "the backup chain cannot be restored: \(detail)"
+        case .pointInTimeRefused(let point, let reason): "the restore to \(point) is refused: \(reason)"
         }
     }
 }

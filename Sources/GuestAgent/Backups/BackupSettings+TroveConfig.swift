@@ -44,5 +44,7 @@ extension BackupSettings {
                         userDomainName: credentials.userDomainName, projectDomainName: credentials.projectDomainName)
                 }),
             stateDirectory: config.stateDirectory, reportTimeout: storage.reportTimeout)
+        shipsLogs = config.db2.logShipping && strategy == .online
+        guestID = config.guestID
     }
 }

@@ -37,6 +37,12 @@ public struct BackupSettings: Sendable {
     /// How long a final `update_backup` keeps being sent again until a conductor queue takes it
     /// (`conductor_report_timeout`).
     public var reportTimeout: Duration
+    /// Archived logs are shipped to the store (`[db2] log_shipping`): a backup then leaves the archived logs it
+    /// carries to the shipper, which deletes each once it is stored.
+    public var shipsLogs = false
+    /// This guest's id (`guest_id`), recorded with online backups: the shipped logs that continue them are under
+    /// `db2logs/<it>/`.
+    public var guestID: String?
 
     public init(
         strategy: BackupStrategy, mountPoint: String, verifyImages: Bool = true,

@@ -40,6 +40,10 @@ public protocol DB2BackupOperations: Sendable {
     /// quiesce in place. Harmless when the instance is not quiesced.
     func unquiesceInstance() async throws
 
+    /// Where the database's log stands (after an online backup: the chain and the first log file its image does
+    /// not hold); nil when it cannot be told.
+    func logPosition(of database: DatabaseName) async -> LogPosition?
+
     /// `db2ckbkp`: reads the whole image and checks it.
     func verifyImage(_ image: BackupImage) async throws
 
@@ -50,9 +54,10 @@ public protocol DB2BackupOperations: Sendable {
     /// The backup images in `directory`.
     func listImages(in directory: String) async throws -> [BackupImage]
 
-    /// Restores an online image and rolls forward to the end of the backup with the logs extracted into
-    /// `logDirectory` (which exists and is empty).
-    func restoreOnline(_ image: BackupImage, logDirectory: String) async throws
+    /// Restores an online image and rolls forward to `target` with the logs extracted into `logDirectory` (which
+    /// exists and holds no file of the image's, only shipped logs past it when the target is later than the end
+    /// of the backup).
+    func restoreOnline(_ image: BackupImage, logDirectory: String, until target: RollforwardTarget) async throws
 
     /// Restores an offline image (no rollforward: the database is usable at once).
     func restoreOffline(_ image: BackupImage) async throws
@@ -61,7 +66,7 @@ public protocol DB2BackupOperations: Sendable {
     /// incremental or delta in order), then `target` again; an online target is rolled forward to the end of the
     /// backup with the logs extracted into `logDirectory`. A failed step ends with `RESTORE ... INCREMENTAL ABORT`.
     func restoreIncremental(
-        _ target: BackupImage, chain: [BackupImage], online: Bool, logDirectory: String
+        _ target: BackupImage, chain: [BackupImage], online: Bool, logDirectory: String, until point: RollforwardTarget
     ) async throws
 }
 

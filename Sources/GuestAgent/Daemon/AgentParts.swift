@@ -19,6 +19,7 @@ struct AgentParts: Sendable {
     let manager: DB2Manager?
     let messaging: AgentMessaging
     let coordinator: BackupCoordinator?
+    let shipper: LogShipper?
     let server: OsloRPCServer
     let notifier: SystemdNotifier?
     let activity: AgentActivity
@@ -53,9 +54,20 @@ struct AgentParts: Sendable {
             ModuleMethods.methods(),
         ]
         if let manager {
+            let settings = BackupSettings(config)
+            let shipper = settings.shipsLogs
+                ? LogShipper(
+                    settings: LogShippingSettings(
+                        instanceID: configuration.guestID, archiveDirectory: config.db2.archiveLogDirectory,
+                        interval: config.db2.logShipInterval, retentionDays: config.db2.logRetentionDays,
+                        stateDirectory: settings.stateDirectory),
+                    backup: settings, database: manager,
+                    storageFactory: StorageFactory(settings: settings.storage, logger: logger), logger: logger)
+                : nil
+            self.shipper = shipper
             let coordinator = BackupCoordinator(
-                settings: BackupSettings(config), database: manager, conductor: messaging.conductor, logger: logger,
-                activity: activity)
+                settings: settings, database: manager, conductor: messaging.conductor, logger: logger,
+                activity: activity, shipper: shipper)
             self.coordinator = coordinator
             groups += DB2Methods(
                 manager: manager, conductor: messaging.conductor, markers: configuration.prepareMarkers,
@@ -70,6 +82,7 @@ struct AgentParts: Sendable {
             groups.append(BackupMethods.methods(coordinator: coordinator))
         } else {
             coordinator = nil
+            shipper = nil
         }
         server = OsloRPCServer(
             endpoint: TroveGuestEndpoint(groups: groups), publisher: messaging.publisher,
@@ -101,6 +114,9 @@ struct AgentParts: Sendable {
         services.append(.init(service: UntilShutdown("heartbeat") { await heartbeat.run() }))
         let reloader = self.reloader
         services.append(.init(service: UntilShutdown("SIGHUP reloads") { await reloader.run() }))
+        if let shipper {
+            services.append(.init(service: UntilShutdown("log shipping") { await shipper.run() }))
+        }
         if ProcessInfo.processInfo.environment["TROVE_DB2_AGENT_TEST_HOOKS"] == "1" {
             services.append(.init(service: UntilShutdown("test hooks") { [messaging, logger] in
                 await Self.runTestHooks(messaging: messaging, logger: logger)

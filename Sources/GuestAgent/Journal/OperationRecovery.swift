@@ -74,7 +74,7 @@ struct OperationRecovery: Sendable {
             await cleanUpFailed(entry, logger: logger)
         case .stored:
             logger.warning("finishing a backup that was stored and verified before the agent stopped")
-            if settings.strategy == .online {
+            if settings.strategy == .online, !settings.shipsLogs {
                 let images = original.images.compactMap { carried -> (DatabaseName, Date)? in
                     guard let name = try? DatabaseName(carried.database), let completedAt = carried.completedAt else {
                         return nil

@@ -12,8 +12,8 @@ import ObjectStorage
 /// touched.
 extension RestoreJob {
     func restoreChain(
-        _ named: BackupChain, storage: any BackupStorage, record: JournalEntry, progress: OperationProgress,
-        logger: Logger
+        _ named: BackupChain, storage: any BackupStorage, shipped: ShippedLogs?, record: JournalEntry,
+        progress: OperationProgress, logger: Logger
     ) async throws {
         var chain = named
         guard let target = chain.links[0].index else { return }
@@ -62,10 +62,13 @@ extension RestoreJob {
                 : "incremental RESTORE DATABASE \(lineage.database) (\(images.count) images)"
             await record.update(step: label)
             progress.begin("database", label: "\(label) (\(number + 1)/\(lineages.count))")
-            let logTarget = try await logTarget(for: lineage.database)
+            let logTarget = try await logTarget(for: lineage.database, shipped: shipped)
+            let until = shipped?.plan.point.rollforward ?? .endOfBackup
             if images.count == 1 {
                 if target.online {
-                    try await step(label) { try await database.restoreOnline(targetImage, logDirectory: logTarget) }
+                    try await step(label) {
+                        try await database.restoreOnline(targetImage, logDirectory: logTarget, until: until)
+                    }
                 } else {
                     try await step(label) { try await database.restoreOffline(targetImage) }
                 }
@@ -73,7 +76,7 @@ extension RestoreJob {
                 let before = Array(images.dropLast())
                 try await step(label) {
                     try await database.restoreIncremental(
-                        targetImage, chain: before, online: target.online, logDirectory: logTarget)
+                        targetImage, chain: before, online: target.online, logDirectory: logTarget, until: until)
                 }
             }
             logger.info(

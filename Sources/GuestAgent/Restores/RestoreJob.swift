@@ -76,11 +76,34 @@ struct RestoreJob: Sendable {
         }
         // The backup's own metadata says whether it builds on others (Trove's `parent-location`, with the agent's
         // index of what each image builds on): never its type.
-        let chain = try await step("reading the backup's size, checksum and metadata") {
+        var chain = try await step("reading the backup's size, checksum and metadata") {
             try await BackupChain(storage: storage, location: request.location, checksum: request.checksum)
         }
+        var point = request.until
+        if let marker = PointInTimeMarker(metadata: chain.links[0].info.metadata) {
+            logger.info(
+                "the backup is a point-in-time marker",
+                metadata: ["base": "\(marker.baseLocation)", "until": "\(marker.target)"])
+            point = point ?? marker.target
+            chain = try await step("reading the marker's base backup \(marker.baseLocation)") {
+                try await BackupChain(storage: storage, location: marker.baseLocation, checksum: marker.baseChecksum)
+            }
+        }
+        // A point past the backup is checked against the shipped logs before anything is restored.
+        var shipped: ShippedLogs?
+        if let point {
+            guard let store = storage as? any WholeObjectStore else {
+                throw BackupOperationError.storageUnreachable("the store cannot hold shipped logs")
+            }
+            let base = chain.links[0]
+            let plan = try await step("choosing the shipped logs to reach \(point)") {
+                try await ShippedLogPlan.plan(index: base.index, location: base.location, point: point, store: store)
+            }
+            shipped = ShippedLogs(plan: plan, store: store)
+        }
         if let index = chain.links[0].index, index.kind != .full {
-            try await restoreChain(chain, storage: storage, record: record, progress: progress, logger: logger)
+            try await restoreChain(
+                chain, storage: storage, shipped: shipped, record: record, progress: progress, logger: logger)
             return
         }
         if chain.links[0].parent != nil {
@@ -88,8 +111,8 @@ struct RestoreJob: Sendable {
         }
         let online = chain.links[0].index?.online ?? ((request.type ?? settings.strategy) == .online)
         try await download(
-            request.location, checksum: request.checksum, size: chain.links[0].info.size, into: directory,
-            storage: storage, record: record, progress: progress)
+            chain.links[0].location, checksum: chain.links[0].checksum, size: chain.links[0].info.size,
+            into: directory, storage: storage, record: record, progress: progress)
         let images = try await step("listing the images in \(directory)") { try await database.listImages(in: directory) }
         guard !images.isEmpty else {
             throw BackupOperationError.noImages(directory: directory)
@@ -102,8 +125,11 @@ struct RestoreJob: Sendable {
                 let label = "RESTORE and ROLLFORWARD DATABASE \(image.database)"
                 await record.update(step: label)
                 progress.begin("database", label: "\(label) (\(index + 1)/\(images.count))")
-                let logTarget = try await logTarget(for: image.database)
-                try await step(label) { try await database.restoreOnline(image, logDirectory: logTarget) }
+                let logTarget = try await logTarget(for: image.database, shipped: shipped)
+                try await step(label) {
+                    try await database.restoreOnline(
+                        image, logDirectory: logTarget, until: shipped?.plan.point.rollforward ?? .endOfBackup)
+                }
             } else {
                 let label = "RESTORE DATABASE \(image.database)"
                 await record.update(step: label)
@@ -116,11 +142,21 @@ struct RestoreJob: Sendable {
         try await afterRestore(online: online, record: record, logger: logger)
     }
 
-    /// An empty directory for the logs an online image of `database` carries.
-    func logTarget(for database: DatabaseName) async throws -> String {
+    /// The shipped logs a restore to a point rolls forward through, and the store they come from.
+    struct ShippedLogs: Sendable {
+        let plan: ShippedLogPlan
+        let store: any WholeObjectStore
+    }
+
+    /// A directory for the logs an online image of `database` carries: empty, or holding only the shipped logs
+    /// past the image when the restore goes to a later point.
+    func logTarget(for database: DatabaseName, shipped: ShippedLogs?) async throws -> String {
         let logTarget = settings.restoreLogDirectory + "/" + database.value
         try await step("preparing \(logTarget)") {
             try await BackupDirectories.makeEmpty(logTarget, ownedLike: settings.mountPoint)
+        }
+        if let shipped {
+            try await fetchShippedLogs(shipped.plan, of: database, into: logTarget, store: shipped.store)
         }
         return logTarget
     }

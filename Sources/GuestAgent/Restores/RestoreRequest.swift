@@ -21,11 +21,15 @@ public struct RestoreRequest: Sendable {
     public var type: BackupStrategy?
     /// The request's context.
     public var context: RequestContext
+    /// `restore_until`, an extension a control plane may pass: roll forward through the shipped logs to this point
+    /// instead of the end of the backup.
+    public var until: RestorePoint?
 
     public init(
         backupID: String, location: String, checksum: String?, type: BackupStrategy?, typeName: String? = nil,
-        context: RequestContext
+        context: RequestContext, until: RestorePoint? = nil
     ) {
+        self.until = until
         self.backupID = backupID
         self.location = location
         self.checksum = checksum
@@ -63,8 +67,21 @@ public struct RestoreRequest: Sendable {
             throw BackupOperationError.invalidBackupInfo("it has no \"location\" to restore from")
         }
         let checksum = backupInfo["checksum"]?.stringValue
+        var until: RestorePoint?
+        switch backupInfo["restore_until"] {
+        case nil, .null?: break
+        case .string(let text)?:
+            guard let point = RestorePoint(text) else {
+                throw BackupOperationError.invalidBackupInfo(
+                    "its \"restore_until\" (\(text.prefix(64))) is neither an ISO 8601 UTC time (2026-12-07T06:10:00Z) nor \"end-of-logs\"")
+            }
+            until = point
+        case let other?:
+            throw BackupOperationError.invalidBackupInfo("its \"restore_until\" is a \(other.typeName), not a string")
+        }
         self.init(
             backupID: backupInfo["id"]?.stringValue ?? "unknown", location: location,
-            checksum: checksum?.isEmpty == true ? nil : checksum, type: type, typeName: typeName, context: context)
+            checksum: checksum?.isEmpty == true ? nil : checksum, type: type, typeName: typeName, context: context,
+            until: until)
     }
 }

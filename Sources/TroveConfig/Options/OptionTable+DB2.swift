@@ -64,6 +64,20 @@ extension OptionTable {
     static let verifyBackupImages = Option.boolean(
         DB2, "verify_backup_images", default: true, origin: .agent,
         help: "Check every backup image with `db2ckbkp` before it leaves the machine.")
+    static let logShipping = Option.boolean(
+        DB2, "log_shipping", default: false, origin: .agent,
+        help: "Ship every archived log file to the backup store as Db2 archives it (under "
+            + "`<container>/db2logs/<guest_id>/`), for point-in-time restores. Off by default: it needs "
+            + "`DB2OnlineBackup` (archive logging), `[service_credentials]` when the store is Swift (shipping runs "
+            + "outside any request), and it stores objects Trove neither lists nor counts in quotas.")
+    static let logShipInterval = Option.integer(
+        DB2, "log_ship_interval", default: 300, min: 10, origin: .agent,
+        help: "Seconds: a database that wrote but had no log archived for this long gets `ARCHIVE LOG FOR DB`, so "
+            + "no committed change waits longer than this (plus the upload) to be shipped.")
+    static let logRetentionDays = Option.integer(
+        DB2, "log_retention_days", default: 0, min: 0, origin: .agent,
+        help: "Days after which Swift expires a shipped log (`X-Delete-At`), as a floor under the agent's own "
+            + "retention; 0: shipped logs are removed only by the agent, never one a backup it can still read needs.")
     static let commandTimeout = Option.integer(
         DB2, "command_timeout", default: 120, min: 1, origin: .agent,
         help: "Seconds a DB2 command other than backup and restore may run (Trove: 1200 for everything).")

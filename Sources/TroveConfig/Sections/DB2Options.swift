@@ -28,6 +28,12 @@ public struct DB2Options: Sendable, Equatable {
     public let instanceHome: String
     /// Check images with `db2ckbkp` before shipping them.
     public let verifyBackupImages: Bool
+    /// Ship archived logs to the backup store (`log_shipping`).
+    public let logShipping: Bool
+    /// The longest a written database goes without a log archived (`log_ship_interval`).
+    public let logShipInterval: Duration
+    /// Days after which the store expires a shipped log; nil: never (`log_retention_days` 0).
+    public let logRetentionDays: Int?
     /// Limit for DB2 commands other than backup and restore.
     public let commandTimeout: Duration
     /// Limit for one database's backup.
@@ -66,6 +72,9 @@ extension DB2Options {
         defaultPasswordLength = resolved[T.defaultPasswordLength]
         instanceOwner = resolved[T.instanceOwner]
         verifyBackupImages = resolved[T.verifyBackupImages]
+        logShipping = resolved[T.logShipping]
+        logShipInterval = .seconds(resolved[T.logShipInterval])
+        logRetentionDays = resolved[T.logRetentionDays] > 0 ? resolved[T.logRetentionDays] : nil
         commandTimeout = .seconds(resolved[T.commandTimeout])
         backupTimeout = .seconds(resolved[T.backupTimeout])
         restoreTimeout = .seconds(resolved[T.restoreTimeout])

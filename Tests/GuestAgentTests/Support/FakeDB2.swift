@@ -96,6 +96,10 @@ final class FakeDB2: DB2BackupOperations {
 
     func ensureChangeTracking(of database: DatabaseName) async throws -> Bool { true }
 
+    func logPosition(of database: DatabaseName) async -> LogPosition? {
+        LogPosition(chain: "C0000000", firstActiveLog: state.withLock { Int($0.nextTimestamp % 1000) })
+    }
+
     func backupHistory(of database: DatabaseName) async throws -> [BackupHistoryEntry] {
         state.withLock { $0.history[database.value] ?? [] }
     }
@@ -180,7 +184,7 @@ final class FakeDB2: DB2BackupOperations {
         return names.sorted().compactMap { BackupImage(path: "\(directory)/\($0)") }
     }
 
-    func restoreOnline(_ image: BackupImage, logDirectory: String) async throws {
+    func restoreOnline(_ image: BackupImage, logDirectory: String, until target: RollforwardTarget) async throws {
         let entries = try FileManager.default.contentsOfDirectory(atPath: logDirectory)
         guard entries.isEmpty else { throw Failure(description: "SQL2581N log target \(logDirectory) is not empty") }
         state.withLock { $0.restoreLogTargets.append(logDirectory) }
@@ -192,7 +196,7 @@ final class FakeDB2: DB2BackupOperations {
     }
 
     func restoreIncremental(
-        _ target: BackupImage, chain: [BackupImage], online: Bool, logDirectory: String
+        _ target: BackupImage, chain: [BackupImage], online: Bool, logDirectory: String, until point: RollforwardTarget
     ) async throws {
         state.withLock { $0.calls.append("RESTORE INCREMENTAL \(target.database) \(chain.map(\.timestamp))") }
         try restore(target, online: online)
