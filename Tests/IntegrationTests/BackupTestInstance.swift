@@ -169,7 +169,7 @@ final class BackupTestWriter: Sendable {
             db2 connect to \(database) >/dev/null || exit 1
             i=1
             while [ $i -le 50000 ] && [ ! -e '\(stop)' ]; do
-                if out=$(db2 "insert into \(table) values ($i)"); then echo $i >> '\(acked)'; else echo "$i $out" >> '\(errors)'; fi
+                if out=$(db2 "insert into \(table) values ($i)"); then echo "$i $(date +%s.%N)" >> '\(acked)'; else echo "$i $out" >> '\(errors)'; fi
                 i=$((i + 1))
             done
             db2 connect reset >/dev/null
@@ -181,6 +181,18 @@ final class BackupTestWriter: Sendable {
     var acknowledged: Int {
         guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent("acked").path) else { return 0 }
         return data.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+    }
+
+    /// When each acknowledged row's insert had returned (Unix seconds): its commit happened before, the next
+    /// row's after.
+    var acknowledgedAt: [Int: Double] {
+        guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent("acked").path) else { return [:] }
+        var times: [Int: Double] = [:]
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, let id = Int(parts[0]), let time = Double(parts[1]) { times[id] = time }
+        }
+        return times
     }
 
     /// Failed inserts (`id output` lines).

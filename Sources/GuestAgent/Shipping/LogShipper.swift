@@ -241,8 +241,10 @@ public actor LogShipper {
         ]
         let deleteAt = settings.retentionDays.map { Date().addingTimeInterval(Double($0) * 86_400) }
         let md5 = try await store().put(object, fromFile: packed, metadata: metadata, deleteAt: deleteAt)
+        CrashPoints.reach("ship:stored")
         state.shipped[log.relativePath] = md5
         await saveState()
+        CrashPoints.reach("ship:journaled")
         try await removeLocal(log)
         shippedCount += 1
         logger.debug(
