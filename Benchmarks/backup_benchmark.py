@@ -3,17 +3,12 @@
 
 Run through Benchmarks/backup-benchmark, which builds, starts RabbitMQ and Swift and passes the paths.
 """
-import argparse
-import datetime
-import getpass
 import json
 import logging
 import os
-import random
 import shutil
 import subprocess
 import sys
-import threading
 import time
 import uuid
 
@@ -21,205 +16,35 @@ import oslo_messaging as messaging
 from oslo_config import cfg
 from swiftclient import client as swift
 
-DATABASE = "BENCH"
-KEY = "benchmark-aes-key"
+from guest_support import (DATABASE, KEY, Conductor, cast_backup, cast_prepare, cpu_seconds, download_seconds,
+                           driver_arguments, empty_container, generated_instance, guest_client, request_context,
+                           restore_info, say, start_agent, status_kib, stop_agent)
 
-
-def say(text):
-    print(text, flush=True)
-
-
-class Instance:
-    """The DB2 stand-in instance holding the benchmark database (generated once, kept in the work directory)."""
-
-    def __init__(self, work, db2sim, size_mib):
-        self.root = os.path.join(work, "instance")
-        self.home = os.path.join(self.root, "home")
-        self.mount = os.path.join(self.home, "db2inst1")
-        self.db2sim = db2sim
-        self.size_mib = size_mib
-        self.ready = os.path.join(self.root, f"ready-{size_mib}")
-
-    def shell(self, script, check=True):
-        profile = os.path.join(self.home, "sqllib", "db2profile")
-        result = subprocess.run(["/bin/sh", "-c", f". '{profile}' && {script}"], capture_output=True, text=True)
-        if check and result.returncode != 0:
-            raise SystemExit(f"{script[:200]!r} failed ({result.returncode}): {result.stdout[-2000:]}{result.stderr[-2000:]}")
-        return result.stdout
-
-    def prepare(self):
-        if os.path.exists(self.ready):
-            # Point the instance's tool links at this build (the work directory may outlive it).
-            subprocess.run([self.db2sim, "install", "--home", self.home, "--instance", "db2inst1"], check=True,
-                           stdout=subprocess.DEVNULL)
-            self.shell("db2start >/dev/null 2>&1 || true")
-            say(f"database {DATABASE}: {self.size_mib} MiB, generated earlier ({self.root})")
-            return
-        shutil.rmtree(self.root, ignore_errors=True)
-        os.makedirs(self.mount)
-        subprocess.run([self.db2sim, "install", "--home", self.home, "--instance", "db2inst1"], check=True,
-                       stdout=subprocess.DEVNULL)
-        self.shell(f"db2start >/dev/null && db2 create database {DATABASE} >/dev/null")
-        self.shell(f'db2 connect to {DATABASE} >/dev/null && db2 "create table ORDERS (id integer not null, body varchar(30000))" >/dev/null')
-        say(f"generating database {DATABASE} ({self.size_mib} MiB of rows; the stand-in inserts at a few MB/s)")
-        rng = random.Random(42)
-        first = ["JAMES", "MARY", "ROBERT", "PATRICIA", "JOHN", "JENNIFER", "MICHAEL", "LINDA", "DAVID", "SUSAN"]
-        last = ["SMITH", "JOHNSON", "WILLIAMS", "BROWN", "JONES", "GARCIA", "MILLER", "DAVIS", "WILSON", "TAYLOR"]
-        city = ["SPRINGFIELD", "RIVERSIDE", "FRANKLIN", "GREENVILLE", "BRISTOL", "CLINTON", "FAIRVIEW", "SALEM"]
-        status = ["ACTIVE", "CLOSED", "PENDING", "SHIPPED", "RETURNED", "ON HOLD"]
-        pool = ["%010d|%-12s|%-12s|%-12s|%04d-%02d-%02d|%12.2f|%-8s|%08X;" % (
-            rng.randrange(10**10), rng.choice(first), rng.choice(last), rng.choice(city), rng.randrange(1990, 2026),
-            rng.randrange(1, 13), rng.randrange(1, 29), rng.random() * 100000, rng.choice(status),
-            rng.getrandbits(32)) for _ in range(20000)]
-        target = self.size_mib << 20
-        written, row, started = 0, 0, time.monotonic()
-        batch = os.path.join(self.root, "batch.sql")
-        while written < target:
-            with open(batch, "w") as out:
-                batch_bytes = 0
-                while batch_bytes < (32 << 20) and written + batch_bytes < target:
-                    values = []
-                    for _ in range(50):
-                        body = "".join(rng.choice(pool) for _ in range(100))
-                        values.append(f"({row},'{body}')")
-                        batch_bytes += len(body)
-                        row += 1
-                    out.write("insert into ORDERS values " + ",".join(values) + ";\n")
-            self.shell(f"db2 connect to {DATABASE} >/dev/null && db2 -tf '{batch}' >/dev/null")
-            written += batch_bytes
-            rate = written / (time.monotonic() - started) / 1e6
-            say(f"  {written >> 20} MiB of {self.size_mib} MiB ({rate:.1f} MB/s)")
-        os.remove(batch)
-        # Archive logging on (what an online backup needs), then the full backup that clears BACKUP PENDING.
-        archive = os.path.join(self.mount, "ArchiveLogs")
-        os.makedirs(archive, exist_ok=True)
-        self.shell(f"db2 update db cfg for {DATABASE} using LOGARCHMETH1 DISK:{archive} >/dev/null"
-                   f" && db2 backup database {DATABASE} to /dev/null >/dev/null")
-        open(self.ready, "w").close()
-
-    def data_bytes(self):
-        total = 0
-        for directory, _, files in os.walk(os.path.join(self.mount, "NODE0000")):
-            total += sum(os.path.getsize(os.path.join(directory, f)) for f in files)
-        return total
-
-
-class Conductor:
-    target = messaging.Target(version="1.0")
-
-    def __init__(self, transport, topic):
-        self.updates = []
-        self.statuses = {}
-        self.lock = threading.Condition()
-        self.server = messaging.get_rpc_server(
-            transport, messaging.Target(exchange="trove", topic=topic, server="bench"), [self], executor="threading",
-            access_policy=messaging.DefaultRPCAccessPolicy)
-        self.server.start()
-
-    def heartbeat(self, ctxt, instance_id, payload, sent=None):
-        with self.lock:
-            self.statuses[instance_id] = (payload or {}).get("service_status")
-            self.lock.notify_all()
-
-    def wait_status(self, instance_id, wanted, timeout=3600):
-        deadline = time.monotonic() + timeout
-        with self.lock:
-            while self.statuses.get(instance_id) not in wanted:
-                if not self.lock.wait(max(0, deadline - time.monotonic())):
-                    raise SystemExit(f"{instance_id} never reported any of {wanted}")
-            return self.statuses[instance_id], time.monotonic()
-
-    def update_backup(self, ctxt, instance_id, backup_id, sent=None, **fields):
-        with self.lock:
-            self.updates.append(dict(fields, backup_id=backup_id, at=time.monotonic()))
-            self.lock.notify_all()
-
-    def wait_end(self, backup_id, timeout=3600):
-        deadline = time.monotonic() + timeout
-        with self.lock:
-            while True:
-                for update in self.updates:
-                    if update["backup_id"] == backup_id and update.get("state") in ("COMPLETED", "FAILED"):
-                        return update
-                if not self.lock.wait(max(0, deadline - time.monotonic())):
-                    raise SystemExit("no end of the backup reported")
-
-
-def status_kib(pid, field):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def start_agent(args, instance, topic, name):
-    """Starts the agent for `instance`, reporting to conductor `topic`; returns (process, log path, guest id)."""
-    guest = f"bench-{uuid.uuid4().hex[:6]}"
-    state = os.path.join(args.work, name)
-    shutil.rmtree(state, ignore_errors=True)
-    os.makedirs(state)
-    config = os.path.join(state, "agent.conf")
-    with open(config, "w") as f:
-        f.write(f"""[DEFAULT]
-guest_id = {guest}
-transport_url = rabbit://guest:guest@127.0.0.1:{os.environ['AMQP_PORT']}/
-control_exchange = trove
-conductor_queue = {topic}
-state_dir = {state}/state
-backup_aes_cbc_key = {KEY}
-backup_segment_max_size = {args.segment_mib << 20}
-backup_swift_container = bench_ours
-log_level = info
-[db2]
-backup_strategy = DB2OnlineBackup
-instance_owner = {getpass.getuser()}
-instance_home = {instance.home}
-mount_point = {instance.mount}
-volume_support = False
-""")
-    log_path = os.path.join(state, "agent.log")
-    log = open(log_path, "w")
-    agent = subprocess.Popen([args.agent, "run", "--config-file", config], stderr=log, env=dict(os.environ, HOME=state))
-    deadline = time.monotonic() + 60
-    while "consuming RPC" not in open(log_path).read():
-        if agent.poll() is not None or time.monotonic() > deadline:
-            agent.terminate()
-            raise SystemExit(f"the agent did not start; see {log_path}")
-        time.sleep(0.1)
-    time.sleep(1)  # let start-up work (recoverability check) settle before measuring
-    return agent, log_path, guest
+CONTAINER = "bench_ours"
 
 
 def run_ours(args, instance, transport, auth):
     url, token = auth
     topic = f"trove-conductor-{uuid.uuid4().hex[:6]}"
     conductor = Conductor(transport, topic)
-    agent, log_path, guest = start_agent(args, instance, topic, "agent")
+    agent, log_path, guest = start_agent(args.agent, args.work, instance, topic, "agent", args.segment_mib << 20,
+                                         CONTAINER)
     try:
         rss_idle = status_kib(agent.pid, "VmRSS")
         cpu_before = cpu_seconds(agent.pid)
-        client = messaging.get_rpc_client(transport, messaging.Target(exchange="trove", topic=f"guestagent.{guest}", version="1.0"))
-        context = {"auth_token": token, "tenant": "test", "request_id": f"req-{uuid.uuid4()}",
-                   "service_catalog": [{"type": "object-store", "endpoints": [{"region": "RegionOne", "publicURL": url}]}]}
+        client = guest_client(transport, guest)
+        context = request_context(url, token)
         backup_id = str(uuid.uuid4())
         started = time.monotonic()
-        client.cast(context, "create_backup", backup_info={"id": backup_id, "instance_id": guest, "datastore": "db2",
-                                                           "datastore_version": "11.5", "parent": None})
+        cast_backup(client, context, backup_id, guest, parent=None)
         end = conductor.wait_end(backup_id)
         wall = end["at"] - started
         if end["state"] != "COMPLETED":
             raise SystemExit(f"our backup FAILED: {end.get('note')} (see {log_path})")
         peak = status_kib(agent.pid, "VmHWM")
         cpu = cpu_seconds(agent.pid) - cpu_before
-        stored = int(swift.head_object(url, token, "bench_ours", backup_id + ".gz.enc")["content-length"])
-        _, manifest = swift.get_object(url, token, "bench_ours", backup_id + ".gz.enc",
+        stored = int(swift.head_object(url, token, CONTAINER, backup_id + ".gz.enc")["content-length"])
+        _, manifest = swift.get_object(url, token, CONTAINER, backup_id + ".gz.enc",
                                        query_string="multipart-manifest=get")
         try:
             segments = len(json.loads(manifest))
@@ -228,8 +53,7 @@ def run_ours(args, instance, transport, auth):
         return {"wall": wall, "peak_kib": peak, "idle_kib": rss_idle, "cpu": cpu, "stored": stored, "end": end,
                 "id": backup_id, "segments": segments}
     finally:
-        agent.terminate()
-        agent.wait(timeout=60)
+        stop_agent(agent)
         conductor.server.stop()
 
 
@@ -282,10 +106,6 @@ class CappedProxy:
         self.process.wait(timeout=30)
 
 
-def log_time(line):
-    return datetime.datetime.fromisoformat(line.split(" ", 1)[0].replace("Z", "+00:00")).timestamp()
-
-
 def restore_ours(args, instance, transport, auth, ours, proxy):
     """`prepare` with our backup's `backup_info` on the same instance (RESTORE ... REPLACE EXISTING of the same
     database), the storage reached through the capped proxy. Returns the whole prepare's wall time and the
@@ -293,35 +113,20 @@ def restore_ours(args, instance, transport, auth, ours, proxy):
     url, token = auth
     topic = f"trove-conductor-{uuid.uuid4().hex[:6]}"
     conductor = Conductor(transport, topic)
-    agent, log_path, guest = start_agent(args, instance, topic, "agent-restore")
+    agent, log_path, guest = start_agent(args.agent, args.work, instance, topic, "agent-restore",
+                                         args.segment_mib << 20, CONTAINER)
     try:
-        client = messaging.get_rpc_client(transport, messaging.Target(exchange="trove", topic=f"guestagent.{guest}", version="1.0"))
-        context = {"auth_token": token, "tenant": "test", "request_id": f"req-{uuid.uuid4()}",
-                   "service_catalog": [{"type": "object-store", "endpoints": [
-                       {"region": "RegionOne", "publicURL": proxy.storage_url(url)}]}]}
-        end = ours["end"]
-        info = {"id": ours["id"], "instance_id": guest, "location": end["location"], "type": end.get("backup_type"),
-                "checksum": end["checksum"]}
+        client = guest_client(transport, guest)
+        context = request_context(proxy.storage_url(url), token)
         started = time.monotonic()
-        client.cast(context, "prepare", packages=[], databases=[], memory_mb=512, users=[], device_path=None,
-                    mount_point=instance.mount, backup_info=info, config_contents="", root_password=None,
-                    overrides=None, cluster_config=None, snapshot=None, modules=None)
+        cast_prepare(client, context, instance, restore_info(ours["id"], guest, ours["end"]))
         status, at = conductor.wait_status(guest, ("running", "failed to spawn"))
         if status != "running":
             raise SystemExit(f"our restore ended {status} (see {log_path})")
-        download = restore_step = None
-        for line in open(log_path):
-            if "download and unpack" in line and "restore of backup" in line and download is None:
-                download = log_time(line)
-            if "RESTORE" in line and "restore of backup" in line and restore_step is None:
-                restore_step = log_time(line)
-        if download is None or restore_step is None:
-            raise SystemExit(f"the restore's steps are not in {log_path}")
-        return {"wall": at - started, "download": restore_step - download,
+        return {"wall": at - started, "download": download_seconds(log_path),
                 "peak_kib": status_kib(agent.pid, "VmHWM")}
     finally:
-        agent.terminate()
-        agent.wait(timeout=60)
+        stop_agent(agent)
         conductor.server.stop()
 
 
@@ -343,23 +148,17 @@ def restore_trove(args, auth, trove, proxy):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--agent", required=True)
-    parser.add_argument("--db2sim", required=True)
-    parser.add_argument("--venv", required=True)
-    parser.add_argument("--work", required=True)
-    parser.add_argument("--size-mib", type=int, default=2048)
+    parser = driver_arguments(default_size_mib=2048)
     parser.add_argument("--segment-mib", type=int, default=256)
     parser.add_argument("--cap-mbps", type=float, default=20, help="per-connection cap of the restore's proxy, MB/s")
     args = parser.parse_args()
 
     logging.basicConfig(level=logging.ERROR)  # kombu's chatter stays out of the figures
-    instance = Instance(args.work, args.db2sim, args.size_mib)
-    instance.prepare()
+    instance = generated_instance(os.path.join(args.work, "instance"), args.db2sim, args.size_mib)
     try:
         measure(args, instance)
     finally:
-        instance.shell("db2stop force >/dev/null 2>&1 || true", check=False)  # the data stays for the next run
+        instance.stop()  # the data stays for the next run
 
 
 def measure(args, instance):
@@ -406,13 +205,8 @@ def measure(args, instance):
     say(f"restore speed-up through the capped proxy: {trove_restore['wall'] / ours_restore['download']:.2f}x "
         f"(target >= 3x); with DB2's RESTORE and ROLLFORWARD counted for ours only: "
         f"{trove_restore['wall'] / ours_restore['wall']:.2f}x")
-    for container in ("bench_ours", "bench_trove", "bench_trove_segments"):
-        try:
-            _, objects = swift.get_container(auth[0], auth[1], container, full_listing=True)
-            for item in objects:
-                swift.delete_object(auth[0], auth[1], container, item["name"])
-        except swift.ClientException:
-            pass
+    for container in (CONTAINER, "bench_trove", "bench_trove_segments"):
+        empty_container(auth, container)
 
 
 if __name__ == "__main__":
