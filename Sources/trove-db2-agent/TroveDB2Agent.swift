@@ -8,7 +8,8 @@ struct TroveDB2Agent: AsyncParsableCommand {
         abstract: "OpenStack Trove guest agent for DB2, with full online backup and restore.",
         version: "0.1.0",
         subcommands: [
-            RunCommand.self, CheckConfigCommand.self, VerifyCommand.self, StreamCommand.self, ConfigReferenceCommand.self,
+            RunCommand.self, CheckConfigCommand.self, VerifyCommand.self, RestoreCommand.self,
+            PointInTimeMarkerCommand.self, StreamCommand.self, ConfigReferenceCommand.self,
         ],
         defaultSubcommand: RunCommand.self
     )

@@ -126,13 +126,14 @@ extension BackupIntegration {
             }
         }
 
-        @Test func pointsTheLogsCannotReachAreRefusedBeforeAnythingIsRestored() async throws {
+        @Test func theOperatorsRoutesWorkAndPointsTheLogsCannotReachAreRefusedBeforeAnythingIsRestored() async throws {
             try await BackupTestSession.run { session in
                 let source = try await session.preparedInstance(config: Self.shipping)
                 let context = try await session.context()
                 try await session.insertRows(50, into: "SAMPLE", of: source)
                 let startedAt = Date().timeIntervalSince1970
                 let backup = try await session.backup(source, context: context)
+                var afterSecondBatch = 0.0
                 for batch in 0..<3 {
                     let values = (1...20).map { "(\(100 + batch * 20 + $0))" }.joined(separator: ",")
                     try await source.succeed("db2 connect to SAMPLE >/dev/null && db2 \"insert into ROWS values \(values)\" >/dev/null")
@@ -140,7 +141,9 @@ extension BackupIntegration {
                     try await waitFor("a log shipped after batch \(batch)", timeout: 90) {
                         try await shippedLogs(session, guest: source.guestID, database: "SAMPLE").count > before
                     }
+                    if batch == 1 { afterSecondBatch = Date().timeIntervalSince1970 }
                 }
+                let expected = Array(1...50) + Array(101...140)
                 let logs = try await shippedLogs(session, guest: source.guestID, database: "SAMPLE")
                 let last = logs.values.max() ?? 0
 
@@ -153,6 +156,43 @@ extension BackupIntegration {
                     #expect(guest.daemon.logText.contains(says), "the refusal says \(says)")
                     #expect(!(try await guest.shell("db2 connect to SAMPLE")).succeeded, "nothing was restored")
                 }
+
+                // The operator's route on a guest: `restore --until`, and a marker `pitr-marker` stores for Trove.
+                let token = try #require(context["auth_token"]?.stringValue)
+                let binary = try TestEnvironment.binDirectory().appendingPathComponent("trove-db2-agent").path
+                let location = try #require(backup.end["location"]?.stringValue)
+                let checksum = try #require(backup.end["checksum"]?.stringValue)
+                // A running guest (its instance started by prepare), where the operator restores by hand.
+                let operatorGuest = try await session.preparedInstance(databases: [])
+                let restored = try await ProcessRunner.run(
+                    binary,
+                    ["restore"] + operatorGuest.daemon.configFiles.flatMap { ["--config-file", $0.path] }
+                        + ["--backup", location, "--checksum", checksum, "--until", Self.iso(afterSecondBatch)],
+                    environment: ["OS_AUTH_TOKEN": token])
+                #expect(restored.status == 0, "\(restored.stdout)\n\(restored.stderr)")
+                #expect(try await operatorGuest.ids(in: "ROWS", database: "SAMPLE") == expected)
+                let marked = try await ProcessRunner.run(
+                    binary,
+                    ["pitr-marker"] + source.daemon.configFiles.flatMap { ["--config-file", $0.path] }
+                        + ["--backup", location, "--checksum", checksum, "--until", Self.iso(afterSecondBatch)],
+                    environment: ["OS_AUTH_TOKEN": token])
+                #expect(marked.status == 0, "\(marked.stdout)\n\(marked.stderr)")
+                let fields = Dictionary(
+                    marked.stdout.split(separator: "\n").compactMap { line -> (String, String)? in
+                        guard let colon = line.firstIndex(of: ":") else { return nil }
+                        return (String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
+                    }, uniquingKeysWith: { first, _ in first })
+                let markerGuest = try await session.instance()
+                try await markerGuest.start()
+                let markerStatus = try await markerGuest.prepare(
+                    databases: [],
+                    backupInfo: [
+                        "id": "marker", "instance_id": .string(markerGuest.guestID),
+                        "location": .string(try #require(fields["marker"])), "type": "incremental",
+                        "checksum": .string(try #require(fields["checksum"])),
+                    ], context: context, conductor: session.conductor)
+                #expect(markerStatus == "running")
+                #expect(try await markerGuest.ids(in: "ROWS", database: "SAMPLE") == expected)
 
                 // A middle log deleted from the store: refused, naming it.
                 let middle = logs.sorted { $0.value < $1.value }[1].key

@@ -98,6 +98,18 @@ extension AgentLauncher {
     static func verifyStorage(
         _ settings: BackupSettings, request: VerifyRequest, logger: Logger
     ) async throws -> any BackupStorage {
+        try await operatorStorage(
+            settings, location: request.location, token: request.token, storageURL: request.storageURL, logger: logger)
+    }
+
+    /// The store an operator's command reaches: the configured local directory, or Swift at `storageURL` (or the
+    /// location's) with `token` or one got with `[service_credentials]`.
+    ///
+    /// - Throws: ``BackupOperationError/storageUnreachable(_:)`` naming what is missing.
+    static func operatorStorage(
+        _ settings: BackupSettings, location: String, token given: Secret<String>?, storageURL url: String?,
+        logger: Logger
+    ) async throws -> any BackupStorage {
         if let spool = settings.storage.configuration.spoolDirectory {
             // Each segment is spooled there until its MD5 is checked (``StorageConfiguration/spoolDirectory``).
             do {
@@ -112,12 +124,12 @@ extension AgentLauncher {
                 return try LocalStorage(
                     directory: settings.storage.localPath, configuration: settings.storage.configuration, logger: logger)
             case .swift:
-                guard let storageURL = request.storageURL ?? storageURL(of: request.location) else {
+                guard let storageURL = url ?? storageURL(of: location) else {
                     throw BackupOperationError.storageUnreachable(
-                        "\(request.location) is not a Swift location (<storage URL>/<container>/<object>): give --storage-url")
+                        "\(location) is not a Swift location (<storage URL>/<container>/<object>): give --storage-url")
                 }
                 let token: Secret<String>
-                if let given = request.token {
+                if let given {
                     token = given
                 } else if let credentials = settings.storage.serviceCredentials {
                     token = try await SwiftAuthenticator(credentials: credentials, logger: logger).authenticate()

@@ -27,6 +27,9 @@ struct RestoreJob: Sendable {
     let logger: Logger
     let activity: (any ActivityReporting)?
     let space: @Sendable (String) -> BackupSpace?
+    /// The store to restore from when it is not reached with the request's context (the operator's `restore`
+    /// command reaches it with its own token).
+    var storage: (any BackupStorage)? = nil
 
     /// Runs the restore.
     ///
@@ -63,7 +66,7 @@ struct RestoreJob: Sendable {
     }
 
     private func perform(record: JournalEntry, progress: OperationProgress, logger: Logger) async throws {
-        let storage = try storageFactory.storage(for: request.context)
+        let storage = try self.storage ?? storageFactory.storage(for: request.context)
         let directory = settings.backupDirectory
         try await step("preparing \(directory)") {
             try await BackupDirectories.makeEmpty(directory, ownedLike: settings.mountPoint)
