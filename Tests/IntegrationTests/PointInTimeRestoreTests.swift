@@ -208,6 +208,51 @@ extension BackupIntegration {
             }
         }
 
+        @Test func shippedLogsAreKeptForTheBackupsThatNeedThemAndNoLonger() async throws {
+            try await BackupTestSession.run { session in
+                let source = try await session.preparedInstance(config: Self.shipping)
+                let context = try await session.context()
+                func shipped() async throws -> [Int] {
+                    try await shippedLogs(session, guest: source.guestID, database: "SAMPLE").keys.compactMap { name in
+                        name.split(separator: "/").last.flatMap { Int($0.dropFirst().prefix(7)) }
+                    }.sorted()
+                }
+                func writeAndShip(_ rows: ClosedRange<Int>) async throws {
+                    let before = try await shipped().count
+                    let values = rows.map { "(\($0))" }.joined(separator: ",")
+                    try await source.succeed("db2 connect to SAMPLE >/dev/null && db2 \"insert into ROWS values \(values)\" >/dev/null")
+                    try await waitFor("a log shipped", timeout: 90) { try await shipped().count > before }
+                }
+                let first = try await session.backup(source, context: context)
+                try await writeAndShip(1...10)
+                try await writeAndShip(11...20)
+                let second = try await session.backup(source, context: context)
+                try await writeAndShip(21...30)
+                let meta = try await session.swift.metadata(container: session.container, object: "\(second.id).gz.enc")
+                let position = try #require(meta["db2-logs"]?.split(separator: "/").dropFirst().first?.split(separator: "@").first)
+                let floor = try #require(Int(position))
+                let beforeDeletion = try await shipped()
+                #expect(beforeDeletion.contains { $0 < floor }, "logs the first backup needs are kept while it exists: \(beforeDeletion)")
+
+                // Trove deletes the first backup: the next backup's retention pass drops the logs only it needed.
+                _ = try await session.swift.swiftclient(
+                    """
+                    from swiftclient import client
+                    url, token = client.get_auth(AUTH, USER, KEY)
+                    client.delete_object(url, token, ARGS[0], ARGS[1], query_string="multipart-manifest=delete")
+                    """, [session.container, "\(first.id).gz.enc"])
+                _ = try await session.backup(source, context: context)
+                try await waitFor("the logs only the deleted backup needed are removed", timeout: 60) {
+                    try await shipped().allSatisfy { $0 >= floor }
+                }
+                let kept = try await shipped()
+                #expect(kept.contains(floor) || kept.contains { $0 > floor }, "the logs the second backup needs stay: \(kept)")
+                let (status, guest) = try await restore(session, second.id, second.end, until: "end-of-logs", context: context)
+                #expect(status == "running")
+                #expect(try await guest.ids(in: "ROWS", database: "SAMPLE") == Array(1...30), "the second backup still rolls forward")
+            }
+        }
+
         @Test func aKillMidShippingLosesNoLogAndShipsNoneTwice() async throws {
             try await BackupTestSession.run { session in
                 let source = try await session.preparedInstance(config: Self.shipping)

@@ -121,6 +121,7 @@ public actor BackupCoordinator {
         running = Running(backupID: request.backupID, task: task, abortReason: abortReason)
         let outcome = await task.value
         running = nil
+        if case .completed(let location, _, _) = outcome, settings.strategy == .online { await shipper?.backupStored(location: location) }
         activity?.set("idle")
         return outcome
     }

@@ -62,7 +62,8 @@ struct AgentParts: Sendable {
                         interval: config.db2.logShipInterval, retentionDays: config.db2.logRetentionDays,
                         stateDirectory: settings.stateDirectory),
                     backup: settings, database: manager,
-                    storageFactory: StorageFactory(settings: settings.storage, logger: logger), logger: logger)
+                    storageFactory: StorageFactory(settings: settings.storage, logger: logger), logger: logger,
+                    status: { [activity] in activity.setBackground($0) })
                 : nil
             self.shipper = shipper
             let coordinator = BackupCoordinator(

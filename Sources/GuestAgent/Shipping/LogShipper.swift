@@ -20,14 +20,17 @@ import OsloRPC
 /// wrote since its last archived log gets `ARCHIVE LOG FOR DATABASE`, which bounds how long a commit waits to be
 /// shipped.
 public actor LogShipper {
-    private let settings: LogShippingSettings
-    private let backup: BackupSettings
+    let settings: LogShippingSettings
+    let backup: BackupSettings
     private let database: any LogShippingOperations
     private let storageFactory: StorageFactory
     private let authenticator: SwiftAuthenticator?
-    private let logger: Logger
+    let logger: Logger
+    private let status: (@Sendable (String) -> Void)?
 
-    private var state = LogShippingState()
+    var state = LogShippingState()
+    /// When each waiting file was first seen.
+    private var seenAt: [String: Date] = [:]
     /// Archived files waiting to be shipped, oldest first, with when each may be tried again.
     private var waiting: [String: ContinuousClock.Instant] = [:]
     private var attempts: [String: Int] = [:]
@@ -40,10 +43,12 @@ public actor LogShipper {
     /// Logs shipped since start (for tests and the status line).
     private(set) var shippedCount = 0
 
+    /// - Parameter status: told how far shipping is behind, for the agent's status line.
     init(
         settings: LogShippingSettings, backup: BackupSettings, database: any LogShippingOperations,
-        storageFactory: StorageFactory, logger: Logger
+        storageFactory: StorageFactory, logger: Logger, status: (@Sendable (String) -> Void)? = nil
     ) {
+        self.status = status
         self.settings = settings
         self.backup = backup
         self.database = database
@@ -69,6 +74,7 @@ public actor LogShipper {
         logger.info(
             "log shipping started",
             metadata: ["archive": "\(settings.archiveDirectory)", "interval": "\(settings.interval)"])
+        await prune()
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.watch() }
             group.addTask { await self.tick() }
@@ -115,7 +121,11 @@ public actor LogShipper {
     private func enqueue(_ path: String) {
         guard let log = ArchivedLog(path: path, archiveRoot: settings.archiveDirectory) else { return }
         lastArchived[log.database] = Date()
-        if waiting[path] == nil { waiting[path] = .now }
+        if waiting[path] == nil {
+            waiting[path] = .now
+            seenAt[path] = seenAt[path] ?? Date()
+        }
+        reportStatus()
         wakeContinuation.yield()
     }
 
@@ -202,6 +212,8 @@ public actor LogShipper {
                 try await ship(path)
                 waiting[path] = nil
                 attempts[path] = nil
+                seenAt[path] = nil
+                reportStatus()
             } catch {
                 let attempt = (attempts[path] ?? 0) + 1
                 attempts[path] = attempt
@@ -275,7 +287,17 @@ public actor LogShipper {
         try directory.removeFile(name)
     }
 
-    private func store() async throws -> any WholeObjectStore {
+    /// How far shipping is behind, for the status line.
+    private func reportStatus() {
+        guard let status else { return }
+        guard let oldest = seenAt.values.min() else {
+            status("log shipping up to date")
+            return
+        }
+        status("log shipping: \(waiting.count) file\(waiting.count == 1 ? "" : "s") behind, oldest archived \(Int(Date().timeIntervalSince(oldest))) s ago")
+    }
+
+    func store() async throws -> any BackupStorage & WholeObjectStore {
         let context = state.context ?? RequestContext()
         let storage: any BackupStorage =
             if tokenRejected, let authenticator {
@@ -283,13 +305,13 @@ public actor LogShipper {
             } else {
                 try storageFactory.storage(for: context)
             }
-        guard let whole = storage as? any WholeObjectStore else {
+        guard let whole = storage as? any BackupStorage & WholeObjectStore else {
             throw BackupOperationError.storageUnreachable("the store cannot hold shipped logs")
         }
         return whole
     }
 
-    private func saveState() async {
+    func saveState() async {
         let snapshot = state
         let directory = settings.stateDirectory
         do { try await BlockingThreadPool.shared.run { try snapshot.save(to: directory) } } catch {

@@ -15,17 +15,21 @@ struct LogShippingState: Sendable, Equatable {
     var context: RequestContext?
     /// Relative archive path → the shipped object's MD5.
     var shipped: [String: String] = [:]
+    /// The online backups this agent stored, by location: what the shipped logs are kept for.
+    var backups: Set<String> = []
 
     var json: [UInt8] {
         JSONWriter.bytes(.object([
             "context": context.map { .object($0.values) } ?? .null,
             "shipped": .object(shipped.mapValues(JSONValue.string)),
+            "backups": .array(backups.sorted().map(JSONValue.string)),
         ]))
     }
 
-    init(context: RequestContext? = nil, shipped: [String: String] = [:]) {
+    init(context: RequestContext? = nil, shipped: [String: String] = [:], backups: Set<String> = []) {
         self.context = context
         self.shipped = shipped
+        self.backups = backups
     }
 
     /// Reads the state in `directory`; empty when there is none.
@@ -37,7 +41,8 @@ struct LogShippingState: Sendable, Equatable {
         let value = try JSONParser.parse(bytes)
         return LogShippingState(
             context: value["context"]?.objectValue.map(RequestContext.init(values:)),
-            shipped: (value["shipped"]?.objectValue ?? [:]).compactMapValues(\.stringValue))
+            shipped: (value["shipped"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
+            backups: Set((value["backups"]?.arrayValue ?? []).compactMap(\.stringValue)))
     }
 
     /// Writes the state (blocking).

@@ -73,6 +73,11 @@ extension DB2Options {
         instanceOwner = resolved[T.instanceOwner]
         verifyBackupImages = resolved[T.verifyBackupImages]
         logShipping = resolved[T.logShipping]
+        if logShipping, backupStrategy != .online {
+            throw resolved.error(
+                T.logShipping, .invalidValue,
+                "= True needs backup_strategy = DB2OnlineBackup: only archive logging leaves logs to ship")
+        }
         logShipInterval = .seconds(resolved[T.logShipInterval])
         logRetentionDays = resolved[T.logRetentionDays] > 0 ? resolved[T.logRetentionDays] : nil
         commandTimeout = .seconds(resolved[T.commandTimeout])
