@@ -258,7 +258,7 @@ extension BackupIntegration {
                 let source = try await session.preparedInstance(config: Self.shipping)
                 let context = try await session.context()
                 _ = try await session.backup(source, context: context)
-                for point in ["ship:stored", "ship:journaled"] {
+                for point in ["ship:packed", "ship:stored", "ship:journaled"] {
                     _ = await source.daemon.stop()
                     try await source.start(environment: ["TROVE_DB2_AGENT_TEST_HOOKS": "1", "TROVE_DB2_AGENT_CRASH_AT": point])
                     // The shipper kept the store's account from the backup; rows written now are archived within the
@@ -266,7 +266,15 @@ extension BackupIntegration {
                     try await session.insertRows(10, into: "SAMPLE", of: source)
                     _ = try await source.daemon.waitForLog("crash point \(point) reached", timeout: 120)
                     #expect(await source.daemon.stop(signal: 0, timeout: 30) == 128 + SIGKILL, "the agent died at \(point)")
+                    let spool = source.root.path + "/state/spool"
+                    if point == "ship:packed" {
+                        let left = (try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []
+                        #expect(left.contains { $0.hasPrefix("log-") }, "the kill left a packed log in the spool: \(left)")
+                    }
                     try await source.start()
+                    try await waitFor("no packed log left in the spool (\(point))") {
+                        ((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []).allSatisfy { !$0.hasPrefix("log-") }
+                    }
                     try await waitFor("every archived log shipped after the restart (\(point))", timeout: 90) {
                         let archive = source.mountPoint + "/ArchiveLogs"
                         let left = (FileManager.default.enumerator(atPath: archive)?.allObjects as? [String] ?? [])

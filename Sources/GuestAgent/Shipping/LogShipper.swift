@@ -74,6 +74,7 @@ public actor LogShipper {
         logger.info(
             "log shipping started",
             metadata: ["archive": "\(settings.archiveDirectory)", "interval": "\(settings.interval)"])
+        await removeSpooledLeftovers()
         await prune()
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.watch() }
@@ -252,6 +253,7 @@ public actor LogShipper {
             "db2_log_bytes": "\(sizes.inputBytes)", "db2_log_archived_at": ShippedLogTime.format(archivedAt),
         ]
         let deleteAt = settings.retentionDays.map { Date().addingTimeInterval(Double($0) * 86_400) }
+        CrashPoints.reach("ship:packed")
         let md5 = try await store().put(object, fromFile: packed, metadata: metadata, deleteAt: deleteAt)
         CrashPoints.reach("ship:stored")
         state.shipped[log.relativePath] = md5
@@ -285,6 +287,21 @@ public actor LogShipper {
         for part in parts.dropLast() { directory = try directory.openDirectory(part) }
         guard try directory.status(of: name) != nil else { return }
         try directory.removeFile(name)
+    }
+
+    /// Packed logs a killed agent left in the spool (`log-*.gz.enc`): their archived files are still there and are
+    /// packed again.
+    private func removeSpooledLeftovers() async {
+        guard let spool = backup.storage.configuration.spoolDirectory else { return }
+        let removed: Int = await BlockingThreadPool.shared.run {
+            guard let directory = try? DirectoryHandle.open(spool), let names = try? directory.entryNames() else { return 0 }
+            var count = 0
+            for name in names where name.hasPrefix("log-") && name.hasSuffix(".gz.enc") {
+                if (try? directory.removeFile(name)) != nil { count += 1 }
+            }
+            return count
+        }
+        if removed > 0 { logger.info("packed logs left in the spool by a stop removed", metadata: ["files": "\(removed)"]) }
     }
 
     /// How far shipping is behind, for the status line.
