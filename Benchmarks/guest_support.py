@@ -2,8 +2,8 @@
 agent started on it as a Trove guest, Trove's conductor (real oslo.messaging) hearing it, and the process figures
 read from /proc.
 
-Used by Benchmarks/backup_benchmark.py and Benchmarks/incremental_benchmark.py, which their shell wrappers run
-with RabbitMQ and Swift started (Benchmarks/services.sh).
+Used by Benchmarks/backup_benchmark.py, Benchmarks/incremental_benchmark.py and Benchmarks/pitr_benchmark.py, which
+their shell wrappers run with RabbitMQ and Swift started (Benchmarks/services.sh).
 """
 import argparse
 import datetime
@@ -148,6 +148,44 @@ def generated_instance(root, db2sim, size_mib):
     return instance
 
 
+def source_instance(work, db2sim, size_mib):
+    """The benchmark database in <work>/instance, as generated: each run starts from a copy of the state kept in
+    <work>/pristine-<size> (made at the first run), so that runs are alike. Started; returns (instance, rows).
+
+    The copy only works in place: the stand-in records its instance home and database directory as absolute paths
+    (and LOGARCHMETH1 names <work>/instance/...), so two benchmarks share a pristine copy by sharing --work."""
+    root = os.path.join(work, "instance")
+    pristine = os.path.join(work, f"pristine-{size_mib}")
+    marker = f"ready-{size_mib}"
+    if os.path.exists(os.path.join(root, "home")):
+        Instance(root, db2sim).stop()
+    if os.path.exists(os.path.join(pristine, marker)):
+        shutil.rmtree(root, ignore_errors=True)
+        subprocess.run(["cp", "-a", pristine, root], check=True)
+        instance = generated_instance(root, db2sim, size_mib)
+    else:
+        shutil.rmtree(root, ignore_errors=True)
+        instance = generated_instance(root, db2sim, size_mib)
+        instance.stop()
+        copy = pristine + ".partial"
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.rmtree(pristine, ignore_errors=True)
+        subprocess.run(["cp", "-a", root, copy], check=True)
+        os.rename(copy, pristine)
+        instance.shell("db2start >/dev/null")
+    with open(instance.ready) as f:
+        text = f.read().strip()
+    if text:
+        return instance, int(text)
+    # A database generated before the row count was recorded.
+    return instance, row_count(instance)
+
+
+def row_count(instance, table="ORDERS"):
+    output = instance.shell(f'db2 connect to {DATABASE} >/dev/null && db2 -x "select count(*) from {table}"')
+    return int(output.split()[0])
+
+
 class Conductor:
     """Trove's conductor on `topic`: the heartbeats' statuses and every update_backup, with when each arrived."""
 
@@ -216,9 +254,10 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_agent(binary, work, instance, topic, name, segment_bytes, container):
+def start_agent(binary, work, instance, topic, name, segment_bytes, container, db2_options=None):
     """Starts the agent (state in <work>/<name>) for `instance`, reporting to conductor `topic`, backing up to
-    `container`; returns (process, log path, guest id)."""
+    `container`, with `db2_options` ({option: value}) added to its [db2] section; returns (process, log path,
+    guest id)."""
     guest = f"bench-{uuid.uuid4().hex[:6]}"
     state = os.path.join(work, name)
     shutil.rmtree(state, ignore_errors=True)
@@ -242,6 +281,8 @@ instance_home = {instance.home}
 mount_point = {instance.mount}
 volume_support = False
 """)
+        for option, value in (db2_options or {}).items():
+            f.write(f"{option} = {value}\n")
     log_path = os.path.join(state, "agent.log")
     log = open(log_path, "w")
     agent = subprocess.Popen([binary, "run", "--config-file", config], stderr=log, env=dict(os.environ, HOME=state))

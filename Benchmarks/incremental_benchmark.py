@@ -9,7 +9,6 @@ import logging
 import os
 import random
 import shutil
-import subprocess
 import sys
 import time
 import uuid
@@ -18,9 +17,9 @@ import oslo_messaging as messaging
 from oslo_config import cfg
 from swiftclient import client as swift
 
-from guest_support import (DATABASE, SEED, Conductor, Instance, cast_backup, cast_prepare, cpu_seconds,
-                           download_seconds, driver_arguments, empty_container, generated_instance, guest_client,
-                           request_context, reset_peak_rss, restore_info, row_pool, say, start_agent, status_kib,
+from guest_support import (SEED, Conductor, Instance, cast_backup, cast_prepare, cpu_seconds, download_seconds,
+                           driver_arguments, empty_container, guest_client, request_context, reset_peak_rss,
+                           restore_info, row_count, row_pool, say, source_instance, start_agent, status_kib,
                            stop_agent)
 
 CONTAINER = "bench_incr"
@@ -32,36 +31,6 @@ TIME_GOAL = 0.20
 RESTORE_GOAL = 1.5
 
 
-def source_instance(args):
-    """The benchmark database in <work>/instance, as generated: each run starts from a copy of the state kept in
-    <work>/pristine-<size> (made at the first run), so that runs are alike. Started; returns (instance, rows)."""
-    root = os.path.join(args.work, "instance")
-    pristine = os.path.join(args.work, f"pristine-{args.size_mib}")
-    marker = f"ready-{args.size_mib}"
-    if os.path.exists(os.path.join(root, "home")):
-        Instance(root, args.db2sim).stop()
-    if os.path.exists(os.path.join(pristine, marker)):
-        shutil.rmtree(root, ignore_errors=True)
-        subprocess.run(["cp", "-a", pristine, root], check=True)
-        instance = generated_instance(root, args.db2sim, args.size_mib)
-    else:
-        shutil.rmtree(root, ignore_errors=True)
-        instance = generated_instance(root, args.db2sim, args.size_mib)
-        instance.stop()
-        copy = pristine + ".partial"
-        shutil.rmtree(copy, ignore_errors=True)
-        shutil.rmtree(pristine, ignore_errors=True)
-        subprocess.run(["cp", "-a", root, copy], check=True)
-        os.rename(copy, pristine)
-        instance.shell("db2start >/dev/null")
-    with open(instance.ready) as f:
-        text = f.read().strip()
-    if text:
-        return instance, int(text)
-    # A database generated before the row count was recorded.
-    return instance, row_count(instance)
-
-
 def table_bytes(instance):
     """The bytes of the database's table data files (its log files not counted)."""
     total = 0
@@ -69,11 +38,6 @@ def table_bytes(instance):
         if os.path.basename(directory) == "DATA":
             total += sum(os.path.getsize(os.path.join(directory, f)) for f in files)
     return total
-
-
-def row_count(instance):
-    output = instance.shell(f'db2 connect to {DATABASE} >/dev/null && db2 -x "select count(*) from ORDERS"')
-    return int(output.split()[0])
 
 
 class Source:
@@ -166,7 +130,7 @@ def main():
         parser.error(f"--change-percent must be above 0 and at most 100, not {args.change_percent:g}")
 
     logging.basicConfig(level=logging.ERROR)  # kombu's chatter stays out of the figures
-    instance, rows = source_instance(args)
+    instance, rows = source_instance(args.work, args.db2sim, args.size_mib)
     try:
         measure(args, instance, rows)
     finally:

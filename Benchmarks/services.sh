@@ -1,6 +1,6 @@
-# Sourced by the end-to-end benchmarks (backup-benchmark, incremental-benchmark): builds the agent as installed
-# (release, static Swift runtime) and the db2sim, starts RabbitMQ and Swift in the work directory, runs the
-# benchmark's Python driver with their addresses in the environment, and stops them at the end.
+# Sourced by the end-to-end benchmarks (backup-benchmark, incremental-benchmark, pitr-benchmark): builds the agent
+# as installed (release, static Swift runtime) and the db2sim, starts RabbitMQ and Swift in the work directory, runs
+# the benchmark's Python driver with their addresses in the environment, and stops them at the end.
 # shellcheck shell=bash
 . "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 
