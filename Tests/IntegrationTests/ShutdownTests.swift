@@ -72,6 +72,8 @@ extension BackupIntegration {
                 let head = try await session.swift.head(container: session.container, object: "\(id).gz.enc")
                 #expect(head.etag == checksum)
                 #expect(!source.daemon.logText.contains("aborting"))
+                // Every service stops when the group asks it to: none ends early and fails the group.
+                #expect(!source.daemon.logText.contains("ended with an error"), "\(source.daemon.logText.suffix(2000))")
             }
         }
     }
