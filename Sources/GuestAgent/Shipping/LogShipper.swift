@@ -256,8 +256,19 @@ public actor LogShipper {
         guard exists else { return }
         let spool = backup.storage.configuration.spoolDirectory ?? settings.stateDirectory
         let packed = spool + "/log-\(RandomIdentifier.hex128().prefix(12)).gz.enc"
-        defer { Task.detached { _ = await BlockingThreadPool.shared.run { unlink(packed) } } }
         try await BlockingThreadPool.shared.run { _ = try DirectoryHandle.open(spool, creatingMissing: 0o700) }
+        do {
+            try await ship(log, packingInto: packed)
+        } catch {
+            _ = await BlockingThreadPool.shared.run { unlink(packed) }
+            throw error
+        }
+        _ = await BlockingThreadPool.shared.run { unlink(packed) }
+    }
+
+    /// Packs `log` into `packed`, stores it, journals it, deletes it locally.
+    private func ship(_ log: ArchivedLog, packingInto packed: String) async throws {
+        let path = log.path
         let archivedAt = await BlockingThreadPool.shared.run { () -> Date? in
             var info = stat()
             guard stat(path, &info) == 0 else { return nil }
