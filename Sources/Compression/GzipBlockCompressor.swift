@@ -3,12 +3,15 @@ import Glibc
 #endif
 import FoundationEssentials
 
-/// Compresses one block into one complete, self-contained gzip member (libdeflate), so that blocks can be
-/// compressed on every core and the concatenated members still read with plain `gzip -d`.
+/// Compresses one block into complete, self-contained gzip members (libdeflate), so that blocks can be compressed
+/// on every core and the concatenated members still read with plain `gzip -d`.
 ///
 /// Each member's header records its sizes (see ``GzipMemberHeader``); the header's MTIME is 0 and OS is Unix.
-/// A block whose sampled bytes look random (already compressed or encrypted data) is written as stored deflate
-/// blocks straight away: deflate would search it for matches only to store it in the end.
+/// Bytes that look random (already compressed or encrypted data) are written as stored deflate blocks straight
+/// away: deflate would search them for matches only to store them in the end. A whole block of them is one stored
+/// member; runs of them among compressible pages (see ``RandomLookingRuns``) each start a member, stored, whose
+/// deflated rest follows in the same deflate stream (stored blocks end on a byte boundary, where libdeflate's
+/// stream can begin).
 ///
 /// - Important: `@unchecked Sendable` only so that a pool can hand it from one job to the next; it must not be
 ///   used by two threads at once (see ``LibdeflateCompressor``).
@@ -25,33 +28,83 @@ public final class GzipBlockCompressor: @unchecked Sendable {
     /// The compression level.
     public var level: Int { deflater.level }
 
-    /// Compresses `block` (at most ``GzipMemberHeader/maximumBlockLength`` bytes) into a gzip member.
-    public func compressMember(_ block: UnsafeRawBufferPointer) -> [UInt8] {
+    /// One member's share of a block: `range`, of which the first `storedLength` bytes are stored.
+    struct MemberPlan: Equatable {
+        let range: Range<Int>
+        let storedLength: Int
+    }
+
+    /// Compresses `block` (at most ``GzipMemberHeader/maximumBlockLength`` bytes) into one or more gzip members,
+    /// concatenated in order.
+    public func compressMembers(_ block: UnsafeRawBufferPointer) -> [UInt8] {
         precondition(block.count <= GzipMemberHeader.maximumBlockLength, "block larger than the format allows")
-        let bound = deflater.bound(forInputLength: block.count)
-        let headerLength = Self.headerLength
-        let crc = CRC32.update(0, block)
-        let incompressible = Self.looksIncompressible(block)
-        let capacity = incompressible ? StoredDeflate.length(forInputLength: block.count) : bound
-        return [UInt8](unsafeUninitializedCapacity: headerLength + capacity + GzipMemberHeader.trailerLength) {
-            buffer, count in
-            let raw = UnsafeMutableRawBufferPointer(buffer)
-            let body = UnsafeMutableRawBufferPointer(rebasing: raw[headerLength..<headerLength + capacity])
-            let deflated = incompressible ? StoredDeflate.write(block, into: body) : deflater.compress(block, into: body)
-            let header: [UInt8] = [
-                0x1f, 0x8b, 8, 0x04,  // magic, deflate, FEXTRA
-                0, 0, 0, 0, 0, 3,  // MTIME 0, XFL 0, OS Unix
-                12, 0,  // XLEN
-                GzipMemberHeader.blockSubfieldID.0, GzipMemberHeader.blockSubfieldID.1, 8, 0,
-            ]
-            raw.copyBytes(from: header)
-            Self.storeUInt32LE(UInt32(deflated), into: raw, at: 16)
-            Self.storeUInt32LE(UInt32(block.count), into: raw, at: 20)
-            let trailer = headerLength + deflated
-            Self.storeUInt32LE(crc, into: raw, at: trailer)
-            Self.storeUInt32LE(UInt32(truncatingIfNeeded: block.count), into: raw, at: trailer + 4)
-            count = trailer + GzipMemberHeader.trailerLength
+        let plans = Self.plan(block)
+        var capacity = 0
+        for plan in plans { capacity += memberCapacity(plan) }
+        return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            let output = UnsafeMutableRawBufferPointer(buffer)
+            var written = 0
+            for plan in plans {
+                let room = UnsafeMutableRawBufferPointer(rebasing: output[written..<written + memberCapacity(plan)])
+                written += writeMember(UnsafeRawBufferPointer(rebasing: block[plan.range]), stored: plan.storedLength,
+                                       into: room)
+            }
+            count = written
         }
+    }
+
+    /// The members `block` is cut into: one stored member for a block that looks random as a whole, otherwise a
+    /// member from the start and one from each random-looking run on.
+    static func plan(_ block: UnsafeRawBufferPointer) -> [MemberPlan] {
+        if looksIncompressible(block) { return [MemberPlan(range: 0..<block.count, storedLength: block.count)] }
+        let runs = RandomLookingRuns.find(in: block)
+        var plans: [MemberPlan] = []
+        var start = 0
+        for (index, run) in runs.enumerated() {
+            if start < run.lowerBound { plans.append(MemberPlan(range: start..<run.lowerBound, storedLength: 0)) }
+            let end = index + 1 < runs.count ? runs[index + 1].lowerBound : block.count
+            plans.append(MemberPlan(range: run.lowerBound..<end, storedLength: run.count))
+            start = end
+        }
+        if start < block.count || plans.isEmpty { plans.append(MemberPlan(range: start..<block.count, storedLength: 0)) }
+        return plans
+    }
+
+    private func memberCapacity(_ plan: MemberPlan) -> Int {
+        let deflatedLength = plan.range.count - plan.storedLength
+        let body = (plan.storedLength > 0 ? StoredDeflate.length(forInputLength: plan.storedLength) : 0)
+            + (deflatedLength > 0 || plan.range.isEmpty ? deflater.bound(forInputLength: deflatedLength) : 0)
+        return Self.headerLength + body + GzipMemberHeader.trailerLength
+    }
+
+    /// Writes one member for `bytes`, the first `stored` of them as stored blocks; returns its length.
+    private func writeMember(_ bytes: UnsafeRawBufferPointer, stored: Int, into output: UnsafeMutableRawBufferPointer)
+        -> Int
+    {
+        let headerLength = Self.headerLength
+        var deflated = 0
+        if stored > 0 {
+            let body = UnsafeMutableRawBufferPointer(rebasing: output[headerLength...])
+            deflated = StoredDeflate.write(UnsafeRawBufferPointer(rebasing: bytes[..<stored]), into: body,
+                                           isFinal: stored == bytes.count)
+        }
+        if stored < bytes.count || bytes.isEmpty {  // an empty block is an empty deflate stream
+            let body = UnsafeMutableRawBufferPointer(rebasing: output[(headerLength + deflated)...])
+            deflated += deflater.compress(UnsafeRawBufferPointer(rebasing: bytes[stored...]), into: body)
+        }
+        let header: [UInt8] = [
+            0x1f, 0x8b, 8, 0x04,  // magic, deflate, FEXTRA
+            0, 0, 0, 0, 0, 3,  // MTIME 0, XFL 0, OS Unix
+            12, 0,  // XLEN
+            GzipMemberHeader.blockSubfieldID.0, GzipMemberHeader.blockSubfieldID.1, 8, 0,
+        ]
+        output.copyBytes(from: header)
+        Self.storeUInt32LE(UInt32(deflated), into: output, at: 16)
+        Self.storeUInt32LE(UInt32(bytes.count), into: output, at: 20)
+        let trailer = headerLength + deflated
+        Self.storeUInt32LE(CRC32.update(0, bytes), into: output, at: trailer)
+        Self.storeUInt32LE(UInt32(truncatingIfNeeded: bytes.count), into: output, at: trailer + 4)
+        return trailer + GzipMemberHeader.trailerLength
     }
 
     /// Whether a sample of `block` (every 16th byte) has the byte entropy of random data (over 7.98 bits per

@@ -23,8 +23,32 @@ public final class GzipBlockDecompressor: @unchecked Sendable {
     public func decompressMember(_ member: UnsafeRawBufferPointer, header: GzipMemberHeader) throws(CompressionError)
         -> [UInt8]
     {
-        guard let sizes = header.blockSizes, let total = Self.memberLength(of: header), member.count == total else {
-            preconditionFailure("decompressMember needs a whole member with block sizes")
+        let length = header.blockSizes?.originalLength ?? 0
+        var failure: CompressionError?
+        let output = [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
+            do throws(CompressionError) {
+                try decompressMember(member, header: header, into: UnsafeMutableRawBufferPointer(buffer))
+                count = length
+            } catch {
+                failure = error
+                count = 0
+            }
+        }
+        if let failure { throw failure }
+        return output
+    }
+
+    /// Decompresses `member` (exactly ``memberLength(of:)`` bytes, starting with `header`) into `output`, exactly
+    /// the member's original length.
+    ///
+    /// - Throws: ``CompressionError``: corrupt deflate data, a CRC-32 or length mismatch.
+    public func decompressMember(
+        _ member: UnsafeRawBufferPointer, header: GzipMemberHeader, into output: UnsafeMutableRawBufferPointer
+    ) throws(CompressionError) {
+        guard let sizes = header.blockSizes, let total = Self.memberLength(of: header), member.count == total,
+            output.count == sizes.originalLength
+        else {
+            preconditionFailure("decompressMember needs a whole member with block sizes and room for exactly its bytes")
         }
         let deflated = UnsafeRawBufferPointer(rebasing: member[header.length..<header.length + sizes.deflatedLength])
         let trailer = header.length + sizes.deflatedLength
@@ -33,19 +57,8 @@ public final class GzipBlockDecompressor: @unchecked Sendable {
         guard expectedLength == UInt32(truncatingIfNeeded: sizes.originalLength) else {
             throw .lengthMismatch(expected: Int(expectedLength), actual: sizes.originalLength)
         }
-        var failure: CompressionError?
-        let output = [UInt8](unsafeUninitializedCapacity: sizes.originalLength) { buffer, count in
-            do throws(CompressionError) {
-                try inflater.decompress(deflated, into: UnsafeMutableRawBufferPointer(buffer))
-                count = sizes.originalLength
-            } catch {
-                failure = error
-                count = 0
-            }
-        }
-        if let failure { throw failure }
-        let actualCRC = CRC32.checksum(output)
+        try inflater.decompress(deflated, into: output)
+        let actualCRC = CRC32.update(0, UnsafeRawBufferPointer(output))
         guard actualCRC == expectedCRC else { throw .crcMismatch(expected: expectedCRC, actual: actualCRC) }
-        return output
     }
 }

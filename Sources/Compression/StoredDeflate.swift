@@ -10,13 +10,16 @@ enum StoredDeflate {
     }
 
     /// Writes `input` as stored blocks into `output` (``length(forInputLength:)`` bytes); returns that length.
-    static func write(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> Int {
+    /// Unless `isFinal`, the last block does not end the deflate stream: more blocks follow, from the next byte.
+    static func write(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, isFinal: Bool = true)
+        -> Int
+    {
         var read = 0
         var written = 0
         repeat {
             let length = min(maximumBlockLength, input.count - read)
-            let isFinal = read + length == input.count
-            output[written] = isFinal ? 1 : 0  // BFINAL, BTYPE 00 (stored), then padding to the byte boundary
+            let isLast = isFinal && read + length == input.count
+            output[written] = isLast ? 1 : 0  // BFINAL, BTYPE 00 (stored), then padding to the byte boundary
             output[written + 1] = UInt8(truncatingIfNeeded: length)
             output[written + 2] = UInt8(truncatingIfNeeded: length >> 8)
             output[written + 3] = ~UInt8(truncatingIfNeeded: length)

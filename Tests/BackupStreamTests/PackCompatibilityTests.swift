@@ -88,12 +88,71 @@ import Testing
         let random = [UInt8](Fixtures.pseudoRandom(count: 1 << 20, seed: 5))
         let text = [UInt8](Fixtures.databaseLike(count: 1 << 20))
         let compressor = try GzipBlockCompressor(level: 6)
-        let storedMember = random.withUnsafeBytes { compressor.compressMember($0) }
+        let storedMember = random.withUnsafeBytes { compressor.compressMembers($0) }
         #expect(storedMember.count == 24 + 1_048_576 + 5 * 17 + 8, "stored blocks: 5 bytes per 64 KiB")
-        #expect(text.withUnsafeBytes { compressor.compressMember($0) }.count < text.count / 2)
+        #expect(text.withUnsafeBytes { compressor.compressMembers($0) }.count < text.count / 2)
         let decompressor = try GzipBlockDecompressor()
         let header = try #require(try storedMember.withUnsafeBytes { try GzipMemberHeader.parse($0) })
         #expect(try storedMember.withUnsafeBytes { try decompressor.decompressMember($0, header: header) } == random)
+    }
+
+    /// 8 KiB pages of rows, random bytes and zeros, as table spaces hold them, 512 bytes off the block's start (as
+    /// behind a tar header): the random pages are stored, in members of their own, and the rest still deflated.
+    @Test func aBlockOfMixedPagesStoresItsRandomPagesAndStillReadsWithGzip() throws {
+        let rows = [UInt8](Fixtures.databaseLike(count: 1 << 20))
+        var block = [UInt8](repeating: 0, count: 512)
+        var randomPages: [[UInt8]] = []
+        for page in 0..<120 {
+            switch page % 5 {
+            case 1, 2:
+                let random = [UInt8](Fixtures.pseudoRandom(count: 8192, seed: UInt64(page)))
+                randomPages.append(random)
+                block += random
+            case 3: block += [UInt8](repeating: 0, count: 8192)
+            default: block += rows[(page * 8192)..<((page + 1) * 8192)]
+            }
+        }
+        let stream = try block.withUnsafeBytes { try GzipBlockCompressor(level: 6).compressMembers($0) }
+        let (back, members) = try Self.inflateMembers(stream)
+        #expect(back == block)
+        #expect(members > 1, "each run of random pages starts a member")
+        // A random page lies in the output as it is (stored), but for the windows it shares with its neighbours.
+        for random in randomPages {
+            #expect(stream.firstRange(of: random[1024..<7168]) != nil, "random bytes stored verbatim")
+        }
+        let deflatedWhole = try Self.deflatedLength(block)
+        #expect(Double(stream.count) < Double(deflatedWhole) * 1.03, "within 3% of deflating the block whole")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("members-\(UUID().uuidString).gz")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(stream).write(to: file)
+        let output = file.appendingPathExtension("out")
+        defer { try? FileManager.default.removeItem(at: output) }
+        try Shell.run("gzip -dc", input: file, output: output)
+        #expect(try Data(contentsOf: output) == Data(block), "plain gzip reads the members")
+    }
+
+    /// Inflates concatenated members with ``GzipBlockDecompressor``; returns the bytes and the number of members.
+    static func inflateMembers(_ stream: [UInt8]) throws -> ([UInt8], Int) {
+        var output: [UInt8] = []
+        var offset = 0
+        var members = 0
+        let decompressor = try GzipBlockDecompressor()
+        while offset < stream.count {
+            let rest = Array(stream[offset...])
+            let header = try #require(try rest.withUnsafeBytes { try GzipMemberHeader.parse($0) })
+            let length = try #require(GzipBlockDecompressor.memberLength(of: header))
+            output += try rest[..<length].withUnsafeBytes { try decompressor.decompressMember($0, header: header) }
+            offset += length
+            members += 1
+        }
+        return (output, members)
+    }
+
+    /// Length of `block` deflated whole by libdeflate at level 6.
+    static func deflatedLength(_ block: [UInt8]) throws -> Int {
+        let deflater = try LibdeflateCompressor(level: 6)
+        var output = [UInt8](repeating: 0, count: deflater.bound(forInputLength: block.count))
+        return block.withUnsafeBytes { input in output.withUnsafeMutableBytes { deflater.compress(input, into: $0) } }
     }
 
     @Test func objectNamesAreTroves() throws {

@@ -115,9 +115,9 @@ import Testing
             try Data(tar[third..<2 * third]).write(to: middleFile)
             let middleGzip = base.appendingPathComponent("middle.gz")
             try Shell.run("gzip -c", input: middleFile, output: middleGzip)
-            var stream = tar[..<third].withUnsafeBytes { compressor.compressMember($0) }
+            var stream = tar[..<third].withUnsafeBytes { compressor.compressMembers($0) }
             stream += [UInt8](try Data(contentsOf: middleGzip))
-            stream += tar[(2 * third)...].withUnsafeBytes { compressor.compressMember($0) }
+            stream += tar[(2 * third)...].withUnsafeBytes { compressor.compressMembers($0) }
             let target = base.appendingPathComponent("target")
             let summary = try await BackupUnpacker(
                 options: StreamTesting.unpackOptions(key: nil), logger: StreamTesting.logger

@@ -17,7 +17,7 @@ import TestSupport
     @Test(arguments: 0..<3)
     func aMemberRoundTripsAndReadsWithGzip(index: Int) async throws {
         let (name, block) = Self.blocks[index]
-        let member = try block.withUnsafeBytes { try GzipBlockCompressor(level: 6).compressMember($0) }
+        let member = try block.withUnsafeBytes { try GzipBlockCompressor(level: 6).compressMembers($0) }
         let header = try #require(try member.withUnsafeBytes { try GzipMemberHeader.parse($0) }, "\(name)")
         #expect(GzipBlockDecompressor.memberLength(of: header) == member.count)
         let back = try member.withUnsafeBytes { try GzipBlockDecompressor().decompressMember($0, header: header) }
@@ -36,7 +36,7 @@ import TestSupport
     }
 
     @Test func aDamagedMemberIsATypedError() throws {
-        var member = try Self.blocks[0].1.withUnsafeBytes { try GzipBlockCompressor(level: 6).compressMember($0) }
+        var member = try Self.blocks[0].1.withUnsafeBytes { try GzipBlockCompressor(level: 6).compressMembers($0) }
         let header = try #require(try member.withUnsafeBytes { try GzipMemberHeader.parse($0) })
         member[member.count - 6] ^= 0xff  // the trailer's CRC-32
         #expect(throws: CompressionError.self) {

@@ -4,8 +4,9 @@ import Compression
 /// ``OrderedParallelQueue``.
 ///
 /// Members written by our packer declare their sizes in the header: each is handed whole to the queue's workers
-/// and inflated in parallel with libdeflate. Any other member (plain `gzip`, `pigz`) is inflated here, streaming,
-/// with zlib. Either way every member's CRC-32 and length are checked, and the stream must end exactly after a
+/// and inflated in parallel with libdeflate; small ones (a block of mixed pages is cut into a member per run of
+/// random-looking pages) go together, up to ``batchLength`` bytes inflated, so that a hand-off is not paid per
+/// page. Any other member (plain `gzip`, `pigz`) is inflated here, streaming, with zlib. Either way every member's CRC-32 and length are checked, and the stream must end exactly after a
 /// member. Used by one thread (the queue's producer).
 final class GzipStreamDecoder {
     private let queue: OrderedParallelQueue<[UInt8]>
@@ -16,6 +17,10 @@ final class GzipStreamDecoder {
     private var inflater: ZlibGzipInflater?
     private var streamingMemberOffset: Int64 = 0
     private(set) var memberCount = 0
+    /// Whole members waiting to be handed to the queue together.
+    private var batch = MemberBatch()
+    /// Bytes inflated at which a batch of small members is handed over.
+    static let batchLength = 512 * 1024
 
     init(queue: OrderedParallelQueue<[UInt8]>) {
         self.queue = queue
@@ -46,6 +51,7 @@ final class GzipStreamDecoder {
     ///
     /// - Throws: ``BackupStreamError/truncatedCompressedStream(offset:detail:)``.
     func finish() throws {
+        try submitBatch()
         if inflater != nil {
             throw BackupStreamError.truncatedCompressedStream(
                 offset: offset, detail: "the stream ends inside the gzip member at byte \(streamingMemberOffset)")
@@ -85,7 +91,8 @@ final class GzipStreamDecoder {
         }
         memberCount += 1
         guard let memberLength = GzipBlockDecompressor.memberLength(of: header) else {
-            // A member of unknown length: inflate it here, streaming.
+            // A member of unknown length: inflate it here, streaming, after the members before it.
+            try submitBatch()
             let inflater = try spareInflater ?? ZlibGzipInflater()
             spareInflater = nil
             inflater.reset()
@@ -97,21 +104,26 @@ final class GzipStreamDecoder {
             memberCount -= 1
             return false
         }
-        let member = Array(buffer[bufferStart..<bufferStart + memberLength])
-        let memberOffset = offset
+        batch.add(buffer[bufferStart..<bufferStart + memberLength], header: header, offset: offset)
         bufferStart += memberLength
         offset += Int64(memberLength)
+        if batch.inflatedLength >= Self.batchLength { try submitBatch() }
+        return true
+    }
+
+    /// Hands the waiting members to the queue's workers, as one job.
+    private func submitBatch() throws {
+        guard !batch.members.isEmpty else { return }
+        let members = batch
+        batch = MemberBatch()
         try queue.submit {
             do {
-                return try ComputePools.blockDecompressors.withObject { decompressor in
-                    try member.withUnsafeBytes { try decompressor.decompressMember($0, header: header) }
-                }
-            } catch let error as CompressionError {
+                return try ComputePools.blockDecompressors.withObject { decompressor in try members.inflate(decompressor) }
+            } catch let failure as MemberBatch.Failure {
                 throw BackupStreamError.corruptCompressedStream(
-                    offset: memberOffset, reason: "gzip member at byte \(memberOffset): \(error)")
+                    offset: failure.offset, reason: "gzip member at byte \(failure.offset): \(failure.error)")
             }
         }
-        return true
     }
 
     /// Inflates from the buffer; `false` when no progress can be made without more input.

@@ -96,7 +96,7 @@ public struct BackupPacker: Sendable {
                 if options.compress {
                     try queue.submit {
                         let member = try compressors.withObject { compressor in
-                            block.withUnsafeBytes { compressor.compressMember($0) }
+                            block.withUnsafeBytes { compressor.compressMembers($0) }
                         }
                         return PackedBlock(bytes: member, archiveBytes: block.count)
                     }
