@@ -44,6 +44,17 @@ import TestSupport
         }
     }
 
+    /// Binary columns spread over many byte values (32-bit counters: their low bytes take every value evenly) are
+    /// still deflated as one member, not taken for random bytes and stored.
+    @Test func structuredBinaryIsNotTakenForRandom() throws {
+        var block = [UInt8]()
+        for counter in UInt32(0)..<262_144 { withUnsafeBytes(of: counter.littleEndian) { block += $0 } }
+        let stream = try block.withUnsafeBytes { try GzipBlockCompressor(level: 6).compressMembers($0) }
+        let header = try #require(try stream.withUnsafeBytes { try GzipMemberHeader.parse($0) })
+        #expect(GzipBlockDecompressor.memberLength(of: header) == stream.count, "one member")
+        #expect(stream.count < block.count / 2, "deflated, not stored")
+    }
+
     @Test func crc32MatchesTheKnownValue() {
         #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
     }
