@@ -35,6 +35,8 @@ SETTLE_SECONDS = 5
 POLL_SECONDS = 1.0
 # The point restored to: this long after the backup's end (or the last row of a shorter run).
 POINT_AFTER_SECONDS = 600
+# Turns of shipping on, each between two off, in the writer's cost measurement.
+ALTERNATIONS = 3
 # The goals of issue 16.
 COST_GOAL = 0.05
 RPO_SLACK_SECONDS = 10
@@ -321,16 +323,15 @@ def measure(args, instance, rows):
         logs = watch.snapshot()
         stop_agent(agent)
 
-        say(f"agent restarted without log shipping; the writer's commit rate, {RATE_SECONDS} s")
-        agent, _, _ = start_agent(args.agent, args.work, instance, conductor.topic, "agent-source-off-after",
-                                  SEGMENT_BYTES, CONTAINER)
-        time.sleep(SETTLE_SECONDS)
-        off_after = writer.window(RATE_SECONDS)
+        agent = None
+        turns = alternate(args, instance, conductor.topic, shipping, writer)
+        off_after = turns[0]["rate"]  # the first turn is an agent without shipping, right after the run
     finally:
         writer.stop()
         if watch is not None and watch.is_alive():
             watch.stop()
-        stop_agent(agent)
+        if agent is not None:
+            stop_agent(agent)
     acks = writer.acks()
     refused = writer.refused()
     instance.stop()
@@ -354,8 +355,63 @@ def measure(args, instance, rows):
         "load_start": load_start, "load_end": load_end, "backup_seconds": backup_seconds,
         "backup_stored": backup_stored, "backup_end": backup_end, "acks": acks, "refused": refused,
         "run_acks": run_acks, "logs": logs, "listing_failures": watch.failures, "off_before": off_before,
-        "on_first": on_first, "on_run": on_run, "off_after": off_after, "point": point, "point_row": point_row,
+        "on_first": on_first, "on_run": on_run, "off_after": off_after, "turns": turns, "point": point,
+        "point_row": point_row,
         "expected_point": expected_point, "before_backup": before_backup, "pitr": pitr, "alone": alone})
+
+
+def alternate(args, instance, topic, shipping, writer):
+    """The writer's commit rate with shipping off and on in turns (ALTERNATIONS of each, off first and last; a
+    fresh agent per window, no listing of Swift running), so that the writer's drift over the run (the table grows,
+    the machine's load moves) hits both alike. Returns one {state, rate, agent CPU s, Swift servers' CPU s} per
+    window."""
+    say(f"the writer's cost: shipping off and on in turns, {2 * ALTERNATIONS + 1} windows of {RATE_SECONDS} s")
+    turns = []
+    for turn in range(2 * ALTERNATIONS + 1):
+        on = turn % 2 == 1
+        agent, _, _ = start_agent(args.agent, args.work, instance, topic, f"agent-turn-{turn}", SEGMENT_BYTES,
+                                  CONTAINER, db2_options=shipping if on else None)
+        try:
+            time.sleep(SETTLE_SECONDS)
+            swift_pids = process_ids("swift-proxy-server", "swift-object-server", "swift-container-server",
+                                     "swift-account-server")
+            agent_cpu, swift_cpu = cpu_seconds([agent.pid]), cpu_seconds(swift_pids)
+            rate = writer.window(RATE_SECONDS)
+            turns.append({"on": on, "rate": rate, "agent_cpu": cpu_seconds([agent.pid]) - agent_cpu,
+                          "swift_cpu": cpu_seconds(swift_pids) - swift_cpu})
+            say(f"  shipping {'on ' if on else 'off'}: {rate:.1f} commits/s")
+        finally:
+            stop_agent(agent)
+    return turns
+
+
+def process_ids(*names):
+    """The processes whose command line names one of `names`."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    command = f.read().decode(errors="replace")
+            except OSError:
+                continue
+            if any(name in command for name in names):
+                pids.append(int(entry))
+    return pids
+
+
+def cpu_seconds(pids):
+    """User + system CPU seconds the processes `pids` (and their waited-for children) have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    return total / ticks
 
 
 def report(args, rows, m):
@@ -382,9 +438,27 @@ def report(args, rows, m):
     say(f"  {f'shipping on, the whole run ({args.minutes:g} min after the backup)':60} {m['on_run']:10.1f}")
     say(f"  {'shipping off, ' + str(RATE_SECONDS) + ' s after the run (an agent without it)':60} "
         f"{m['off_after']:10.1f}")
-    cost = 1 - m["on_run"] / off
-    say(f"  cost of shipping: the whole run against the mean of the two off windows ({off:.1f}/s): "
-        f"{cost:.1%} fewer commits/s (first minute alone: {1 - m['on_first'] / off:.1%})")
+    run_cost = 1 - m["on_run"] / off
+    say(f"  the whole run against the mean of the two off windows ({off:.1f}/s): "
+        f"{run_cost:.1%} fewer commits/s (first minute alone: {1 - m['on_first'] / off:.1%}; the run also lists "
+        f"Swift every {POLL_SECONDS:g} s)")
+    turns = m["turns"]
+    ons = [turn for turn in turns if turn["on"]]
+    offs = [turn for turn in turns if not turn["on"]]
+    say(f"  then in turns, a fresh agent per {RATE_SECONDS}-s window, nothing listing Swift: "
+        + ", ".join(f"{'on' if turn['on'] else 'off'} {turn['rate']:.1f}" for turn in turns))
+    # Each on window against the mean of the off windows on either side of it.
+    paired = [1 - turns[i]["rate"] / ((turns[i - 1]["rate"] + turns[i + 1]["rate"]) / 2)
+              for i in range(1, len(turns) - 1, 2)]
+    cost = statistics.mean(paired)
+    say(f"  cost of shipping: each on window against its two neighbours off: "
+        + ", ".join(f"{value:.1%}" for value in paired) + f"; mean {cost:.1%}")
+    on_seconds = RATE_SECONDS * len(ons)
+    say(f"  CPU while shipping (per second of window): the agent {sum(t['agent_cpu'] for t in ons) / on_seconds:.3f} s "
+        f"(off: {sum(t['agent_cpu'] for t in offs) / (RATE_SECONDS * len(offs)):.3f}), the local Swift servers "
+        f"{sum(t['swift_cpu'] for t in ons) / on_seconds:.3f} s (off: "
+        f"{sum(t['swift_cpu'] for t in offs) / (RATE_SECONDS * len(offs)):.3f}), on {os.cpu_count()} cores shared "
+        f"with the writer")
 
     say(f"\nlogs shipped: {len(m['logs'])} ({len(run_logs)} archived during the run), "
         f"{sum(log['raw'] for log in m['logs']) / 1e6:.1f} MB of log, "
