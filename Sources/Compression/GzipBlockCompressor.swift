@@ -1,23 +1,24 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import FoundationEssentials
-
 /// Compresses one block into complete, self-contained gzip members (libdeflate), so that blocks can be compressed
 /// on every core and the concatenated members still read with plain `gzip -d`.
 ///
 /// Each member's header records its sizes (see ``GzipMemberHeader``); the header's MTIME is 0 and OS is Unix.
-/// Bytes that look random (already compressed or encrypted data) are written as stored deflate blocks straight
-/// away: deflate would search them for matches only to store them in the end. A whole block of them is one stored
-/// member; runs of them among compressible pages (see ``RandomLookingRuns``) each start a member, stored, whose
-/// deflated rest follows in the same deflate stream (stored blocks end on a byte boundary, where libdeflate's
-/// stream can begin).
+/// Runs of bytes that look random (already compressed or encrypted data, see ``RandomLookingRuns``) are written
+/// as stored deflate blocks straight away: deflate would search them for matches only to store them in the end.
+/// Each run starts a member, stored, whose deflated rest follows in the same deflate stream (stored blocks end on a
+/// byte boundary, where libdeflate's stream can begin); a block that is one run is one stored member.
 ///
 /// - Important: `@unchecked Sendable` only so that a pool can hand it from one job to the next; it must not be
 ///   used by two threads at once (see ``LibdeflateCompressor``).
 public final class GzipBlockCompressor: @unchecked Sendable {
     /// Header bytes before the deflate data.
     public static let headerLength = 24
+    /// The header up to the `TD` subfield's data (the two sizes follow).
+    private static let headerStart: [UInt8] = [
+        0x1f, 0x8b, 8, 0x04,  // magic, deflate, FEXTRA
+        0, 0, 0, 0, 0, 3,  // MTIME 0, XFL 0, OS Unix
+        12, 0,  // XLEN
+        GzipMemberHeader.blockSubfieldID.0, GzipMemberHeader.blockSubfieldID.1, 8, 0,
+    ]
     private let deflater: LibdeflateCompressor
 
     /// - Throws: ``CompressionError/invalidLevel(_:)`` outside 0...12.
@@ -39,13 +40,12 @@ public final class GzipBlockCompressor: @unchecked Sendable {
     public func compressMembers(_ block: UnsafeRawBufferPointer) -> [UInt8] {
         precondition(block.count <= GzipMemberHeader.maximumBlockLength, "block larger than the format allows")
         let plans = Self.plan(block)
-        var capacity = 0
-        for plan in plans { capacity += memberCapacity(plan) }
-        return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+        let capacities = plans.map(memberCapacity)
+        return [UInt8](unsafeUninitializedCapacity: capacities.reduce(0, +)) { buffer, count in
             let output = UnsafeMutableRawBufferPointer(buffer)
             var written = 0
-            for plan in plans {
-                let room = UnsafeMutableRawBufferPointer(rebasing: output[written..<written + memberCapacity(plan)])
+            for (plan, capacity) in zip(plans, capacities) {
+                let room = UnsafeMutableRawBufferPointer(rebasing: output[written..<written + capacity])
                 written += writeMember(UnsafeRawBufferPointer(rebasing: block[plan.range]), stored: plan.storedLength,
                                        into: room)
             }
@@ -53,10 +53,9 @@ public final class GzipBlockCompressor: @unchecked Sendable {
         }
     }
 
-    /// The members `block` is cut into: one stored member for a block that looks random as a whole, otherwise a
-    /// member from the start and one from each random-looking run on.
+    /// The members `block` is cut into: one from the start, unless a random-looking run starts there, and one from
+    /// each such run on.
     static func plan(_ block: UnsafeRawBufferPointer) -> [MemberPlan] {
-        if looksIncompressible(block) { return [MemberPlan(range: 0..<block.count, storedLength: block.count)] }
         let runs = RandomLookingRuns.find(in: block)
         var plans: [MemberPlan] = []
         var start = 0
@@ -92,41 +91,13 @@ public final class GzipBlockCompressor: @unchecked Sendable {
             let body = UnsafeMutableRawBufferPointer(rebasing: output[(headerLength + deflated)...])
             deflated += deflater.compress(UnsafeRawBufferPointer(rebasing: bytes[stored...]), into: body)
         }
-        let header: [UInt8] = [
-            0x1f, 0x8b, 8, 0x04,  // magic, deflate, FEXTRA
-            0, 0, 0, 0, 0, 3,  // MTIME 0, XFL 0, OS Unix
-            12, 0,  // XLEN
-            GzipMemberHeader.blockSubfieldID.0, GzipMemberHeader.blockSubfieldID.1, 8, 0,
-        ]
-        output.copyBytes(from: header)
+        output.copyBytes(from: Self.headerStart)
         Self.storeUInt32LE(UInt32(deflated), into: output, at: 16)
         Self.storeUInt32LE(UInt32(bytes.count), into: output, at: 20)
         let trailer = headerLength + deflated
         Self.storeUInt32LE(CRC32.update(0, bytes), into: output, at: trailer)
         Self.storeUInt32LE(UInt32(truncatingIfNeeded: bytes.count), into: output, at: trailer + 4)
         return trailer + GzipMemberHeader.trailerLength
-    }
-
-    /// Whether a sample of `block` (every 16th byte) has the byte entropy of random data (over 7.98 bits per
-    /// byte); text and database pages are far below (5–7 bits).
-    static func looksIncompressible(_ block: UnsafeRawBufferPointer) -> Bool {
-        let stride = 16
-        guard block.count >= 64 * 1024 else { return false }
-        var histogram = [Int](repeating: 0, count: 256)
-        var samples = 0
-        var index = 0
-        while index < block.count {
-            histogram[Int(block[index])] += 1
-            samples += 1
-            index += stride
-        }
-        var entropy = 0.0
-        let total = Double(samples)
-        for count in histogram where count > 0 {
-            let p = Double(count) / total
-            entropy -= p * log2(p)
-        }
-        return entropy > 7.98
     }
 
     private static func storeUInt32LE(_ value: UInt32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) {

@@ -98,7 +98,7 @@ import Testing
 
     /// 8 KiB pages of rows, random bytes and zeros, as table spaces hold them, 512 bytes off the block's start (as
     /// behind a tar header): the random pages are stored, in members of their own, and the rest still deflated.
-    @Test func aBlockOfMixedPagesStoresItsRandomPagesAndStillReadsWithGzip() throws {
+    @Test func aBlockOfMixedPagesStoresItsRandomPagesAndStillReadsWithGzip() async throws {
         let rows = [UInt8](Fixtures.databaseLike(count: 1 << 20))
         var block = [UInt8](repeating: 0, count: 512)
         var randomPages: [[UInt8]] = []
@@ -122,13 +122,13 @@ import Testing
         }
         let deflatedWhole = try Self.deflatedLength(block)
         #expect(Double(stream.count) < Double(deflatedWhole) * 1.03, "within 3% of deflating the block whole")
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("members-\(UUID().uuidString).gz")
-        defer { try? FileManager.default.removeItem(at: file) }
-        try Data(stream).write(to: file)
-        let output = file.appendingPathExtension("out")
-        defer { try? FileManager.default.removeItem(at: output) }
-        try Shell.run("gzip -dc", input: file, output: output)
-        #expect(try Data(contentsOf: output) == Data(block), "plain gzip reads the members")
+        try await withTemporaryDirectory { directory in
+            let file = directory.appendingPathComponent("members.gz")
+            let output = directory.appendingPathComponent("members")
+            try Data(stream).write(to: file)
+            try Shell.run("gzip -dc", input: file, output: output)
+            #expect(try Data(contentsOf: output) == Data(block), "plain gzip reads the members")
+        }
     }
 
     /// Inflates concatenated members with ``GzipBlockDecompressor``; returns the bytes and the number of members.

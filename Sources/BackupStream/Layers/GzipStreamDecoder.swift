@@ -6,8 +6,9 @@ import Compression
 /// Members written by our packer declare their sizes in the header: each is handed whole to the queue's workers
 /// and inflated in parallel with libdeflate; small ones (a block of mixed pages is cut into a member per run of
 /// random-looking pages) go together, up to ``batchLength`` bytes inflated, so that a hand-off is not paid per
-/// page. Any other member (plain `gzip`, `pigz`) is inflated here, streaming, with zlib. Either way every member's CRC-32 and length are checked, and the stream must end exactly after a
-/// member. Used by one thread (the queue's producer).
+/// page. Any other member (plain `gzip`, `pigz`) is inflated here, streaming, with zlib. Either way every member's
+/// CRC-32 and length are checked, and the stream must end exactly after a member. Used by one thread (the queue's
+/// producer).
 final class GzipStreamDecoder {
     private let queue: OrderedParallelQueue<[UInt8]>
     private var buffer: [UInt8] = []
@@ -90,7 +91,7 @@ final class GzipStreamDecoder {
             return false
         }
         memberCount += 1
-        guard let memberLength = GzipBlockDecompressor.memberLength(of: header) else {
+        guard let sizes = header.blockSizes, let memberLength = GzipBlockDecompressor.memberLength(of: header) else {
             // A member of unknown length: inflate it here, streaming, after the members before it.
             try submitBatch()
             let inflater = try spareInflater ?? ZlibGzipInflater()
@@ -104,7 +105,7 @@ final class GzipStreamDecoder {
             memberCount -= 1
             return false
         }
-        batch.add(buffer[bufferStart..<bufferStart + memberLength], header: header, offset: offset)
+        batch.add(buffer[bufferStart..<bufferStart + memberLength], header: header, sizes: sizes, offset: offset)
         bufferStart += memberLength
         offset += Int64(memberLength)
         if batch.inflatedLength >= Self.batchLength { try submitBatch() }

@@ -3,9 +3,11 @@ import Compression
 /// Whole gzip members with recorded sizes, consecutive in the stream, inflated by one worker into one buffer
 /// (see ``GzipStreamDecoder``).
 struct MemberBatch: Sendable {
-    /// One member: where its bytes lie in `bytes`, its header, and its offset in the gzip stream.
+    /// One member: where its bytes lie in `bytes` and its inflated bytes in the output, its header, and its offset
+    /// in the gzip stream.
     struct Member: Sendable {
-        let range: Range<Int>
+        let input: Range<Int>
+        let output: Range<Int>
         let header: GzipMemberHeader
         let offset: Int64
     }
@@ -18,14 +20,19 @@ struct MemberBatch: Sendable {
 
     private(set) var members: [Member] = []
     private var bytes: [UInt8] = []
-    /// The members' bytes once inflated.
-    private(set) var inflatedLength = 0
 
-    /// Adds a copy of `member` (exactly one whole member, starting with `header`).
-    mutating func add(_ member: ArraySlice<UInt8>, header: GzipMemberHeader, offset: Int64) {
-        members.append(Member(range: bytes.count..<bytes.count + member.count, header: header, offset: offset))
+    /// The members' bytes once inflated.
+    var inflatedLength: Int { members.last?.output.upperBound ?? 0 }
+
+    /// Adds a copy of `member`: exactly one whole member, starting with `header`, which records its `sizes`.
+    mutating func add(
+        _ member: ArraySlice<UInt8>, header: GzipMemberHeader, sizes: GzipMemberHeader.BlockSizes, offset: Int64
+    ) {
+        let inflatedStart = inflatedLength
+        members.append(Member(input: bytes.count..<bytes.count + member.count,
+                              output: inflatedStart..<inflatedStart + sizes.originalLength, header: header,
+                              offset: offset))
         bytes += member
-        inflatedLength += header.blockSizes?.originalLength ?? 0
     }
 
     /// The members inflated, in order, each checked against its CRC-32 and length.
@@ -35,22 +42,19 @@ struct MemberBatch: Sendable {
         var failure: Failure?
         let output = [UInt8](unsafeUninitializedCapacity: inflatedLength) { buffer, count in
             count = 0
+            let output = UnsafeMutableRawBufferPointer(buffer)
             bytes.withUnsafeBytes { input in
-                var written = 0
                 for member in members {
-                    let length = member.header.blockSizes?.originalLength ?? 0
-                    let room = UnsafeMutableRawBufferPointer(
-                        rebasing: UnsafeMutableRawBufferPointer(buffer)[written..<written + length])
                     do throws(CompressionError) {
                         try decompressor.decompressMember(
-                            UnsafeRawBufferPointer(rebasing: input[member.range]), header: member.header, into: room)
+                            UnsafeRawBufferPointer(rebasing: input[member.input]), header: member.header,
+                            into: UnsafeMutableRawBufferPointer(rebasing: output[member.output]))
                     } catch {
                         failure = Failure(offset: member.offset, error: error)
                         return
                     }
-                    written += length
                 }
-                count = written
+                count = inflatedLength
             }
         }
         if let failure { throw failure }
