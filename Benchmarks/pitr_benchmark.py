@@ -363,8 +363,8 @@ def measure(args, instance, rows):
 def alternate(args, instance, topic, shipping, writer):
     """The writer's commit rate with shipping off and on in turns (ALTERNATIONS of each, off first and last; a
     fresh agent per window, no listing of Swift running), so that the writer's drift over the run (the table grows,
-    the machine's load moves) hits both alike. Returns one {state, rate, agent CPU s, Swift servers' CPU s} per
-    window."""
+    the machine's load moves) hits both alike. Returns one {on, rate, agent_cpu, swift_cpu} per window (CPU
+    seconds used during the window)."""
     say(f"the writer's cost: shipping off and on in turns, {2 * ALTERNATIONS + 1} windows of {RATE_SECONDS} s")
     turns = []
     for turn in range(2 * ALTERNATIONS + 1):
@@ -453,12 +453,13 @@ def report(args, rows, m):
     cost = statistics.mean(paired)
     say(f"  cost of shipping: each on window against its two neighbours off: "
         + ", ".join(f"{value:.1%}" for value in paired) + f"; mean {cost:.1%}")
-    on_seconds = RATE_SECONDS * len(ons)
-    say(f"  CPU while shipping (per second of window): the agent {sum(t['agent_cpu'] for t in ons) / on_seconds:.3f} s "
-        f"(off: {sum(t['agent_cpu'] for t in offs) / (RATE_SECONDS * len(offs)):.3f}), the local Swift servers "
-        f"{sum(t['swift_cpu'] for t in ons) / on_seconds:.3f} s (off: "
-        f"{sum(t['swift_cpu'] for t in offs) / (RATE_SECONDS * len(offs)):.3f}), on {os.cpu_count()} cores shared "
-        f"with the writer")
+    def per_second(windows, key):
+        """CPU milliseconds per second of the windows, from `key`."""
+        return 1000 * sum(window[key] for window in windows) / (RATE_SECONDS * len(windows))
+
+    say(f"  CPU ms per second of window: the agent {per_second(ons, 'agent_cpu'):.1f} shipping, "
+        f"{per_second(offs, 'agent_cpu'):.1f} not; the local Swift servers {per_second(ons, 'swift_cpu'):.1f} and "
+        f"{per_second(offs, 'swift_cpu'):.1f}; on {os.cpu_count()} cores shared with the writer")
 
     say(f"\nlogs shipped: {len(m['logs'])} ({len(run_logs)} archived during the run), "
         f"{sum(log['raw'] for log in m['logs']) / 1e6:.1f} MB of log, "
